@@ -1,0 +1,1 @@
+"""Pure functions of the gvc method (no Dagster imports here)."""

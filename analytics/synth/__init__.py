@@ -1,0 +1,1 @@
+"""The synthetic world of spec/SYNTH.md and its own (independent) truth."""
