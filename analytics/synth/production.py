@@ -1,0 +1,193 @@
+"""Production side and the DVAR equation (SYNTH §Causal structure 5-6).
+
+Productivity ``omega_it = omega0_it + omegaC_it`` where ``omega0`` is the
+idiosyncratic AR(1) that also drives exit (firms.py) and
+``omegaC_it = rho * omegaC_{i,t-1} + beta_tfp * C_jkt`` is C's channel.
+Capital accumulates with investment ``I = K exp(-2 + b_w omega)`` (strictly
+monotone in omega and k: the Olley-Pakes proxy is invertible), labour is
+chosen after omega is seen, intermediates by the static first-order
+condition ``M = beta_m S / mu_i`` so the De Loecker-Warzynski markup is
+``mu_i`` exactly, and gross output is Cobb-Douglas:
+
+    ln S* = a + omega + beta_l l + beta_k k + beta_m m,    S = S* exp(eps)
+
+Export DVAR of exporters follows
+
+    dvar_it = a_i + d_t + beta C_jkt + gamma' X_it - lambda u_jkt + e_it
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.synth.config import SynthParams
+
+SALES_SCALE = 4.0  # a: sets the units (thousand RMB) of sales
+DVAR_CAP = 0.99
+
+
+def simulate_production(fy: pd.DataFrame, cells: pd.DataFrame, params: SynthParams, rng: np.random.Generator) -> pd.DataFrame:
+    """Add omega, L, K, M, S (thousand RMB, true and observed) to firm-years.
+
+    ``fy`` is sorted by (year, fid); ``cells`` holds C and u per
+    (city_code, industry_code, year).
+    """
+    fy = fy.merge(cells[["city_code", "industry_code", "year", "C", "u"]], on=["city_code", "industry_code", "year"], how="left")
+    fy["C"] = fy["C"].fillna(0.0)
+    fy["u"] = fy["u"].fillna(0.0)
+    fy = fy.sort_values(["fid", "year"], ignore_index=True)
+    n_f = int(fy["fid"].max()) + 1
+    l_i = rng.normal(5.15, 0.95, n_f) + np.where(rng.random(n_f) < 0.5, 0.3, 0.0)
+    k_i = rng.normal(0.0, 0.9, n_f)
+    mu_i = np.clip(rng.normal(params.markup_mean, params.markup_sd, n_f), 1.05, 1.8)
+    fid = fy["fid"].to_numpy()
+    year = fy["year"].to_numpy()
+    exporter = (fy["trade_type"] != "none").to_numpy()
+    C = fy["C"].to_numpy()
+    om0 = fy["omega0"].to_numpy()
+    omega_c = np.zeros(len(fy))
+    ln_k = np.zeros(len(fy))
+    # state per firm, updated year by year (firms' survey years are contiguous)
+    st_wc = np.full(n_f, np.nan)
+    st_k = np.full(n_f, np.nan)
+    st_w = np.full(n_f, np.nan)
+    for t in np.unique(year):
+        rows = np.flatnonzero(year == t)
+        f = fid[rows]
+        new = np.isnan(st_wc[f])
+        wc = np.where(
+            new,
+            params.beta_tfp * C[rows] / (1 - params.omega_rho),
+            params.omega_rho * np.nan_to_num(st_wc[f]) + params.beta_tfp * C[rows],
+        )
+        inv_rate = np.exp(-2.0 + params.investment_omega * np.nan_to_num(st_w[f]))
+        k = np.where(
+            new,
+            8.6 + 0.8 * (l_i[f] - 5.15) + k_i[f],
+            np.nan_to_num(st_k[f]) + np.log(1 - params.depreciation + inv_rate),
+        )
+        omega_c[rows], ln_k[rows] = wc, k
+        st_wc[f], st_k[f], st_w[f] = wc, k, om0[rows] + wc
+    omega = om0 + omega_c
+    exp_boost = np.where(exporter, 0.45, 0.0)
+    ln_l = l_i[fid] + exp_boost + 0.3 * omega + rng.normal(0, 0.1, len(fy))
+    mu = mu_i[fid]
+    bm = params.beta_m
+    ln_s_true = (SALES_SCALE + omega + params.beta_l * ln_l + params.beta_k * ln_k + bm * np.log(bm / mu)) / (1 - bm)
+    ln_m = ln_s_true + np.log(bm / mu)
+    eps = rng.normal(0, 0.05, len(fy))
+    fy["omega"] = omega
+    fy["omega_c"] = omega_c
+    fy["markup"] = mu
+    fy["ln_l"] = ln_l
+    fy["ln_k"] = ln_k
+    fy["investment"] = np.exp(ln_k) * np.exp(-2.0 + params.investment_omega * omega)
+    fy["employment"] = np.maximum(np.round(np.exp(ln_l)), 8).astype(np.int64)
+    fy["fixed_assets"] = np.exp(ln_k)
+    # written values (thousand RMB, one decimal) with the mess of real files:
+    # a few missing intermediate inputs, a few zero sales among non-exporters
+    sales = np.round(np.exp(ln_s_true + eps), 1)
+    zero = (~exporter) & (rng.random(len(fy)) < 0.004)
+    fy["sales"] = np.where(zero, 0.0, sales)
+    m = np.round(np.exp(ln_m), 1)
+    fy["intermediate_inputs"] = np.where(rng.random(len(fy)) < 0.01, np.nan, m)
+    fy["output"] = fy["sales"] * np.exp(rng.normal(0.02, 0.03, len(fy)))
+    fy["total_assets"] = fy["fixed_assets"] * np.exp(rng.normal(1.45, 0.3, len(fy)))
+    return fy.sort_values(["year", "fid"], ignore_index=True)
+
+
+def dvar_targets(fy: pd.DataFrame, params: SynthParams, rng: np.random.Generator) -> pd.DataFrame:
+    """General-trade share, export ratio and the structural DVAR of exporters."""
+    fy = fy.copy()
+    n_f = int(fy["fid"].max()) + 1
+    a_i = rng.normal(params.firm_effect_mean, params.firm_effect_sd, n_f)
+    gts_i = rng.uniform(0.15, 0.9, n_f)
+    ratio_i = rng.uniform(-0.1, 0.1, n_f)
+    fid = fy["fid"].to_numpy()
+    tt = fy["trade_type"].to_numpy()
+    n = len(fy)
+    gts = np.select(
+        [tt == "ordinary", tt == "processing", tt == "mixed"],
+        [1.0, 0.0, np.clip(gts_i[fid] + rng.normal(0, 0.08, n), 0.12, 0.92)],
+        np.nan,
+    )
+    ratio = np.select(
+        [tt == "processing", tt == "mixed", tt == "ordinary"],
+        [0.8 + ratio_i[fid], 0.55 + ratio_i[fid], 0.3 + ratio_i[fid]],
+        0.0,
+    )
+    ratio = np.clip(ratio + rng.normal(0, 0.05, n), 0.05, 0.97)
+    fy["general_trade_share"] = gts
+    fy["export_ratio"] = np.where(tt == "none", 0.0, ratio)
+    t = fy["year"].to_numpy()
+    d_t = params.year_effect_rise * (t - 2007) / 14
+    g = params.gamma
+    foreign = fy["foreign_share"].to_numpy()
+    size = np.log(fy["employment"].to_numpy())
+    dvar = (
+        a_i[fid]
+        + d_t
+        + params.beta * fy["C"].to_numpy()
+        + g["general_trade_share"] * np.nan_to_num(gts)
+        + g["foreign_share"] * foreign
+        + g["firm_size"] * (size - 5.5)
+        - params.lam * fy["u"].to_numpy()
+        + rng.normal(0, params.dvar_noise_sd, n)
+    )
+    # DVAR above 1 - fc*M/S is impossible (SYNTH design notes): the equation's
+    # rare draws beyond 0.99 are capped there and flagged (truth.json counts them)
+    fy["firm_effect"] = a_i[fid]
+    fy["dvar_structural"] = np.where(tt == "none", np.nan, dvar)
+    fy["dvar_capped"] = (tt != "none") & (dvar > DVAR_CAP)
+    fy["dvar_target"] = np.where(tt == "none", np.nan, np.minimum(dvar, DVAR_CAP))
+    return fy
+
+
+def survey_frame(fy: pd.DataFrame, fx: dict[int, float], rng: np.random.Generator) -> pd.DataFrame:
+    """The CONTRACT's firm_survey columns for one year (thousand RMB)."""
+    n = len(fy)
+    t = int(fy["year"].iat[0])
+    paid = fy["total_assets"].to_numpy() * rng.uniform(0.2, 0.5, n)
+    fs = fy["foreign_share"].to_numpy()
+    hmt = fy["hmt_part"].to_numpy()
+    exports_usd = fy["exports_usd"].fillna(0.0).to_numpy()
+    export_delivery = exports_usd * fx[t] / 1000 * np.exp(rng.normal(0, 0.04, n))
+    indirect = (fy["trade_type"].to_numpy() == "none") & (rng.random(n) < 0.15)
+    export_delivery = np.where(indirect, fy["sales"].to_numpy() * rng.uniform(0.02, 0.2, n), export_delivery)
+    wage = 9.0 * 1.12 ** (t - 1998) * np.exp(rng.normal(0, 0.3, n))
+    patents = fy["own_inventions"].fillna(0).to_numpy()
+    rd_pos = (patents > 0) | (rng.random(n) < 0.22)
+    rd = np.where(rd_pos, fy["sales"].to_numpy() * rng.uniform(0.002, 0.03, n), 0.0)
+    rd = np.where(rng.random(n) < 0.04, np.nan, rd)
+    subsidy = np.where(rng.random(n) < 0.3, fy["sales"].to_numpy() * rng.uniform(0.0005, 0.006, n), 0.0)
+    m = fy["intermediate_inputs"].to_numpy()
+    sales = fy["sales"].to_numpy()
+    phone = np.where(rng.random(n) < 0.05, None, fy["phone"].to_numpy())
+    return pd.DataFrame(
+        {
+            "year": np.int64(t),
+            "firm_id": fy["firm_id"].to_numpy(),
+            "firm_name": fy["firm_name"].to_numpy(),
+            "legal_rep": fy["legal_rep"].to_numpy(),
+            "phone": phone,
+            "zip_code": fy["zip_code"].to_numpy(),
+            "city_code": fy["county_code"].to_numpy(),
+            "industry_code": fy["industry_code4"].to_numpy(),
+            "year_established": fy["year_established"].to_numpy().astype(np.int64),
+            "employment": fy["employment"].to_numpy().astype(np.int64),
+            "output": np.round(fy["output"].to_numpy(), 1),
+            "sales": sales,
+            "export_delivery": np.round(export_delivery, 1),
+            "intermediate_inputs": m,
+            "fixed_assets": np.round(fy["fixed_assets"].to_numpy(), 1),
+            "total_assets": np.round(fy["total_assets"].to_numpy(), 1),
+            "paid_in_capital": np.round(paid, 1),
+            "state_capital": np.round(fy["state_share"].to_numpy() * paid, 1),
+            "foreign_capital": np.round(fs * (1 - hmt) * paid, 1),
+            "hmt_capital": np.round(fs * hmt * paid, 1),
+            "wage_bill": np.round(fy["employment"].to_numpy() * wage, 1),
+            "rd_expenditure": np.round(rd, 1),
+            "subsidy": np.round(subsidy, 1),
+        }
+    ).sort_values("firm_id", ignore_index=True)

@@ -1,0 +1,289 @@
+"""Customs flows that reproduce each exporter's target DVAR (SYNTH §5).
+
+The inversion needs no fixed point (SYNTH design notes).  With
+``F = Y (1 - d)`` the foreign content METHOD §3 attributes to a firm is
+
+    F = IMP1 + D * Y2/S + fc * max(M - IMP1 - D, 0) * Y/S,    D = IMPo - Ko
+
+(adjusted values).  Imports move along a direction (IMP1, D) = x (a, b) --
+processing firms (1, 0), ordinary (0, 1), mixed (Y1/Y, Y2/Y) -- so x has a
+closed form.  A target above ``1 - fc M/S`` has no solution: there M is
+lowered just enough (counted in truth.json).  Ordinary imports of product h
+are written as ``adjusted * (1 - s_h)``, and intermediaries then import
+``s_h / (1 - s_h)`` times everyone else's imports of h, so that METHOD's
+share of intermediaries is exactly the target ``s_h``.  Flows that set DVAR
+use HS codes with a single HS1996 image; noise flows use any code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri
+
+from analytics.settings import HS_VERSION_BY_YEAR
+
+OTHER_EXPORT_REGIMES = ["16", "19", "33", "39", "30"]
+OTHER_IMPORT_REGIMES = ["20", "25", "33", "12", "39"]
+IMPORT_ORIGINS = {"JPN": 0.2, "KOR": 0.14, "TWN": 0.12, "USA": 0.1, "DEU": 0.09, "MYS": 0.05, "AUS": 0.05,
+                  "THA": 0.04, "SGP": 0.04, "PHL": 0.03, "FRA": 0.03, "ITA": 0.03, "BRA": 0.03, "RUS": 0.02,
+                  "SAU": 0.02, "GBR": 0.01}
+UNIT_BY_CHAPTER = {"84": "台", "85": "台", "87": "辆", "61": "件", "62": "件", "64": "双", "94": "件", "95": "个", "90": "台"}
+
+
+def hash_uniform(a: np.ndarray, b: np.ndarray | int, salt: int) -> np.ndarray:
+    """A persistent pseudo-random uniform in (0, 1) from integer keys."""
+    x = (np.asarray(a, dtype=np.uint64) * np.uint64(1_000_003) + np.asarray(b, dtype=np.uint64) * np.uint64(97) + np.uint64(salt * 7919))
+    x = (x ^ (x >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+    x = (x ^ (x >> np.uint64(33))) * np.uint64(0xC4CEB9FE1A85EC53)
+    x = x ^ (x >> np.uint64(33))
+    return (x >> np.uint64(11)).astype(np.float64) / float(2**53) * 0.999998 + 0.000001
+
+
+def solve_imports(Y, Y1, Y2, S, M, F, fc):
+    """Closed-form processing imports and adjusted non-capital ordinary imports.
+
+    Returns (IMP1, D, M_used, infeasible) arrays; M_used is M lowered where the
+    target lies above the foreign-content floor.
+    """
+    a = np.where(Y2 <= 0, 1.0, np.where(Y1 <= 0, 0.0, Y1 / Y))
+    b = np.where(Y2 <= 0, 0.0, np.where(Y1 <= 0, 1.0, Y2 / Y))
+    c1 = a + b * Y2 / S
+    c2 = a + b
+    floor = fc * M * Y / S
+    infeasible = F < floor * 1.02
+    M_used = np.where(infeasible, F * S / (fc * Y) * 0.97, M)
+    x = (F - fc * M_used * Y / S) / (c1 - fc * c2 * Y / S)
+    x = np.where(x * c2 > M_used, F / c1, x)
+    return a * x, b * x, M_used, infeasible
+
+
+class ProductBook:
+    """Products and codes available in one year's HS version."""
+
+    def __init__(self, cat, year: int):
+        self.version = HS_VERSION_BY_YEAR[year]
+        from analytics.synth.catalogue import clean_codes
+
+        clean = clean_codes(cat)
+        clean = clean[clean["version"] == self.version]
+        prod = cat.products.merge(clean[["hs6_1996", "hs6"]], on="hs6_1996", how="inner")
+        self.products = prod.sort_values(["industry_code", "hs6_1996"], ignore_index=True)
+        self.by_ind = {k: g for k, g in self.products.groupby("industry_code")}
+        self.intermediate = self.products[self.products["end_use"] == "intermediate"].reset_index(drop=True)
+        self.capital = self.products[self.products["end_use"] == "capital"].reset_index(drop=True)
+        allc = cat.hs_codes_by_version[cat.hs_codes_by_version["version"] == self.version]
+        self.all_codes = np.array(sorted(allc["hs6"].unique()))
+        self.image = allc[["hs6", "hs6_1996", "weight"]]
+        un = cat.unlinked_codes
+        self.unlinked = un.loc[un["version"] == self.version, "hs6"].to_numpy()
+
+
+def firm_totals(ex: pd.DataFrame, fx: float, fc: float, rng: np.random.Generator) -> pd.DataFrame:
+    """Per exporter-year: Y, Y1, Y2, IMP1, D, Ko (adjusted USD), M lowered if needed."""
+    ex = ex.copy()
+    S = ex["sales"].to_numpy() * 1000 / fx
+    M = ex["intermediate_inputs"].to_numpy() * 1000 / fx
+    valid = (S > 0) & np.isfinite(M)
+    S_eff = np.where(S > 0, S, ex["output"].to_numpy() * 1000 / fx)
+    Y = np.round(ex["export_ratio"].to_numpy() * S_eff, 2)
+    gts = ex["general_trade_share"].to_numpy()
+    Y2 = np.round(Y * gts, 2)
+    Y1 = Y - Y2
+    d = ex["dvar_target"].to_numpy()
+    F = Y * (1 - d)
+    M_fill = np.where(np.isfinite(M), M, 0.5 * S_eff)
+    IMP1, D, M_used, infeasible = solve_imports(Y, Y1, Y2, S_eff, M_fill, F, fc)
+    infeasible &= valid
+    # M written in thousand RMB with one decimal: round down and re-solve
+    m_krmb = np.where(infeasible, np.floor(M_used * fx / 1000 * 10) / 10, ex["intermediate_inputs"].to_numpy())
+    M2 = np.where(np.isfinite(m_krmb), m_krmb * 1000 / fx, M_fill)
+    IMP1, D, _, _ = solve_imports(Y, Y1, Y2, S_eff, M2, F, fc)
+    Ko = np.where(rng.random(len(ex)) < 0.5, S_eff * rng.uniform(0.005, 0.04, len(ex)), 0.0)
+    ex["intermediate_inputs"] = m_krmb
+    ex["m_lowered"] = infeasible
+    ex["Y"], ex["Y1"], ex["Y2"] = Y, Y1, Y2
+    ex["IMP1"], ex["D"], ex["Ko"] = np.maximum(IMP1, 0.0), np.maximum(D, 0.0), Ko
+    ex["exports_usd"] = Y
+    ex["dvar_valid"] = valid
+    return ex
+
+
+def _spread(rng, n_parts: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split each total into n_parts Dirichlet shares; returns (owner index, values)."""
+    owner = np.repeat(np.arange(len(total)), n_parts)
+    w = rng.gamma(1.5, 1.0, len(owner))
+    sums = np.bincount(owner, weights=w, minlength=len(total))
+    return owner, total[owner] * w / sums[owner]
+
+
+def _months(rng, owner_vals: pd.DataFrame, max_months: int) -> pd.DataFrame:
+    """Split each annual flow row over a few active months."""
+    n = len(owner_vals)
+    k = rng.integers(1, max_months + 1, n)
+    owner, vals = _spread(rng, k, owner_vals["value_usd"].to_numpy())
+    out = owner_vals.iloc[owner].reset_index(drop=True)
+    # distinct months per flow: a random start and consecutive offsets
+    start = rng.integers(0, 12, n)[owner]
+    offset = np.arange(len(owner)) - np.repeat(np.cumsum(k) - k, k)
+    out["month"] = ((start + offset * 5) % 12 + 1).astype(np.int64)
+    if "quantity" in out:
+        out["quantity"] = out["quantity"].to_numpy() * vals / np.where(out["value_usd"].to_numpy() > 0, out["value_usd"].to_numpy(), 1)
+    out["value_usd"] = vals
+    return out
+
+
+def exporter_flows(ex: pd.DataFrame, book: ProductBook, s_h: pd.Series, countries: pd.DataFrame,
+                   year: int, sigma: float, quality_sd: float, lines: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Annual flows of matched exporters (before months), and their true quality."""
+    rows = []
+    fid = ex["fid"].to_numpy()
+    # --- exports: persistent product and destination sets ---------------------------------
+    n_prod = 1 + (hash_uniform(fid, 1, 11) * 4).astype(int)
+    n_dest = 1 + (hash_uniform(fid, 2, 12) * 4).astype(int)
+    max_cells = max(2, lines // 4)
+    n_dest = np.minimum(n_dest, np.maximum(1, max_cells // n_prod))
+    iso = countries["iso3"].to_numpy()
+    cw = countries["weight"].to_numpy() / countries["weight"].sum()
+    cell_f, cell_h, cell_code, cell_d, cell_w, cell_lq, cell_p = [], [], [], [], [], [], []
+    for i in range(len(ex)):
+        prods = book.by_ind.get(ex["industry_code"].iat[i])
+        if prods is None or len(prods) == 0:
+            prods = book.products
+        m = len(prods)
+        off = int(hash_uniform(fid[i], 3, 13) * m)
+        pick = [(off + 7 * j) % m for j in range(min(n_prod[i], m))]
+        dest_off = hash_uniform(np.full(n_dest[i], fid[i]), np.arange(n_dest[i]), 14)
+        dests = np.unique(iso[np.minimum(np.searchsorted(np.cumsum(cw), dest_off), len(iso) - 1)])
+        for p in pick:
+            h = prods["hs6_1996"].iat[p]
+            lq = ndtri(hash_uniform(fid[i], int(h), 15)) * quality_sd + 0.02 * (year - 2000)
+            price = np.exp(3.0 + 0.5 * ndtri(hash_uniform(0, int(h), 16))) * np.exp(0.6 * lq)
+            for dd in dests:
+                cell_f.append(i); cell_h.append(h); cell_code.append(prods["hs6"].iat[p]); cell_d.append(dd)
+                cell_lq.append(lq); cell_p.append(price)
+    cells = pd.DataFrame({"i": cell_f, "hs6_1996": cell_h, "hs6": cell_code, "partner_country": cell_d,
+                          "lq": cell_lq, "price": cell_p})
+    dest_shift = {c: ndtri(hash_uniform(year, k, 17)) * 0.4 for k, c in enumerate(iso)}
+    cells["w"] = np.exp((sigma - 1) * cells["lq"] + (1 - sigma) * np.log(cells["price"]) * 0.3
+                        + cells["partner_country"].map(dest_shift) + rng.normal(0, 0.3, len(cells)))
+    cells["w"] = cells["w"] / cells.groupby("i")["w"].transform("sum")
+    Y1 = ex["Y1"].to_numpy()[cells["i"]]
+    Y2 = ex["Y2"].to_numpy()[cells["i"]]
+    proc_regime = np.where(hash_uniform(fid[cells["i"]], 4, 18) < 0.3, "14", "15")
+    for regime, tot in (("10", Y2), ("proc", Y1)):
+        part = cells[tot > 0].copy()
+        v = (part["w"] * tot[tot > 0]).to_numpy()
+        part["value_usd"] = v
+        part["quantity"] = v / part["price"].to_numpy()
+        part["trade_regime"] = "10" if regime == "10" else proc_regime[tot > 0]
+        part["flow"] = "export"
+        rows.append(part)
+    quality = cells.assign(v=cells["w"] * (Y1 + Y2)).groupby("i").apply(
+        lambda g: np.average(g["lq"], weights=g["v"]) if g["v"].sum() > 0 else np.nan, include_groups=False
+    )
+    q = pd.DataFrame({"fid": fid[quality.index.to_numpy()], "year": year, "true_log_quality": quality.to_numpy(),
+                      "n_products_true": n_prod[quality.index.to_numpy()]})
+    # --- imports that set DVAR -------------------------------------------------------------
+    origins = np.array(list(IMPORT_ORIGINS)); ow = np.array(list(IMPORT_ORIGINS.values())); ow = ow / ow.sum()
+    for kind, total, pool, regime in (
+        ("IMP1", ex["IMP1"].to_numpy(), book.intermediate, None),
+        ("D", ex["D"].to_numpy(), book.intermediate, "10"),
+        ("Ko", ex["Ko"].to_numpy(), book.capital, "10"),
+    ):
+        has = np.flatnonzero(total > 0)
+        if len(has) == 0 or len(pool) == 0:
+            continue
+        k = rng.integers(1, 4, len(has))
+        owner, vals = _spread(rng, k, total[has])
+        pi = rng.integers(0, len(pool), len(owner))
+        part = pd.DataFrame({"i": has[owner], "hs6_1996": pool["hs6_1996"].to_numpy()[pi], "hs6": pool["hs6"].to_numpy()[pi],
+                             "partner_country": rng.choice(origins, len(owner), p=ow), "flow": "import"})
+        if kind == "IMP1":
+            part["trade_regime"] = proc_regime_firm = np.where(hash_uniform(fid[has[owner]], 4, 18) < 0.3, "14", "15")
+            part["value_usd"] = vals
+        else:
+            part["trade_regime"] = "10"
+            part["value_usd"] = vals * (1 - part["hs6_1996"].map(s_h).fillna(0.0).to_numpy())
+        part["quantity"] = part["value_usd"] / np.exp(3 + rng.normal(0, 0.5, len(part)))
+        rows.append(part)
+    # --- noise: other regimes, any code, incl. split and unlinked codes ---------------------------
+    noisy = np.flatnonzero(rng.random(len(ex)) < 0.3)
+    if len(noisy):
+        codes = np.concatenate([book.all_codes, book.unlinked]) if len(book.unlinked) else book.all_codes
+        flow = np.where(rng.random(len(noisy)) < 0.5, "export", "import")
+        regime = np.where(flow == "export", rng.choice(OTHER_EXPORT_REGIMES, len(noisy)), rng.choice(OTHER_IMPORT_REGIMES, len(noisy)))
+        val = ex["Y"].to_numpy()[noisy] * rng.uniform(0.01, 0.08, len(noisy)) + 100.0
+        part = pd.DataFrame({"i": noisy, "hs6": rng.choice(codes, len(noisy)), "partner_country": rng.choice(origins, len(noisy)),
+                             "flow": flow, "trade_regime": regime, "value_usd": val})
+        part["quantity"] = val / 20.0
+        rows.append(part)
+    flows = pd.concat(rows, ignore_index=True)
+    flows["customs_firm_id"] = ex["customs_firm_id"].to_numpy()[flows["i"]]
+    return flows.drop(columns=["i", "w", "lq", "price", "hs6_1996"], errors="ignore"), q
+
+
+def loose_flows(firms: pd.DataFrame, book: ProductBook, scale_usd: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    """Flows of customs firms outside the survey: any regime, any code."""
+    n = len(firms)
+    k = rng.integers(2, 7, n)
+    owner, vals = _spread(rng, k, scale_usd)
+    codes = np.concatenate([book.all_codes, book.unlinked]) if len(book.unlinked) else book.all_codes
+    flow = np.where(rng.random(len(owner)) < 0.55, "export", "import")
+    regime = rng.choice(["10", "10", "10", "15", "14", "20", "33", "19"], len(owner))
+    iso = np.array(list(IMPORT_ORIGINS))
+    out = pd.DataFrame({"customs_firm_id": firms["customs_firm_id"].to_numpy()[owner], "hs6": rng.choice(codes, len(owner)),
+                        "partner_country": rng.choice(iso, len(owner)), "flow": flow, "trade_regime": regime, "value_usd": vals})
+    out["quantity"] = vals / 15.0
+    return out
+
+
+def intermediary_flows(others: pd.DataFrame, book: ProductBook, s_h: pd.Series, inter: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Intermediaries' imports of h: s_h/(1-s_h) times all other firms' imports of h.
+
+    ``others``: every non-intermediary import and export row of the year
+    (hs6 in the year's version).  Imports are mapped to HS1996 with the
+    version's weights, exactly as METHOD §3 counts them.
+    """
+    imp = others[others["flow"] == "import"][["hs6", "value_usd"]]
+    imp = imp.merge(book.image, on="hs6", how="inner")
+    n_h = (imp["value_usd"] * imp["weight"]).groupby(imp["hs6_1996"]).sum()
+    clean = book.products.drop_duplicates("hs6_1996").set_index("hs6_1996")["hs6"]
+    target = s_h[(s_h > 0) & s_h.index.isin(n_h.index) & s_h.index.isin(clean.index)]
+    vol = target / (1 - target) * n_h.reindex(target.index)
+    vol = vol[vol > 0]
+    k = rng.integers(1, 3, len(vol))
+    owner, vals = _spread(rng, k, vol.to_numpy())
+    iso = np.array(list(IMPORT_ORIGINS))
+    imports = pd.DataFrame({
+        "customs_firm_id": rng.choice(inter["customs_firm_id"].to_numpy(), len(owner)),
+        "hs6": clean.reindex(vol.index).to_numpy()[owner], "partner_country": rng.choice(iso, len(owner)),
+        "flow": "import", "trade_regime": "10", "value_usd": vals})
+    imports["quantity"] = vals / 10.0
+    exports = loose_flows(inter, book, np.full(len(inter), max(vol.sum(), 1e5) / max(len(inter), 1)), rng)
+    exports = exports[exports["flow"] == "export"]
+    return pd.concat([imports, exports], ignore_index=True)
+
+
+def customs_rows(flows: pd.DataFrame, ident: pd.DataFrame, year: int, rng: np.random.Generator, max_months: int) -> pd.DataFrame:
+    """Monthly rows in the CONTRACT layout, one per grain key."""
+    flows = flows[flows["value_usd"] > 0].reset_index(drop=True)
+    monthly = _months(rng, flows, max_months)
+    monthly = monthly.merge(ident, on="customs_firm_id", how="left")
+    n = len(monthly)
+    suffix = np.where(rng.random(n) < 0.8, "00", rng.choice(["10", "90", "20", "99"], n))
+    monthly["hs_code"] = monthly["hs6"].astype(str) + suffix
+    chap = monthly["hs6"].astype(str).str[:2]
+    monthly["unit"] = chap.map(UNIT_BY_CHAPTER).fillna("千克")
+    grain = ["year", "month", "customs_firm_id", "flow", "trade_regime", "hs_code", "partner_country"]
+    monthly["year"] = np.int64(year)
+    # a few rows carry a variant of the name or no phone, as in real files
+    null_phone = rng.random(n) < 0.05
+    monthly["phone"] = np.where(null_phone, None, monthly["phone"].to_numpy())
+    out = monthly.groupby(grain, sort=True, as_index=False).agg(
+        firm_name=("firm_name", "first"), phone=("phone", "first"), zip_code=("zip_code", "first"),
+        value_usd=("value_usd", "sum"), quantity=("quantity", "sum"), unit=("unit", "first"))
+    out["value_usd"] = np.round(out["value_usd"], 2)
+    out["quantity"] = np.round(out["quantity"], 3)
+    return out[["year", "month", "customs_firm_id", "firm_name", "phone", "zip_code", "flow", "trade_regime",
+                "hs_code", "partner_country", "value_usd", "quantity", "unit"]]

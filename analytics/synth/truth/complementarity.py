@@ -1,0 +1,398 @@
+"""Technological complementarity (METHOD §4, the paper's Eqs. 1-2).
+
+Per application year, invention patents are located (prefecture), given an
+industry (survey name match, else the IPC concordance) and turned into
+technology-vector entries ("flows").  A focal year sums the flows of its
+window; within each (industry k, year t) the city x unit matrices give the
+pairwise ``Cra`` (sparse products), and ``C_jkt`` is its weighted sum over
+partner cities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from analytics.settings import MethodSettings
+from analytics.synth.truth._frame import isin
+from analytics.synth.truth.names import normalise_name_series
+
+__all__ = [
+    "COMPLEMENTARITY_COLUMNS",
+    "IPC_UNIT_LENGTH",
+    "PatentFlows",
+    "assign_industry",
+    "city_industry_complementarity",
+    "complementarity",
+    "first_applicant",
+    "ipc_code_list",
+    "main_subclass",
+    "pairwise_cra",
+    "patent_flows",
+    "placebo_industries",
+    "prefecture_code",
+    "sum_flows",
+    "survey_cells",
+    "survey_name_industry",
+    "technology_units",
+]
+
+COMPLEMENTARITY_COLUMNS = [
+    "city_code",
+    "industry_code",
+    "year",
+    "complementarity",
+    "placebo_complementarity",
+    "invention_patents",
+    "no_patents_flag",
+]
+"""Columns of ``truth/city_industry_complementarity``."""
+
+IPC_UNIT_LENGTH = {"section": 1, "class": 3, "subclass": 4}
+"""Characters of an IPC symbol (spaces removed) that make each level."""
+
+TOL = 1e-12
+"""Range checks allow 1e-12 for floating point (METHOD §4)."""
+
+
+# --------------------------------------------------------------------------- patents
+
+
+def prefecture_code(codes: pd.Series) -> pd.Series:
+    """Prefecture city of a 6-digit administrative code: first 4 digits + '00'
+    (METHOD §4)."""
+    return (codes.astype(str).str.strip().str[:4] + "00").astype(object)
+
+
+def first_applicant(applicants: pd.Series) -> pd.Series:
+    """Text before the first ``;`` (METHOD §4), not yet normalised."""
+    return applicants.astype(str).str.split(";", n=1).str[0].astype(object)
+
+
+def ipc_code_list(ipc_codes: pd.Series) -> pd.Series:
+    """The ``;``-separated IPC symbols of each patent, whitespace removed,
+    empty ones dropped, main (first) first."""
+    cleaned = ipc_codes.fillna("").astype(str).str.replace(r"\s+", "", regex=True)
+    return cleaned.str.split(";").map(lambda xs: [x for x in xs if x])
+
+
+def main_subclass(ipc_codes: pd.Series) -> pd.Series:
+    """Subclass of the main code: its first 4 characters, spaces removed
+    (METHOD §4).  None when the patent has no code."""
+    codes = ipc_code_list(ipc_codes)
+    out = codes.map(lambda xs: xs[0][:4] if xs else None).astype(object)
+    return out.where(out.notna(), None)
+
+
+def survey_name_industry(index: pd.DataFrame) -> pd.DataFrame:
+    """``name_norm, year, industry_code`` (2-digit) for the patent-industry
+    name match: per (normalised name, survey year), the industry of the
+    survey firm with the lowest ``firm_id`` carrying that name (METHOD §4)."""
+    d = index.loc[index["name_norm"].notna(), ["name_norm", "year", "firm_id", "industry_code"]]
+    d = d.sort_values(["name_norm", "year", "firm_id"], kind="mergesort").drop_duplicates(["name_norm", "year"])
+    out = pd.DataFrame(
+        {
+            "name_norm": d["name_norm"].to_numpy(dtype=object),
+            "year": d["year"].astype("int64").to_numpy(),
+            "industry_code": d["industry_code"].astype(str).str[:2].to_numpy(dtype=object),
+        }
+    )
+    return out
+
+
+def assign_industry(
+    patents: pd.DataFrame, name_industry: pd.DataFrame, ipc_industry: pd.DataFrame
+) -> pd.DataFrame:
+    """Industry of each patent (METHOD §4).
+
+    1. Survey name match: the normalised first applicant equals a survey
+       firm's normalised name in survey year s; the nearest s to the
+       application year wins (ties to the earlier year); the firm with the
+       lowest firm_id in s (``name_industry``).  Weight 1.
+    2. Otherwise the main code's subclass in ``reference/ipc_industry``, the
+       patent split over its rows by ``weight``.
+    3. Otherwise left out.
+
+    ``patents`` needs ``application_id, application_year, applicant_name,
+    ipc_codes``.  Returns ``application_id, industry_code, weight, source``
+    (``name`` / ``ipc``), rows with weight > 0 only.
+    """
+    p = pd.DataFrame(
+        {
+            "application_id": patents["application_id"].astype(str).to_numpy(dtype=object),
+            "t": patents["application_year"].astype("int64").to_numpy(),
+            "name_norm": normalise_name_series(first_applicant(patents["applicant_name"])).to_numpy(dtype=object),
+            "subclass": main_subclass(patents["ipc_codes"]).to_numpy(dtype=object),
+        }
+    )
+    keys = p.loc[p["name_norm"].notna(), ["name_norm", "t"]].drop_duplicates()
+    cand = keys.merge(name_industry, on="name_norm")
+    cand["dist"] = (cand["year"] - cand["t"]).abs()
+    cand = cand.sort_values(["name_norm", "t", "dist", "year"], kind="mergesort").drop_duplicates(["name_norm", "t"])
+    by_name = p.merge(cand[["name_norm", "t", "industry_code"]], on=["name_norm", "t"], how="inner")
+    by_name = by_name.assign(weight=1.0, source="name")[["application_id", "industry_code", "weight", "source"]]
+
+    rest = p[~isin(p["application_id"], by_name["application_id"]) & p["subclass"].notna()]
+    conc = pd.DataFrame(
+        {
+            "subclass": ipc_industry["ipc"].astype(str).str.replace(r"\s+", "", regex=True).to_numpy(dtype=object),
+            "industry_code": ipc_industry["industry_code"].astype(str).to_numpy(dtype=object),
+            "weight": pd.to_numeric(ipc_industry["weight"]).astype(float).to_numpy(),
+        }
+    )
+    by_ipc = rest.merge(conc, on="subclass", how="inner").assign(source="ipc")
+    by_ipc = by_ipc[["application_id", "industry_code", "weight", "source"]]
+    out = pd.concat([by_name, by_ipc], ignore_index=True)
+    return out[out["weight"] > 0].reset_index(drop=True)
+
+
+def technology_units(ipc_codes: pd.Series, application_ids: pd.Series, level: str, counting: str) -> pd.DataFrame:
+    """Technology-vector entries of each patent at one IPC level (METHOD §4).
+
+    ``counting = "main"``: the main (first) code counts 1; ``"fractional"``:
+    each of the n codes counts 1/n.  The unit is the first 1 (section), 3
+    (class) or 4 (subclass) characters of the symbol, spaces removed; entries
+    of one patent in the same unit add up.  Returns ``application_id, unit,
+    share``.
+    """
+    n_chars = IPC_UNIT_LENGTH[level]
+    codes = ipc_code_list(ipc_codes)
+    if counting == "main":
+        codes = codes.map(lambda xs: xs[:1])
+    elif counting != "fractional":
+        raise ValueError(f"ipc_counting={counting!r}")
+    lengths = codes.map(len).to_numpy()
+    ids = np.repeat(application_ids.astype(str).to_numpy(dtype=object), lengths)
+    flat = [c[:n_chars] for xs in codes for c in xs]
+    share = np.repeat(np.divide(1.0, lengths, out=np.zeros(len(lengths)), where=lengths > 0), lengths)
+    d = pd.DataFrame({"application_id": ids, "unit": np.array(flat, dtype=object), "share": share})
+    return d.groupby(["application_id", "unit"], sort=True, as_index=False)["share"].sum()
+
+
+@dataclass
+class PatentFlows:
+    """Invention-patent flows of one application year (or a window's sum).
+
+    ``patents``: ``city_code, industry_code, patents`` (industry-weighted
+    count); ``tg`` / ``tm``: ``city_code, industry_code, unit, value`` at the
+    coarse (g) and fine (m) level; ``counts``: quality counts.
+    """
+
+    patents: pd.DataFrame
+    tg: pd.DataFrame
+    tm: pd.DataFrame
+    counts: dict = field(default_factory=dict)
+
+
+def patent_flows(
+    patents_year: pd.DataFrame,
+    name_industry: pd.DataFrame,
+    ipc_industry: pd.DataFrame,
+    settings: MethodSettings,
+    city_list: Iterable[str] | None = None,
+) -> PatentFlows:
+    """Flows of one application year's patents table (METHOD §4).
+
+    Invention applications only (``patent_type == 'invention'``), located at
+    the prefecture of the applicant city code (cities missing from
+    ``city_list`` are kept and counted), with an industry from
+    :func:`assign_industry` (patents with none are left out and counted) and
+    technology units at ``settings.ipc_units`` with ``settings.ipc_counting``,
+    each multiplied by the patent's industry weight.  A patent without any IPC
+    symbol has no technology vector and is left out (counted).
+    """
+    g_level, m_level = settings.ipc_units
+    inv = patents_year[patents_year["patent_type"].astype(str) == "invention"]
+    counts = {"invention_patents": int(len(inv))}
+    codes = ipc_code_list(inv["ipc_codes"]) if len(inv) else pd.Series(dtype=object)
+    has_code = codes.map(len).to_numpy() > 0 if len(inv) else np.zeros(0, dtype=bool)
+    counts["patents_without_ipc"] = int((~has_code).sum())
+    inv = inv[has_code]
+    ind = assign_industry(inv, name_industry, ipc_industry)
+    counts["patents_without_industry"] = int((~isin(inv["application_id"].astype(str), ind["application_id"])).sum())
+    loc = pd.DataFrame(
+        {
+            "application_id": inv["application_id"].astype(str).to_numpy(dtype=object),
+            "city_code": prefecture_code(inv["applicant_city_code"]).to_numpy(dtype=object),
+        }
+    )
+    if city_list is not None:
+        known = set(str(c) for c in city_list)
+        counts["patents_city_not_in_reference"] = int((~isin(loc["city_code"], list(known))).sum())
+    ind = ind.merge(loc, on="application_id")
+    pat = ind.groupby(["city_code", "industry_code"], as_index=False)["weight"].sum().rename(columns={"weight": "patents"})
+
+    def vectors(level: str) -> pd.DataFrame:
+        u = technology_units(inv["ipc_codes"], inv["application_id"], level, settings.ipc_counting)
+        v = u.merge(ind[["application_id", "city_code", "industry_code", "weight"]], on="application_id")
+        v["value"] = v["share"] * v["weight"]
+        return v.groupby(["city_code", "industry_code", "unit"], as_index=False)["value"].sum()
+
+    return PatentFlows(pat, vectors(g_level), vectors(m_level), counts)
+
+
+def sum_flows(flows: Iterable[PatentFlows]) -> PatentFlows:
+    """The window sum of several years' flows (METHOD §4 ``patent_window_years``)."""
+    flows = list(flows)
+    if not flows:
+        empty = pd.DataFrame({"city_code": [], "industry_code": [], "patents": []})
+        ev = pd.DataFrame({"city_code": [], "industry_code": [], "unit": [], "value": []})
+        return PatentFlows(empty, ev, ev.copy())
+    if len(flows) == 1:
+        return flows[0]
+    keys = ["city_code", "industry_code"]
+    pat = pd.concat([f.patents for f in flows]).groupby(keys, as_index=False)["patents"].sum()
+    tg = pd.concat([f.tg for f in flows]).groupby(keys + ["unit"], as_index=False)["value"].sum()
+    tm = pd.concat([f.tm for f in flows]).groupby(keys + ["unit"], as_index=False)["value"].sum()
+    counts: dict = {}
+    for f in flows:
+        for k, v in f.counts.items():
+            counts[k] = counts.get(k, 0) + v
+    return PatentFlows(pat, tg, tm, counts)
+
+
+# --------------------------------------------------------------------------- Cra and C
+
+
+def _city_unit_matrix(v: pd.DataFrame, cities: pd.Index) -> sparse.csr_matrix:
+    rows = cities.get_indexer(v["city_code"])
+    units, cols = np.unique(v["unit"].to_numpy(dtype=object).astype(str), return_inverse=True)
+    return sparse.csr_matrix((v["value"].to_numpy(dtype=float), (rows, cols)), shape=(len(cities), len(units)))
+
+
+def pairwise_cra(tg: pd.DataFrame, tm: pd.DataFrame, cities: pd.Index | None = None) -> pd.DataFrame:
+    """Pairwise ``Cra`` of the cities of ONE (industry, year) group (METHOD §4):
+
+        Cra_jJ = (Tg_j . Tg_J - Tm_j . Tm_J) / (||Tg_j|| ||Tg_J||)
+
+    ``tg`` / ``tm``: ``city_code, unit, value``.  The dot products come from
+    the sparse city x unit matrices (``G G'`` and ``M M'``).  Returns a city x
+    city frame; the diagonal (j = J) is NaN (not a pair).  Every entry is
+    checked to lie in [0, 1] up to 1e-12.
+    """
+    if cities is None:
+        cities = pd.Index(sorted(set(tg["city_code"]) | set(tm["city_code"])), name="city_code")
+    G = _city_unit_matrix(tg, cities)
+    M = _city_unit_matrix(tm, cities)
+    GG = (G @ G.T).toarray()
+    MM = (M @ M.T).toarray()
+    norm = np.sqrt(np.diag(GG))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cra = (GG - MM) / np.outer(norm, norm)
+    np.fill_diagonal(cra, np.nan)
+    off = cra[~np.eye(len(cities), dtype=bool)]
+    if off.size and not (np.all(off >= -TOL) and np.all(off <= 1 + TOL)):
+        raise AssertionError(f"Cra outside [0, 1]: min {np.nanmin(off)}, max {np.nanmax(off)}")
+    return pd.DataFrame(cra, index=cities, columns=cities)
+
+
+def complementarity(flows: PatentFlows, weight_denominator: str = "national") -> pd.DataFrame:
+    """``C_jkt = sum_{J != j} w_Jkt Cra_jJkt`` for every city with patents in
+    each industry of ``flows`` (one focal year, METHOD §4).
+
+    ``w_Jkt = Patent_Jkt / D``: ``D`` the national total of industry k (j
+    included) when ``weight_denominator = "national"``, the partners' total
+    (j excluded) when ``"partners"`` (C = 0 when j has no partner).  Returns
+    ``city_code, industry_code, complementarity, invention_patents``.
+    """
+    if weight_denominator not in ("national", "partners"):
+        raise ValueError(f"weight_denominator={weight_denominator!r}")
+    pat = flows.patents[flows.patents["patents"] > 0]
+    tg_by_k = dict(tuple(flows.tg.groupby("industry_code", sort=False)))
+    tm_by_k = dict(tuple(flows.tm.groupby("industry_code", sort=False)))
+    parts = []
+    for k, pk in pat.groupby("industry_code", sort=True):
+        cities = pd.Index(sorted(pk["city_code"]), name="city_code")
+        P = pk.set_index("city_code")["patents"].reindex(cities).to_numpy(dtype=float)
+        cra = pairwise_cra(tg_by_k[k], tm_by_k[k], cities).to_numpy(copy=True)
+        np.fill_diagonal(cra, 0.0)
+        weighted = cra @ P
+        if weight_denominator == "national":
+            C = weighted / P.sum()
+        else:
+            D = P.sum() - P
+            with np.errstate(divide="ignore", invalid="ignore"):
+                C = np.where(D > 0, weighted / D, 0.0)
+        parts.append(
+            pd.DataFrame({"city_code": cities.to_numpy(dtype=object), "industry_code": k, "complementarity": C, "invention_patents": P})
+        )
+    if not parts:
+        return pd.DataFrame({"city_code": [], "industry_code": [], "complementarity": [], "invention_patents": []})
+    out = pd.concat(parts, ignore_index=True)
+    c = out["complementarity"].to_numpy()
+    if not (np.all(c >= -TOL) and np.all(c <= 1 + TOL)):
+        raise AssertionError(f"C outside [0, 1]: min {c.min()}, max {c.max()}")
+    return out
+
+
+def placebo_industries(io_links: pd.DataFrame) -> pd.Series:
+    """Placebo industry of each k (METHOD §4, paper §4.3.5): among
+    ``reference/io_links`` rows with ``industry_code = k`` and
+    ``supplier_industry_code != k`` (and a coefficient), the supplier with the
+    smallest ``input_coefficient``, ties to the smallest code.  Industries
+    without such a row are absent (their placebo C is NULL)."""
+    d = pd.DataFrame(
+        {
+            "k": io_links["industry_code"].astype(str).to_numpy(dtype=object),
+            "p": io_links["supplier_industry_code"].astype(str).to_numpy(dtype=object),
+            "a": pd.to_numeric(io_links["input_coefficient"], errors="coerce").to_numpy(dtype=float),
+        }
+    )
+    d = d[(d["k"] != d["p"]) & ~np.isnan(d["a"])]
+    d = d.sort_values(["k", "a", "p"], kind="mergesort").drop_duplicates("k")
+    return pd.Series(d["p"].to_numpy(dtype=object), index=pd.Index(d["k"].to_numpy(dtype=object), name="industry_code"), name="placebo_industry")
+
+
+def survey_cells(index_year: pd.DataFrame) -> pd.DataFrame:
+    """(prefecture city, 2-digit industry) cells with a survey firm: city =
+    first 4 digits of the survey city_code + '00'; industry = first 2 digits
+    of the 4-digit CIC."""
+    return (
+        pd.DataFrame(
+            {
+                "city_code": prefecture_code(index_year["city_code"]).to_numpy(dtype=object),
+                "industry_code": index_year["industry_code"].astype(str).str[:2].to_numpy(dtype=object),
+            }
+        )
+        .drop_duplicates()
+        .reset_index(drop=True)
+    )
+
+
+def city_industry_complementarity(
+    year: int,
+    window_flows: PatentFlows,
+    survey_cells_year: pd.DataFrame,
+    placebo: pd.Series,
+    settings: MethodSettings,
+) -> pd.DataFrame:
+    """``truth/city_industry_complementarity`` rows of one sample year (METHOD §4).
+
+    One row for every (city, industry) with a survey firm in ``year`` or
+    invention patents in the year's window.  Cells with patents carry C and
+    their industry-weighted patent count; others C = 0, ``invention_patents =
+    0``, ``no_patents_flag = true``.  Placebo C: the placebo industry's C in
+    the same city and year, 0 when that cell has no invention patents, NULL
+    when k has no placebo industry.  Sorted by (city_code, industry_code).
+    """
+    c = complementarity(window_flows, settings.weight_denominator)
+    cells = pd.concat([survey_cells_year[["city_code", "industry_code"]], c[["city_code", "industry_code"]]])
+    cells = cells.drop_duplicates().reset_index(drop=True)
+    out = cells.merge(c, on=["city_code", "industry_code"], how="left")
+    has = out["invention_patents"].notna() & (out["invention_patents"] > 0)
+    out["complementarity"] = out["complementarity"].fillna(0.0).astype(float)
+    out["invention_patents"] = out["invention_patents"].fillna(0.0).astype(float)
+    out["no_patents_flag"] = (~has).astype(bool)
+    pk = out["industry_code"].map(placebo.to_dict())
+    cmap = c.set_index(["city_code", "industry_code"])["complementarity"]
+    key = pd.MultiIndex.from_arrays([out["city_code"].to_numpy(), pk.to_numpy()])
+    pc = cmap.reindex(key).to_numpy(dtype=float)
+    pc = np.where(np.isnan(pc), 0.0, pc)
+    out["placebo_complementarity"] = np.where(pk.isna().to_numpy(), np.nan, pc)
+    out["year"] = np.int64(year)
+    out = out[COMPLEMENTARITY_COLUMNS].sort_values(["city_code", "industry_code"], kind="mergesort")
+    return out.reset_index(drop=True)

@@ -1,0 +1,270 @@
+"""Firm matching (METHOD §2): customs firm attributes, the three-step
+one-to-one customs -> survey match, survey panel ids, intermediaries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from analytics.synth.truth._frame import isin
+from analytics.synth.truth.names import (
+    is_intermediary_series,
+    normalise_name_series,
+    phone_key_series,
+    zip_key_series,
+)
+
+__all__ = [
+    "INDEX_COLUMNS",
+    "customs_firm_attributes",
+    "flag_intermediaries",
+    "match_customs_to_survey",
+    "survey_index_rows",
+    "survey_keys",
+    "survey_panel_ids",
+    "unique_key_links",
+]
+
+INDEX_COLUMNS = ["firm_id", "year", "name_norm", "legal_rep_norm", "city_code", "industry_code"]
+"""Columns of the compact survey index held across years."""
+
+
+def _nullify_blank(s: pd.Series) -> pd.Series:
+    """Missing or whitespace-only strings become missing (object dtype)."""
+    o = s.astype(object)
+    blank = o.isna() | (o.astype(str).str.strip() == "")
+    return o.where(~blank, None)
+
+
+def _mode_per_key(counts: pd.DataFrame, key: str, col: str) -> pd.Series:
+    """Most frequent non-null value of ``col`` per ``key``, ties: the smallest
+    value (code-point order).  ``counts`` holds ``key, col, _n`` (rows per
+    combination of values)."""
+    d = pd.DataFrame(
+        {key: counts[key].to_numpy(dtype=object), col: _nullify_blank(counts[col]).to_numpy(), "_n": counts["_n"].to_numpy()}
+    )
+    d = d[d[col].notna()]
+    if d.empty:
+        return pd.Series(dtype=object, name=col)
+    d[col] = d[col].astype(str)
+    c = d.groupby([key, col], sort=False)["_n"].sum().reset_index()
+    c = c.sort_values([key, "_n", col], ascending=[True, False, True], kind="mergesort")
+    c = c.drop_duplicates(key)
+    return pd.Series(c[col].to_numpy(dtype=object), index=pd.Index(c[key].to_numpy(dtype=object), name=key), name=col)
+
+
+def customs_firm_attributes(customs_year_df: pd.DataFrame) -> pd.DataFrame:
+    """A customs firm's name, phone and zip code in one year (METHOD §2).
+
+    Each is its most frequent non-null (non-blank) raw value over that year's
+    transaction rows, ties to the smallest value; the match keys are then
+    derived from it: ``name_norm`` (normalised name), ``phone_key`` (last 7
+    digits), ``zip_key`` (digits).  One row per ``customs_firm_id``, sorted.
+    """
+    cols = [c for c in ("firm_name", "phone", "zip_code") if c in customs_year_df.columns]
+    # rows per combination of values first: millions of rows -> one per firm and variant
+    counts = (
+        customs_year_df.groupby(["customs_firm_id", *cols], dropna=False, sort=False, observed=True)
+        .size()
+        .rename("_n")
+        .reset_index()
+    )
+    counts["customs_firm_id"] = counts["customs_firm_id"].astype(str)
+    ids = pd.Index(sorted(counts["customs_firm_id"].unique()), name="customs_firm_id", dtype=object)
+    out = pd.DataFrame(index=ids)
+    for col in ("firm_name", "phone", "zip_code"):
+        if col in cols:
+            out[col] = _mode_per_key(counts, "customs_firm_id", col).reindex(ids)
+        else:
+            out[col] = None
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    out = out.reset_index()
+    out["name_norm"] = normalise_name_series(out["firm_name"])
+    out["phone_key"] = phone_key_series(out["phone"])
+    out["zip_key"] = zip_key_series(out["zip_code"])
+    return out
+
+
+def flag_intermediaries(attrs: pd.DataFrame, keywords: Iterable[str]) -> pd.Series:
+    """Customs firms whose year-t name contains an intermediary keyword
+    (``reference/intermediary_keywords``; METHOD §2, Ahn, Khandelwal & Wei
+    2011).  Checked on normalised name and keywords."""
+    return is_intermediary_series(attrs["firm_name"], keywords)
+
+
+def survey_keys(survey_year_df: pd.DataFrame) -> pd.DataFrame:
+    """Match keys of one survey year: firm_id, name_norm, phone_key, zip_key."""
+    s = survey_year_df
+    out = pd.DataFrame({"firm_id": s["firm_id"].astype(str).to_numpy()})
+    out["name_norm"] = normalise_name_series(s["firm_name"]).to_numpy()
+    out["phone_key"] = (
+        phone_key_series(s["phone"]).to_numpy() if "phone" in s.columns else None
+    )
+    out["zip_key"] = zip_key_series(s["zip_code"]).to_numpy() if "zip_code" in s.columns else None
+    return out
+
+
+def unique_key_links(
+    left: pd.DataFrame, right: pd.DataFrame, left_id: str, right_id: str, key: str = "key"
+) -> pd.DataFrame:
+    """One-to-one links on a key (METHOD §2).
+
+    A key links only when exactly one left firm and exactly one right firm
+    carry it; a key carried by several firms on either side links none.  A
+    firm may carry several keys (step c: names of other years); should its
+    keys then link it to more than one partner, it links to none (one-to-one).
+    Missing keys never link.  Returns ``[left_id, right_id]``.
+    """
+    lk = left[[left_id, key]].dropna().drop_duplicates()
+    rk = right[[right_id, key]].dropna().drop_duplicates()
+    lk = lk[lk.groupby(key)[left_id].transform("size") == 1]
+    rk = rk[rk.groupby(key)[right_id].transform("size") == 1]
+    links = lk.merge(rk, on=key)[[left_id, right_id]].drop_duplicates()
+    links = links[links.groupby(left_id)[right_id].transform("size") == 1]
+    links = links[links.groupby(right_id)[left_id].transform("size") == 1]
+    return links.reset_index(drop=True)
+
+
+def match_customs_to_survey(
+    customs_attrs: pd.DataFrame,
+    survey_year_keys: pd.DataFrame,
+    survey_names_index: pd.DataFrame,
+    year: int,
+) -> pd.DataFrame:
+    """Customs firm -> survey firm in one year, in three steps (METHOD §2).
+
+    Every customs firm of the year takes part (intermediaries and importers
+    included; intermediaries are dropped afterwards, from the trade sample).
+    Each step works only on firms still unmatched on both sides and links a
+    pair only when its key identifies exactly one such customs firm and one
+    such survey firm (:func:`unique_key_links`):
+
+    a. ``name_norm`` of the customs firm = ``name_norm`` of the survey row of year t;
+    b. ``zip_key + phone_key`` (both present on both sides);
+    c. ``name_norm`` of the customs firm = a normalised name the survey firm
+       carries in a year s != t (``survey_names_index``); the survey firm must
+       have a year-t row, which is the row used.
+
+    Returns ``customs_firm_id, firm_id, match_step`` sorted by customs_firm_id.
+    """
+    c = customs_attrs[["customs_firm_id", "name_norm", "phone_key", "zip_key"]].copy()
+    s = survey_year_keys[["firm_id", "name_norm", "phone_key", "zip_key"]].copy()
+    found: list[pd.DataFrame] = []
+
+    def still(c_df: pd.DataFrame, s_df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if not found:
+            return c_df, s_df
+        done = pd.concat(found)
+        return (
+            c_df[~isin(c_df["customs_firm_id"], done["customs_firm_id"])],
+            s_df[~isin(s_df["firm_id"], done["firm_id"])],
+        )
+
+    # (a) exact normalised name, same year
+    cu, su = still(c, s)
+    a = unique_key_links(
+        cu.rename(columns={"name_norm": "key"}), su.rename(columns={"name_norm": "key"}), "customs_firm_id", "firm_id"
+    )
+    found.append(a.assign(match_step="a"))
+
+    # (b) zip code + last 7 digits of the phone, both present
+    cu, su = still(c, s)
+
+    def zp(df: pd.DataFrame) -> pd.Series:
+        ok = df["zip_key"].notna() & df["phone_key"].notna()
+        return (df["zip_key"].astype(str) + "|" + df["phone_key"].astype(str)).where(ok, None)
+
+    b = unique_key_links(
+        cu.assign(key=zp(cu)), su.assign(key=zp(su)), "customs_firm_id", "firm_id"
+    )
+    found.append(b.assign(match_step="b"))
+
+    # (c) the survey firm's normalised names of other years
+    cu, su = still(c, s)
+    idx = survey_names_index
+    other = idx.loc[(idx["year"] != year) & isin(idx["firm_id"], su["firm_id"]), ["firm_id", "name_norm"]]
+    cc = unique_key_links(
+        cu.rename(columns={"name_norm": "key"}),
+        other.rename(columns={"name_norm": "key"}),
+        "customs_firm_id",
+        "firm_id",
+    )
+    found.append(cc.assign(match_step="c"))
+
+    out = pd.concat(found, ignore_index=True)
+    out = out.sort_values("customs_firm_id", kind="mergesort").reset_index(drop=True)
+    for col in out.columns:
+        out[col] = out[col].astype(object)
+    return out
+
+
+def survey_index_rows(survey_year_df: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Compact index rows of one survey year (:data:`INDEX_COLUMNS`): firm_id,
+    year, normalised name, normalised legal representative, city_code (6
+    digits, as given) and industry_code (4-digit CIC, as given)."""
+    s = survey_year_df
+    out = pd.DataFrame({"firm_id": s["firm_id"].astype(str).to_numpy()})
+    out["year"] = int(year)
+    out["name_norm"] = normalise_name_series(s["firm_name"]).to_numpy()
+    out["legal_rep_norm"] = (
+        normalise_name_series(s["legal_rep"]).to_numpy() if "legal_rep" in s.columns else None
+    )
+    out["city_code"] = s["city_code"].astype(str).to_numpy()
+    out["industry_code"] = s["industry_code"].astype(str).to_numpy()
+    return out
+
+
+def survey_panel_ids(index: pd.DataFrame) -> pd.DataFrame:
+    """Survey panel ids in the manner of Brandt, Van Biesebroeck & Zhang
+    (2012) (METHOD §2).  Exact rule:
+
+    1. Rows with the same ``firm_id`` are one firm, whatever the gaps between
+       their years.  A firm_id's spell runs from its first to its last survey
+       year.
+    2. For each pair of consecutive survey years present (p, t), a firm_id
+       whose LAST year is p may be linked to a firm_id whose FIRST year is t:
+       first by normalised name (year-p row vs year-t row), then, among those
+       still unlinked, by normalised legal representative + city_code (6
+       digits) + industry_code (4 digits), all three present.  Both steps are
+       one-to-one: a key shared by several candidates on either side links none.
+    3. Links form chains of firm_ids whose spells follow one another in time
+       (so a chain never has two rows in one year); ``panel_firm_id`` is the
+       firm_id at the start of the chain (the earliest spell).
+
+    Returns ``firm_id, panel_firm_id`` (one row per firm_id, sorted).
+    """
+    idx = index[["firm_id", "year", "name_norm", "legal_rep_norm", "city_code", "industry_code"]]
+    span = idx.groupby("firm_id")["year"].agg(first="min", last="max")
+    years = sorted(idx["year"].unique())
+    preds: list[pd.DataFrame] = []
+    for p, t in zip(years[:-1], years[1:]):
+        ending = span.index[span["last"] == p]
+        starting = span.index[span["first"] == t]
+        left = idx[(idx["year"] == p) & isin(idx["firm_id"], ending)].rename(columns={"firm_id": "pred"})
+        right = idx[(idx["year"] == t) & isin(idx["firm_id"], starting)]
+        if left.empty or right.empty:
+            continue
+        by_name = unique_key_links(
+            left.rename(columns={"name_norm": "key"}), right.rename(columns={"name_norm": "key"}), "pred", "firm_id"
+        )
+        left = left[~isin(left["pred"], by_name["pred"])]
+        right = right[~isin(right["firm_id"], by_name["firm_id"])]
+
+        def rep_key(df: pd.DataFrame) -> pd.Series:
+            ok = df["legal_rep_norm"].notna() & df["city_code"].notna() & df["industry_code"].notna()
+            k = df["legal_rep_norm"].astype(str) + "|" + df["city_code"].astype(str) + "|" + df["industry_code"].astype(str)
+            return k.where(ok, None)
+
+        by_rep = unique_key_links(left.assign(key=rep_key(left)), right.assign(key=rep_key(right)), "pred", "firm_id")
+        preds.extend([by_name, by_rep])
+    firms = pd.Index(sorted(span.index), name="firm_id")
+    root = pd.Series(firms.to_numpy(dtype=object), index=firms)
+    if preds:
+        pred = pd.concat(preds).set_index("firm_id")["pred"]
+        while True:
+            nxt = root.map(pred)
+            if nxt.isna().all():
+                break
+            root = nxt.where(nxt.notna(), root)
+    return pd.DataFrame({"firm_id": firms.to_numpy(dtype=object), "panel_firm_id": root.to_numpy(dtype=object)})

@@ -1,0 +1,117 @@
+"""Name, phone and zip keys for firm matching (METHOD §2).
+
+Scalar functions state the rule; the ``*_series`` variants apply the very same
+scalar function to the distinct values of a column and map the result back,
+so a file of millions of rows costs one call per distinct value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import pandas as pd
+
+__all__ = [
+    "BRACKETS",
+    "is_intermediary",
+    "is_intermediary_series",
+    "normalise_name",
+    "normalise_name_series",
+    "phone_key",
+    "phone_key_series",
+    "zip_key",
+    "zip_key_series",
+]
+
+BRACKETS = "()[]{}【】〔〕「」『』《》〈〉"
+"""The brackets METHOD §2 removes (after NFKC, so full-width ``（）`` are covered)."""
+
+_DROP = re.compile(r"[\s" + re.escape(BRACKETS) + r"]+")
+_NON_DIGIT = re.compile(r"[^0-9]+")
+
+
+def _is_missing(s: object) -> bool:
+    return s is None or (isinstance(s, float) and s != s) or s is pd.NA
+
+
+def normalise_name(s: str | None) -> str | None:
+    """METHOD §2 normalised firm name.
+
+    Unicode NFKC (full-width letters, digits, brackets and the ideographic
+    space become half-width), then every whitespace character and the brackets
+    ``()[]{}【】〔〕「」『』《》〈〉`` are removed, then ``有限责任公司`` is replaced
+    by ``有限公司``.  A missing or empty result is ``None`` (it never matches).
+    """
+    if _is_missing(s):
+        return None
+    t = unicodedata.normalize("NFKC", str(s))
+    t = _DROP.sub("", t)
+    t = t.replace("有限责任公司", "有限公司")
+    return t or None
+
+
+def phone_key(s: str | None) -> str | None:
+    """Last 7 digits of a phone number (METHOD §2 step b).
+
+    The value is NFKC-normalised first (so full-width digits count as digits),
+    every non-digit is dropped, and the last 7 digits are kept.  ``None`` when
+    the phone is missing or has fewer than 7 digits.
+    """
+    if _is_missing(s):
+        return None
+    digits = _NON_DIGIT.sub("", unicodedata.normalize("NFKC", str(s)))
+    if len(digits) < 7:
+        return None
+    return digits[-7:]
+
+
+def zip_key(s: str | None) -> str | None:
+    """Zip code as a key: NFKC, digits only; ``None`` when missing or no digit."""
+    if _is_missing(s):
+        return None
+    digits = _NON_DIGIT.sub("", unicodedata.normalize("NFKC", str(s)))
+    return digits or None
+
+
+def is_intermediary(name: str | None, keywords: Iterable[str]) -> bool:
+    """True when the normalised name contains a normalised keyword (METHOD §2,
+    Ahn, Khandelwal & Wei 2011).  Both sides are normalised with
+    :func:`normalise_name` so whitespace or full-width forms cannot hide a
+    keyword."""
+    n = normalise_name(name)
+    if n is None:
+        return False
+    keys = [k for k in (normalise_name(k) for k in keywords) if k]
+    return any(k in n for k in keys)
+
+
+def _map_unique(series: pd.Series, fn) -> pd.Series:
+    """Apply ``fn`` once per distinct value and map back (object dtype)."""
+    values = series.dropna().unique()
+    mapping = {v: fn(v) for v in values}
+    out = series.map(mapping)
+    return out.astype(object).where(out.notna(), None)
+
+
+def normalise_name_series(series: pd.Series) -> pd.Series:
+    """:func:`normalise_name` of every element."""
+    return _map_unique(series, normalise_name)
+
+
+def phone_key_series(series: pd.Series) -> pd.Series:
+    """:func:`phone_key` of every element."""
+    return _map_unique(series, phone_key)
+
+
+def zip_key_series(series: pd.Series) -> pd.Series:
+    """:func:`zip_key` of every element."""
+    return _map_unique(series, zip_key)
+
+
+def is_intermediary_series(names: pd.Series, keywords: Iterable[str]) -> pd.Series:
+    """:func:`is_intermediary` of every element (bool, False when missing)."""
+    keys = tuple(keywords)
+    out = _map_unique(names, lambda v: is_intermediary(v, keys))
+    return out.fillna(False).astype(bool)

@@ -1,0 +1,308 @@
+"""``gvc synth``: write a raw root whose generating truth is known (spec/SYNTH.md).
+
+Order of generation (each step needs the one before):
+
+1. catalogue of real codes; chosen cities and industries;
+2. geography: GDP, market access, plan policy, the instrument, the shock;
+3. the firm registry (who exists, where, under which names);
+4. patents, year by year, written; C computed from them by the truth
+   implementation of METHOD §4 with the very survey names to be written;
+5. production side and the DVAR equation (needs C);
+6. per year: customs totals that invert METHOD §3, the survey written, the
+   customs rows written;
+7. reference tables, truth.json, and ``truth/`` from METHOD §1-§4 applied to
+   what was written.
+
+Every random stream is seeded by (seed, component, year), so the same seed
+gives byte-identical files and one year's draws do not depend on another's
+table sizes.  Only one year of one raw table is held at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics import rawio
+from analytics.settings import MethodSettings
+from analytics.synth import firms as firms_mod
+from analytics.synth import geography as geo
+from analytics.synth import names as nm
+from analytics.synth import patents as pat
+from analytics.synth import production as prod
+from analytics.synth import trade as trd
+from analytics.synth.catalogue import build_catalogue
+from analytics.synth.config import SCALES, SynthParams
+from analytics.synth.truth import compute_truth
+from schemas.validate import validate_raw_root
+from analytics.synth.truth.complementarity import (
+    city_industry_complementarity,
+    patent_flows,
+    placebo_industries,
+    survey_cells,
+    survey_name_industry,
+)
+from analytics.synth.truth.matching import survey_index_rows
+
+Progress = Callable[[str], None]
+COMPONENTS = {"geo": 1, "registry": 2, "patents": 3, "production": 4, "customs": 5, "survey": 6, "idents": 7, "shares": 8}
+TINY_INDUSTRIES = ["17", "26", "27", "35", "39", "40"]
+FIRM_WEIGHT = {"17": 2.0, "18": 1.6, "40": 1.8, "39": 1.5, "35": 1.5, "26": 1.4, "34": 1.2, "30": 1.1,
+               "36": 1.1, "31": 1.1, "37": 1.0, "16": 0.1, "25": 0.3, "43": 0.2, "28": 0.4}
+
+
+def _rng(seed: int, component: str, year: int = 0) -> np.random.Generator:
+    return np.random.default_rng([seed, COMPONENTS[component], year])
+
+
+def generate(
+    out: Path | str,
+    scale: str = "tiny",
+    seed: int = 1,
+    beta: float | None = None,
+    reference_dir: Path | str | None = None,
+    progress: Progress | None = None,
+) -> dict:
+    """Write a complete raw root, truth.json and truth/ to ``out``; return a summary."""
+    say = progress or (lambda _m: None)
+    t0 = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    sc = SCALES[scale]
+    params = SynthParams(seed=seed, scale=scale)
+    if beta is not None:
+        params = params.with_overrides(beta=float(beta))
+    years = list(params.survey_years)
+    sample_years = list(params.years)
+    cat = build_catalogue(Path(reference_dir) if reference_dir else None)
+    say(f"catalogue: {len(cat.cities)} cities, {len(cat.industries)} industries, {len(cat.products)} HS1996 products")
+
+    # --- 1-2. cities, industries, geography ------------------------------------------------
+    g = _rng(seed, "geo")
+    chosen = geo.select_cities(cat.cities, sc.n_cities, sc.n_innovation_centres, g)
+    ind_codes = TINY_INDUSTRIES if sc.n_industries else sorted(cat.industries["industry_code"])
+    industries = cat.industries[cat.industries["industry_code"].isin(ind_codes)].copy()
+    industries["firm_weight"] = industries["industry_code"].map(FIRM_WEIGHT).fillna(0.8)
+    industries = industries.sort_values("industry_code", ignore_index=True)
+    ind_codes = industries["industry_code"].tolist()
+    city_year = geo.gdp_paths(chosen, years, g)
+    ma = geo.market_access(city_year, chosen)
+    provinces = sorted(chosen["province_code"].unique())
+    policy = geo.policy_table(provinces, ind_codes, g)
+    scores = geo.policy_scores(policy, years)
+    iv = geo.instrument(chosen, ma, scores, ind_codes)
+    shock = geo.ar1_shock(iv, years, params.shock_rho, g)
+    cells = iv.merge(shock, on=["city_code", "industry_code", "year"])
+    say(f"geography: {len(chosen)} cities in {len(provinces)} provinces, {len(ind_codes)} industries, {len(years)} years")
+
+    # --- 3. firms ------------------------------------------------------------------------------
+    counties = cat.counties[cat.counties["city_code"].isin(chosen["city_code"])]
+    firms, fy = firms_mod.build_registry(
+        sc, params, chosen, counties, industries, cat.industry4, _rng(seed, "registry")
+    )
+    say(f"registry: {len(firms)} firms, {len(fy)} survey firm-years")
+    index = pd.concat(
+        [survey_index_rows(g_.rename(columns={"county_code": "city_code_county"}).assign(
+            city_code=g_["county_code"], industry_code=g_["industry_code4"]), y) for y, g_ in fy.groupby("year")],
+        ignore_index=True,
+    )
+    name_industry = survey_name_industry(index)
+
+    # --- 4. patents and C ------------------------------------------------------------------------
+    mix, section_weights = pat.build_ipc_mix(cat.ipc_structure, ind_codes, _rng(seed, "patents"))
+    size_j = chosen.set_index("city_code")["size"] ** 1.15
+    tech_w = industries.set_index("industry_code")["tech_intensity"].map(pat.TECH_WEIGHT)
+    cell_base = chosen[["city_code"]].merge(industries[["industry_code"]], how="cross")
+    lam = cell_base["city_code"].map(size_j).to_numpy() * cell_base["industry_code"].map(tech_w).to_numpy()
+    cell_base["lam_share"] = lam / lam.sum()
+    cell_base["cell_effect"] = _rng(seed, "patents").lognormal(-0.18, 0.6, len(cell_base))
+    counties_of = counties.groupby("city_code")["county_code"].apply(list).to_dict()
+    city_short = {c: n.replace("市", "") for c, n in zip(cat.cities["city_code"], cat.cities["city_name"])}
+    innov = np.exp(1.5 * _rng(seed, "patents").normal(0, 1, len(firms)))
+    ipc_ref = cat.ipc_industry
+    placebo = placebo_industries(cat.io_links)
+    gen_settings = MethodSettings(exclude_years=())
+    city_list = cat.cities["city_code"].tolist()
+    c_parts, own_parts = [], []
+    rows_written = {"patents": 0}
+    for t in years:
+        r = _rng(seed, "patents", t)
+        cy = cell_base.merge(cells[cells["year"] == t][["city_code", "industry_code", "z", "u"]], on=["city_code", "industry_code"])
+        apps = fy.loc[fy["year"] == t, ["fid", "firm_name", "city_code", "industry_code"]].copy()
+        apps["innov"] = innov[apps["fid"].to_numpy()]
+        pats, own = pat.patents_for_year(t, cy, mix, apps, counties_of, city_short, params, sc.invention_patents_2014, r)
+        rawio.write_year(out, "patents", t, pats)
+        rows_written["patents"] += len(pats)
+        flows = patent_flows(pats, name_industry, ipc_ref, gen_settings, city_list)
+        c_t = city_industry_complementarity(t, flows, survey_cells(index[index["year"] == t]), placebo, gen_settings)
+        c_parts.append(c_t)
+        own_parts.append(own)
+        say(f"patents {t}: {len(pats):,} applications ({int((pats['patent_type'] == 'invention').sum()):,} invention), "
+            f"mean C {c_t['complementarity'].mean():.3f}")
+        del pats
+    comp = pd.concat(c_parts, ignore_index=True).rename(columns={"complementarity": "C"})
+    cells = cells.merge(comp[["city_code", "industry_code", "year", "C", "placebo_complementarity", "invention_patents"]],
+                        on=["city_code", "industry_code", "year"], how="left")
+    cells["C"] = cells["C"].fillna(0.0)
+    own = pd.concat(own_parts, ignore_index=True)
+
+    # --- 5. production and DVAR targets ----------------------------------------------------------
+    fy = fy.merge(own, on=["fid", "year"], how="left")
+    fy["own_inventions"] = fy["own_inventions"].fillna(0).astype(np.int64)
+    rp = _rng(seed, "production")
+    fy = prod.simulate_production(fy, cells, params, rp)
+    fy = prod.dvar_targets(fy, params, rp)
+    say(f"production: {len(fy):,} firm-years, {int((fy['trade_type'] != 'none').sum()):,} exporter-years")
+
+    # --- customs identities --------------------------------------------------------------------------
+    ri = _rng(seed, "idents")
+    exporters = firms[firms["trade_type"] != "none"].copy()
+    kind = np.where((exporters["rename_year"] > 0) & (ri.random(len(exporters)) < 0.8), "c",
+                    np.where(ri.random(len(exporters)) < 0.10, "b", "a"))
+    exporters["match_kind"] = kind
+    n_co = int(round(sc.customs_only_per_exporter * len(exporters)))
+    n_int = sc.intermediaries
+    serial = ri.choice(np.arange(100_000, 1_000_000), len(exporters) + n_co + n_int, replace=False)
+    exporters["customs_firm_id"] = [c[:4] + f"{s:06d}" for c, s in zip(exporters["county0"], serial[: len(exporters)])]
+    exporters["alt_name"] = [nm.rename(ri, s) for s in exporters["name0"]]
+    # kinds a and b: the survey's number in another format; c: another number
+    exporters["customs_phone"] = [
+        nm.phone(ri, a) if k == "c" else nm.format_phone(ri, a, loc)
+        for k, a, loc in zip(kind, exporters["phone_area"], exporters["phone_local"])
+    ]
+    co_city = ri.choice(chosen["city_code"].to_numpy(), n_co + n_int, p=chosen["size"].to_numpy())
+    co_ind = ri.choice(ind_codes, n_co + n_int)
+    others = pd.DataFrame({
+        "customs_firm_id": [c[:4] + f"{s:06d}" for c, s in zip(co_city, serial[len(exporters):])],
+        "firm_name": [nm.firm_name(ri, city_short[c], k, "producer" if i < n_co else "intermediary")
+                      for i, (c, k) in enumerate(zip(co_city, co_ind))],
+        "phone": [nm.phone(ri, nm.area_code(c)) for c in co_city],
+        "zip_code": [nm.zip_code(c) for c in co_city],
+        "intermediary": np.arange(n_co + n_int) >= n_co,
+        "first": ri.integers(2000, 2012, n_co + n_int),
+        "scale_usd": np.exp(ri.normal(13.0, 1.2, n_co + n_int)),
+    })
+    others["last"] = np.minimum(others["first"] + ri.integers(3, 15, len(others)), 2014)
+    others.loc[others["intermediary"], ["first", "last"]] = [2000, 2014]
+
+    # --- 6. per year: survey and customs -----------------------------------------------------------
+    fx = cat.exchange_rates.set_index("year")["cny_per_usd"].to_dict()
+    latent_parts, quality_parts = [], []
+    n_lowered = 0
+    rows_written["customs_transactions"] = 0
+    rows_written["firm_survey"] = 0
+    for t in years:
+        rc = _rng(seed, "customs", t)
+        year_fy = fy[fy["year"] == t].copy()
+        ex = year_fy[year_fy["trade_type"] != "none"].merge(
+            exporters[["fid", "customs_firm_id", "match_kind", "alt_name", "customs_phone", "name0"]], on="fid")
+        ex = trd.firm_totals(ex, fx[t], params.foreign_content_share, rc)
+        n_lowered += int(ex["m_lowered"].sum()) if t in sample_years else 0
+        year_fy = year_fy.merge(ex[["fid", "exports_usd", "intermediate_inputs"]].rename(
+            columns={"intermediate_inputs": "m_new"}), on="fid", how="left")
+        year_fy["intermediate_inputs"] = np.where(year_fy["m_new"].notna() | year_fy["exports_usd"].notna(),
+                                                  year_fy["m_new"], year_fy["intermediate_inputs"])
+        survey = prod.survey_frame(year_fy, fx, _rng(seed, "survey", t))
+        rawio.write_year(out, "firm_survey", t, survey)
+        rows_written["firm_survey"] += len(survey)
+        latent_parts.append(year_fy.drop(columns=["m_new"]).merge(
+            ex[["fid", "customs_firm_id", "match_kind", "Y", "Y1", "Y2", "IMP1", "D", "Ko", "m_lowered"]], on="fid", how="left"))
+        if t not in sample_years:
+            continue
+        book = trd.ProductBook(cat, t)
+        rs = _rng(seed, "shares", t)
+        s_h = pd.Series(np.where(rs.random(len(book.products)) < 0.6,
+                                 rs.beta(2, 2 / params.intermediary_share_mean - 2, len(book.products)), 0.0),
+                        index=book.products["hs6_1996"].to_numpy())
+        s_h = s_h[~s_h.index.duplicated()]
+        flows, q = trd.exporter_flows(ex, book, s_h, cat.countries, t, params.kqs_sigma, params.quality_sd,
+                                      sc.lines_per_exporter_year, rc)
+        quality_parts.append(q)
+        alive_o = others[(others["first"] <= t) & (others["last"] >= t)]
+        co = alive_o[~alive_o["intermediary"]]
+        loose = trd.loose_flows(co, book, co["scale_usd"].to_numpy(), rc)
+        inter = alive_o[alive_o["intermediary"]]
+        inter_flows = trd.intermediary_flows(pd.concat([flows, loose]), book, s_h, inter, rc)
+        ident = _identities(ex, alive_o, t, _rng(seed, "idents", t))
+        rows = trd.customs_rows(pd.concat([flows, loose, inter_flows], ignore_index=True), ident, t, rc,
+                                max_months=max(1, min(12, sc.lines_per_exporter_year // 8)))
+        rawio.write_year(out, "customs_transactions", t, rows)
+        rows_written["customs_transactions"] += len(rows)
+        say(f"customs {t}: {len(rows):,} rows, {len(ex):,} survey exporters, {len(co):,} customs-only, "
+            f"{len(inter)} intermediaries; survey {t}: {len(survey):,} firms")
+        del rows, flows, loose, inter_flows
+    latent = pd.concat(latent_parts, ignore_index=True)
+
+    # --- 7. reference tables -------------------------------------------------------------------------
+    city_year_out = city_year.merge(ma, on=["city_code", "year"])
+    city_year_out["market_access"] = np.nan  # null: the platform computes Harris MA itself
+    refs = {
+        "hs_concordance": cat.hs_concordance, "hs_bec": cat.hs_bec, "trade_regimes": cat.trade_regimes[["trade_regime", "regime_class"]],
+        "cities": cat.cities, "city_year": city_year_out[["city_code", "year", "gdp", "gdp_per_capita", "basic_research", "market_access"]],
+        "industries": cat.industries, "ipc_industry": cat.ipc_industry, "province_industry_policy": policy,
+        "io_links": cat.io_links, "hs_industry": cat.hs_industry, "exchange_rates": cat.exchange_rates,
+        "intermediary_keywords": cat.intermediary_keywords,
+    }
+    for name, df in refs.items():
+        rawio.write_reference(out, name, df.reset_index(drop=True))
+    say(f"reference: {len(refs)} tables")
+
+    # --- truth: the generator's own panel and METHOD §1-§4 on what was written ------------------
+    truth_dir = out / "truth"
+    latent = latent.merge(cells[["city_code", "industry_code", "year", "iv", "z", "placebo_complementarity", "invention_patents"]],
+                          on=["city_code", "industry_code", "year"], how="left")
+    if quality_parts:
+        latent = latent.merge(pd.concat(quality_parts, ignore_index=True), on=["fid", "year"], how="left")
+    latent_cols = [c for c in latent.columns if c not in ("canonical_name",)]
+    rawio.write_parquet(latent[latent_cols].sort_values(["year", "fid"], ignore_index=True), truth_dir / "firm_year_latent.parquet")
+    say("validating the written raw root against the contract's pandera models")
+    checked = validate_raw_root(out)
+    say(f"valid: {sum(checked.values()):,} rows in {len(checked)} tables")
+    dvar_truth, comp_truth = compute_truth(out, MethodSettings(), progress=say)
+    rawio.write_parquet(dvar_truth, truth_dir / "firm_year_dvar.parquet")
+    rawio.write_parquet(comp_truth, truth_dir / "city_industry_complementarity.parquet")
+
+    # self-checks: the written world reproduces the designed one
+    chk = comp_truth.merge(comp[["city_code", "industry_code", "year", "C"]], on=["city_code", "industry_code", "year"], how="left")
+    c_gap = float((chk["complementarity"] - chk["C"].fillna(0)).abs().max()) if len(chk) else 0.0
+    lat = latent.dropna(subset=["dvar_target"])
+    dchk = dvar_truth.merge(lat[["firm_id", "year", "dvar_target", "fid"]], on=["firm_id", "year"], how="inner")
+    dvar_gap = float((dchk["dvar"] - dchk["dvar_target"]).abs().quantile(0.99)) if len(dchk) else float("nan")
+    summary = {
+        "seed": seed, "scale": scale, "params": params.as_dict(),
+        "cities": sorted(chosen["city_code"]), "industries": ind_codes,
+        "rows": rows_written,
+        "exporter_years_truth": int(len(dvar_truth)),
+        "matched_share_of_survey_exporters": float(len(dchk) / max(len(lat[lat["year"].isin(sample_years)]), 1)),
+        "m_lowered_for_feasibility": n_lowered,
+        "dvar_targets_capped_at_0.99": int(latent.loc[latent["year"].isin(sample_years), "dvar_capped"].fillna(False).sum()),
+        "check_C_max_abs_gap": c_gap,
+        "check_dvar_p99_abs_gap": dvar_gap,
+        "production_truth": {"beta_l": params.beta_l, "beta_k": params.beta_k, "beta_m": params.beta_m,
+                             "beta_tfp": params.beta_tfp, "markup_mean": params.markup_mean, "kqs_sigma": params.kqs_sigma},
+    }
+    (out / "truth.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True, default=float) + "\n", encoding="utf-8")
+    summary["seconds"] = round(time.perf_counter() - t0, 1)  # not in truth.json: files stay byte-identical
+    return summary
+
+
+def _identities(ex: pd.DataFrame, others: pd.DataFrame, year: int, rng: np.random.Generator) -> pd.DataFrame:
+    """customs_firm_id -> the name, phone and zip written on its rows in year t.
+
+    Kind 'a': the survey name of t (a messy variant that normalises the same);
+    'b': another name, same phone and zip; 'c': the firm's original name after
+    a rename (found in another survey year), another phone.
+    """
+    k = ex["match_kind"].to_numpy()
+    base = np.where(k == "a", ex["canonical_name"].to_numpy(), np.where(k == "b", ex["alt_name"].to_numpy(), ex["name0"].to_numpy()))
+    messy = rng.random(len(ex)) < 0.3
+    name = [nm.messy_variant(rng, s) if m else s for s, m in zip(base, messy)]
+    a = pd.DataFrame({"customs_firm_id": ex["customs_firm_id"].to_numpy(), "firm_name": name,
+                      "phone": ex["customs_phone"].to_numpy(), "zip_code": ex["zip_code"].to_numpy()})
+    b = others[["customs_firm_id", "firm_name", "phone", "zip_code"]]
+    return pd.concat([a, b], ignore_index=True)
