@@ -30,9 +30,9 @@ class Scale:
 
 
 SCALES: dict[str, Scale] = {
-    "tiny": Scale("tiny", 25, 5, 6, 220, 380, 0.45, 0.35, 6, 4_000, 14),
+    "tiny": Scale("tiny", 25, 5, 6, 220, 380, 0.45, 0.35, 6, 2_500, 14),
     "demo": Scale("demo", 120, 20, None, 6_500, 11_500, 0.32, 0.35, 60, 100_000, 40),
-    "paper": Scale("paper", 300, 20, None, 160_000, 240_000, 0.15, 0.35, 1_500, 1_100_000, 250),
+    "paper": Scale("paper", 300, 20, None, 160_000, 240_000, 0.15, 0.35, 1_500, 240_000, 250),
 }
 
 
@@ -50,16 +50,17 @@ class SynthParams:
     lam: float = 0.08  # shock loading in DVAR: dvar -= lam * u
     # --- C's design: spread share s within each home section ---------------
     s_cap: float = 0.42
-    s_intercept: float = -2.1
-    s_trend: float = 1.6  # logistic slope on (t-2000)/14
-    s_iv_loading: float = 2.0  # on the normalised instrument z
+    s_intercept: float = -2.8
+    s_trend: float = 2.2  # logistic slope on (t-2000)/14
+    s_iv_loading: float = 2.5  # on the normalised instrument z
     s_shock_loading: float = 0.5  # on u
     s_small_count: float = 2.0  # s * n / (n + this): tiny cells spread less
     shock_rho: float = 0.7
     patent_growth: float = 20.0  # 2014 / 2000 invention patents
     utility_per_invention: float = 1.2
     design_per_invention: float = 0.4
-    applicant_is_survey_firm: float = 0.6  # when the cell has survey firms
+    applicant_is_survey_firm: float = 0.35
+    exporter_patent_propensity: float = 0.08  # relative to non-exporters  # when the cell has survey firms
     extra_ipc_prob: float = 0.35
     # --- DVAR equation ------------------------------------------------------
     gamma: dict = field(
@@ -69,8 +70,12 @@ class SynthParams:
             "firm_size": 0.01,
         }
     )
-    firm_effect_mean: float = 0.36
-    firm_effect_sd: float = 0.13
+    firm_effect_mean: float = 0.34
+    firm_effect_sd: float = 0.14
+    type_shift: dict = field(default_factory=lambda: {"processing": -0.14, "mixed": -0.05, "ordinary": 0.0})
+    ordinary_headroom_shape: float = 2.0  # ordinary firms: a_i = mean - (Gamma(shape, scale) - shape*scale)
+    ordinary_headroom_scale: float = 0.07
+    cell_effect_sd: float = 1.3  # lognormal dispersion of city x industry patenting
     year_effect_rise: float = 0.11  # d_2014 - d_2000, linear
     dvar_noise_sd: float = 0.05
     foreign_content_share: float = 0.05

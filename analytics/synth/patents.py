@@ -41,18 +41,34 @@ class IpcMix:
     kg_other_start: np.ndarray  # (n_kg,) offset into other_classes
     kg_other_n: np.ndarray  # (n_kg,)
     other_classes: np.ndarray  # flattened class indices
-    class_codes: np.ndarray  # class index -> 'H01'
+    class_codes: np.ndarray  # class index -> 'industry:class', e.g. '40:H01'
     sub_start: np.ndarray  # class index -> offset into subclasses
     sub_n: np.ndarray
     subclasses: np.ndarray
 
 
-def build_ipc_mix(ipc_structure: pd.DataFrame, industries: list[str], rng: np.random.Generator) -> tuple[IpcMix, pd.DataFrame]:
-    """Section weights pi_kg (Dirichlet, one per industry) and lookup tables."""
+def build_ipc_mix(
+    ipc_structure: pd.DataFrame, industries: list[str], rng: np.random.Generator, ipc_industry: pd.DataFrame | None = None
+) -> tuple[IpcMix, pd.DataFrame]:
+    """Section weights pi_kg (Dirichlet, one per industry) and lookup tables.
+
+    With ``ipc_industry``, an industry's patents in a class are drawn from the
+    subclasses of that class where the concordance gives the industry its
+    largest weight (when there are such): a patent whose industry comes from
+    the concordance then mostly stays in its own industry, instead of being
+    smeared over every industry sharing the class.
+    """
     st = ipc_structure[ipc_structure["industry_code"].isin(industries)]
-    classes = np.array(sorted(st["ipc_class"].unique()))
+    if ipc_industry is not None:
+        w = st.merge(ipc_industry.rename(columns={"ipc": "subclass"}), on=["subclass", "industry_code"], how="left")
+        w["weight"] = w["weight"].fillna(0.0)
+        best = w.groupby(["industry_code", "ipc_class"])["weight"].transform("max")
+        st = w[(w["weight"] >= best) & (best > 0) | (best == 0)].drop(columns="weight")
+    # subclasses are looked up per (industry, class) so each industry draws its own
+    st = st.assign(ipc_key=st["industry_code"] + ":" + st["ipc_class"])
+    classes = np.array(sorted(st["ipc_key"].unique()))
     cidx = {c: i for i, c in enumerate(classes)}
-    subs_by_class = st.groupby("ipc_class")["subclass"].apply(lambda s: sorted(set(s))).to_dict()
+    subs_by_class = st.groupby("ipc_key")["subclass"].apply(lambda s: sorted(set(s))).to_dict()
     sub_start, sub_n, subclasses = [], [], []
     for c in classes:
         sub_start.append(len(subclasses))
@@ -69,8 +85,9 @@ def build_ipc_mix(ipc_structure: pd.DataFrame, industries: list[str], rng: np.ra
     weights = []
     other_start, other_n, others, dom = [], [], [], []
     for r, row in kg.iterrows():
-        dom.append(cidx[row["dominant"]])
-        o = [cidx[c] for c in row["classes"] if c != row["dominant"]]
+        k = row["industry_code"]
+        dom.append(cidx[f"{k}:{row['dominant']}"])
+        o = [cidx[f"{k}:{c}"] for c in row["classes"] if c != row["dominant"]]
         other_start.append(len(others))
         other_n.append(len(o))
         others.extend(o)

@@ -38,8 +38,8 @@ def simulate_production(fy: pd.DataFrame, cells: pd.DataFrame, params: SynthPara
     fy["u"] = fy["u"].fillna(0.0)
     fy = fy.sort_values(["fid", "year"], ignore_index=True)
     n_f = int(fy["fid"].max()) + 1
-    l_i = rng.normal(5.15, 0.95, n_f) + np.where(rng.random(n_f) < 0.5, 0.3, 0.0)
-    k_i = rng.normal(0.0, 0.9, n_f)
+    l_i = rng.normal(4.85, 0.95, n_f) + np.where(rng.random(n_f) < 0.5, 0.3, 0.0)
+    k_i = rng.normal(0.0, 1.35, n_f)
     mu_i = np.clip(rng.normal(params.markup_mean, params.markup_sd, n_f), 1.05, 1.8)
     fid = fy["fid"].to_numpy()
     year = fy["year"].to_numpy()
@@ -64,7 +64,7 @@ def simulate_production(fy: pd.DataFrame, cells: pd.DataFrame, params: SynthPara
         inv_rate = np.exp(-2.0 + params.investment_omega * np.nan_to_num(st_w[f]))
         k = np.where(
             new,
-            8.6 + 0.8 * (l_i[f] - 5.15) + k_i[f],
+            8.75 + 0.8 * (l_i[f] - 5.0) + k_i[f],
             np.nan_to_num(st_k[f]) + np.log(1 - params.depreciation + inv_rate),
         )
         omega_c[rows], ln_k[rows] = wc, k
@@ -101,12 +101,18 @@ def dvar_targets(fy: pd.DataFrame, params: SynthParams, rng: np.random.Generator
     """General-trade share, export ratio and the structural DVAR of exporters."""
     fy = fy.copy()
     n_f = int(fy["fid"].max()) + 1
-    a_i = rng.normal(params.firm_effect_mean, params.firm_effect_sd, n_f)
+    # firm effects by trade type; ordinary exporters' are left-skewed so that
+    # few of them run into the foreign-content ceiling near 1
+    a_norm = rng.normal(0.0, params.firm_effect_sd, n_f)
+    k, th = params.ordinary_headroom_shape, params.ordinary_headroom_scale
+    a_ord = -(rng.gamma(k, th, n_f) - k * th)
     gts_i = rng.uniform(0.15, 0.9, n_f)
     ratio_i = rng.uniform(-0.1, 0.1, n_f)
     fid = fy["fid"].to_numpy()
     tt = fy["trade_type"].to_numpy()
     n = len(fy)
+    shift = pd.Series(tt).map(params.type_shift).fillna(0.0).to_numpy()
+    a_i = params.firm_effect_mean + np.where(tt == "ordinary", a_ord[fid], a_norm[fid]) + shift
     gts = np.select(
         [tt == "ordinary", tt == "processing", tt == "mixed"],
         [1.0, 0.0, np.clip(gts_i[fid] + rng.normal(0, 0.08, n), 0.12, 0.92)],
@@ -126,7 +132,7 @@ def dvar_targets(fy: pd.DataFrame, params: SynthParams, rng: np.random.Generator
     foreign = fy["foreign_share"].to_numpy()
     size = np.log(fy["employment"].to_numpy())
     dvar = (
-        a_i[fid]
+        a_i
         + d_t
         + params.beta * fy["C"].to_numpy()
         + g["general_trade_share"] * np.nan_to_num(gts)
@@ -137,7 +143,7 @@ def dvar_targets(fy: pd.DataFrame, params: SynthParams, rng: np.random.Generator
     )
     # DVAR above 1 - fc*M/S is impossible (SYNTH design notes): the equation's
     # rare draws beyond 0.99 are capped there and flagged (truth.json counts them)
-    fy["firm_effect"] = a_i[fid]
+    fy["firm_effect"] = a_i
     fy["dvar_structural"] = np.where(tt == "none", np.nan, dvar)
     fy["dvar_capped"] = (tt != "none") & (dvar > DVAR_CAP)
     fy["dvar_target"] = np.where(tt == "none", np.nan, np.minimum(dvar, DVAR_CAP))

@@ -33,10 +33,12 @@ UNIT_BY_CHAPTER = {"84": "台", "85": "台", "87": "辆", "61": "件", "62": "�
 
 def hash_uniform(a: np.ndarray, b: np.ndarray | int, salt: int) -> np.ndarray:
     """A persistent pseudo-random uniform in (0, 1) from integer keys."""
-    x = (np.asarray(a, dtype=np.uint64) * np.uint64(1_000_003) + np.asarray(b, dtype=np.uint64) * np.uint64(97) + np.uint64(salt * 7919))
-    x = (x ^ (x >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
-    x = (x ^ (x >> np.uint64(33))) * np.uint64(0xC4CEB9FE1A85EC53)
-    x = x ^ (x >> np.uint64(33))
+    with np.errstate(over="ignore"):  # splitmix-style mixing wraps modulo 2**64 on purpose
+        x = np.atleast_1d(np.asarray(a, dtype=np.uint64)) * np.uint64(1_000_003)
+        x = x + np.asarray(b, dtype=np.uint64) * np.uint64(97) + np.uint64(salt * 7919)
+        x = (x ^ (x >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+        x = (x ^ (x >> np.uint64(33))) * np.uint64(0xC4CEB9FE1A85EC53)
+        x = x ^ (x >> np.uint64(33))
     return (x >> np.uint64(11)).astype(np.float64) / float(2**53) * 0.999998 + 0.000001
 
 
@@ -151,20 +153,20 @@ def exporter_flows(ex: pd.DataFrame, book: ProductBook, s_h: pd.Series, countrie
         if prods is None or len(prods) == 0:
             prods = book.products
         m = len(prods)
-        off = int(hash_uniform(fid[i], 3, 13) * m)
+        off = int(hash_uniform(fid[i], 3, 13)[0] * m)
         pick = [(off + 7 * j) % m for j in range(min(n_prod[i], m))]
         dest_off = hash_uniform(np.full(n_dest[i], fid[i]), np.arange(n_dest[i]), 14)
         dests = np.unique(iso[np.minimum(np.searchsorted(np.cumsum(cw), dest_off), len(iso) - 1)])
         for p in pick:
             h = prods["hs6_1996"].iat[p]
-            lq = ndtri(hash_uniform(fid[i], int(h), 15)) * quality_sd + 0.02 * (year - 2000)
-            price = np.exp(3.0 + 0.5 * ndtri(hash_uniform(0, int(h), 16))) * np.exp(0.6 * lq)
+            lq = ndtri(hash_uniform(fid[i], int(h), 15)[0]) * quality_sd + 0.02 * (year - 2000)
+            price = np.exp(3.0 + 0.5 * ndtri(hash_uniform(0, int(h), 16)[0])) * np.exp(0.6 * lq)
             for dd in dests:
                 cell_f.append(i); cell_h.append(h); cell_code.append(prods["hs6"].iat[p]); cell_d.append(dd)
                 cell_lq.append(lq); cell_p.append(price)
     cells = pd.DataFrame({"i": cell_f, "hs6_1996": cell_h, "hs6": cell_code, "partner_country": cell_d,
                           "lq": cell_lq, "price": cell_p})
-    dest_shift = {c: ndtri(hash_uniform(year, k, 17)) * 0.4 for k, c in enumerate(iso)}
+    dest_shift = {c: ndtri(hash_uniform(year, k, 17)[0]) * 0.4 for k, c in enumerate(iso)}
     cells["w"] = np.exp((sigma - 1) * cells["lq"] + (1 - sigma) * np.log(cells["price"]) * 0.3
                         + cells["partner_country"].map(dest_shift) + rng.normal(0, 0.3, len(cells)))
     cells["w"] = cells["w"] / cells.groupby("i")["w"].transform("sum")

@@ -20,6 +20,7 @@ table sizes.  Only one year of one raw table is held at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -67,14 +68,25 @@ def generate(
     beta: float | None = None,
     reference_dir: Path | str | None = None,
     progress: Progress | None = None,
+    overrides: dict | None = None,
 ) -> dict:
-    """Write a complete raw root, truth.json and truth/ to ``out``; return a summary."""
+    """Write a complete raw root, truth.json and truth/ to ``out``; return a summary.
+
+    ``overrides`` replaces fields of :class:`SynthParams` (and, with keys
+    ``scale.<field>``, of the :class:`Scale`), for experiments; they land in
+    truth.json like every other parameter.
+    """
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    sc = SCALES[scale]
-    params = SynthParams(seed=seed, scale=scale)
+    overrides = dict(overrides or {})
+    sc = dataclasses.replace(
+        SCALES[scale], **{k.split(".", 1)[1]: v for k, v in overrides.items() if k.startswith("scale.")}
+    )
+    params = SynthParams(seed=seed, scale=scale).with_overrides(
+        **{k: v for k, v in overrides.items() if not k.startswith("scale.")}
+    )
     if beta is not None:
         params = params.with_overrides(beta=float(beta))
     years = list(params.survey_years)
@@ -114,16 +126,20 @@ def generate(
     name_industry = survey_name_industry(index)
 
     # --- 4. patents and C ------------------------------------------------------------------------
-    mix, section_weights = pat.build_ipc_mix(cat.ipc_structure, ind_codes, _rng(seed, "patents"))
+    mix, section_weights = pat.build_ipc_mix(cat.ipc_structure, ind_codes, _rng(seed, "patents"), cat.ipc_industry)
     size_j = chosen.set_index("city_code")["size"] ** 1.15
     tech_w = industries.set_index("industry_code")["tech_intensity"].map(pat.TECH_WEIGHT)
     cell_base = chosen[["city_code"]].merge(industries[["industry_code"]], how="cross")
     lam = cell_base["city_code"].map(size_j).to_numpy() * cell_base["industry_code"].map(tech_w).to_numpy()
     cell_base["lam_share"] = lam / lam.sum()
-    cell_base["cell_effect"] = _rng(seed, "patents").lognormal(-0.18, 0.6, len(cell_base))
+    sd = params.cell_effect_sd
+    cell_base["cell_effect"] = _rng(seed, "patents").lognormal(-sd * sd / 2, sd, len(cell_base))
     counties_of = counties.groupby("city_code")["county_code"].apply(list).to_dict()
     city_short = {c: n.replace("市", "") for c, n in zip(cat.cities["city_code"], cat.cities["city_name"])}
+    # propensity to file: skewed, and mostly among non-exporters, so exporters'
+    # own-patent control stays near the paper's (Table 3: mean 0.08)
     innov = np.exp(1.5 * _rng(seed, "patents").normal(0, 1, len(firms)))
+    innov *= np.where(firms["trade_type"].to_numpy() == "none", 1.0, params.exporter_patent_propensity)
     ipc_ref = cat.ipc_industry
     placebo = placebo_industries(cat.io_links)
     gen_settings = MethodSettings(exclude_years=())
@@ -274,7 +290,7 @@ def generate(
     dchk = dvar_truth.merge(lat[["firm_id", "year", "dvar_target", "fid"]], on=["firm_id", "year"], how="inner")
     dvar_gap = float((dchk["dvar"] - dchk["dvar_target"]).abs().quantile(0.99)) if len(dchk) else float("nan")
     summary = {
-        "seed": seed, "scale": scale, "params": params.as_dict(),
+        "seed": seed, "scale": scale, "params": params.as_dict(), "scale_spec": dataclasses.asdict(sc),
         "cities": sorted(chosen["city_code"]), "industries": ind_codes,
         "rows": rows_written,
         "exporter_years_truth": int(len(dvar_truth)),

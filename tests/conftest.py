@@ -1,0 +1,31 @@
+"""Shared fixtures: synthetic worlds are built once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from analytics.synth.world import generate
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory) -> tuple[Path, dict]:
+    """The tiny world, seed 1 (about 15 s)."""
+    out = tmp_path_factory.mktemp("tiny") / "raw"
+    summary = generate(out, scale="tiny", seed=1)
+    return out, summary
+
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory) -> tuple[Path, dict]:
+    """The demo world, seed 1 (a few minutes); reuse GVC_DEMO_WORLD if set."""
+    given = os.environ.get("GVC_DEMO_WORLD")
+    if given and (Path(given) / "truth.json").exists():
+        import json
+
+        return Path(given), json.loads((Path(given) / "truth.json").read_text())
+    out = tmp_path_factory.mktemp("demo") / "raw"
+    summary = generate(out, scale="demo", seed=1, progress=print)
+    return out, summary
