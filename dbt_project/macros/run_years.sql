@@ -1,0 +1,29 @@
+{#- The sample years a run (re)builds: var('years') when given (a partition
+    run), else every year of year_start..year_end less exclude_years.
+    `in_run_years(col)` is the filter every per-year model applies, on its
+    first build too, so an incremental delete+insert replaces exactly those years. -#}
+{% macro sample_years() -%}
+    {%- set out = [] -%}
+    {%- for y in range(var('year_start') | int, (var('year_end') | int) + 1) -%}
+        {%- if y not in var('exclude_years') -%}{%- do out.append(y) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{% macro run_years() -%}
+    {%- set given = var('years') -%}
+    {%- if given is string -%}{%- set given = given.split(',') | map('int') | list -%}{%- endif -%}
+    {{ return(given | map('int') | list if given | length > 0 else sample_years()) }}
+{%- endmacro %}
+
+{% macro in_run_years(column) -%}
+    {{ column }} in ({{ run_years() | join(', ') }})
+{%- endmacro %}
+
+{% macro raw_root() -%}
+    {%- set root = var('raw_root', '') or env_var('GVC_RAW', '') -%}
+    {%- if execute and not root -%}
+        {{ exceptions.raise_compiler_error("no raw root: pass --vars '{raw_root: DIR}' or set GVC_RAW") }}
+    {%- endif -%}
+    {{ return(root) }}
+{%- endmacro %}

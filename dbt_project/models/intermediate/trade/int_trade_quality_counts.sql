@@ -1,0 +1,155 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+
+{#- METHOD §1-§2 quality counts of each run year, unioned into
+    marts.fct_data_quality. One row per (year, check), also when the count is 0:
+
+    - hs_codes_without_concordance_link: distinct HS6 codes (of the version
+      in force) of the year's customs lines that have no hs_concordance link
+      (kept whole with hs6_1996 NULL); share = their share of the year's
+      customs value; example = the smallest such code;
+    - customs_firms_intermediary: customs firms whose name marks a trade
+      intermediary (left out of the trade sample); share of the year's
+      customs firms; example = the smallest customs_firm_id;
+    - customs_firms_unmatched_no_candidate: customs firms (not
+      intermediaries) left unmatched because no key of theirs (name,
+      zip + phone, name of another survey year) is carried by any survey firm
+      of the year;
+    - customs_firms_unmatched_ambiguous: customs firms (not intermediaries)
+      left unmatched although a survey firm of the year carries one of their
+      keys: the key was shared by several firms, or the candidate was taken
+      by an earlier step.
+-#}
+{%- set check_names = [
+    'hs_codes_without_concordance_link',
+    'customs_firms_intermediary',
+    'customs_firms_unmatched_no_candidate',
+    'customs_firms_unmatched_ambiguous',
+] %}
+
+with run_years as (
+    select unnest([{{ run_years() | join(', ') }}]) as year
+),
+
+customs_codes as (
+    select year, hs6, bool_and(not concordance_linked) as without_link, sum(value_usd) as value_usd
+    from {{ ref('int_customs_harmonised') }}
+    where {{ in_run_years('year') }}
+    group by year, hs6
+),
+
+customs_firms as (
+    select
+        attributes.year,
+        attributes.customs_firm_id,
+        attributes.name_norm,
+        case
+            when attributes.zip_key is not null and attributes.phone_key is not null
+                then attributes.zip_key || '|' || attributes.phone_key
+        end as zip_phone_key,
+        intermediaries.customs_firm_id is not null as is_intermediary,
+        matches.customs_firm_id is not null as is_matched
+    from {{ ref('int_customs_firm_attributes') }} as attributes
+    left join {{ ref('int_intermediaries') }} as intermediaries
+        on attributes.year = intermediaries.year
+        and attributes.customs_firm_id = intermediaries.customs_firm_id
+    left join {{ ref('int_customs_survey_matches') }} as matches
+        on attributes.year = matches.year
+        and attributes.customs_firm_id = matches.customs_firm_id
+    where {{ in_run_years('attributes.year') }}
+),
+
+survey_keys as (
+    select year, name_norm as key
+    from {{ ref('stg_raw__firm_survey') }}
+    where {{ in_run_years('year') }}
+    union
+    select year, zip_key || '|' || phone_key as key
+    from {{ ref('stg_raw__firm_survey') }}
+    where {{ in_run_years('year') }}
+        and zip_key is not null
+        and phone_key is not null
+    union
+    select survey.year, other_years.name_norm as key
+    from {{ ref('stg_raw__firm_survey') }} as survey
+    inner join {{ ref('int_survey_firm_names') }} as other_years
+        on survey.firm_id = other_years.firm_id
+        and other_years.year <> survey.year
+    where {{ in_run_years('survey.year') }}
+),
+
+unmatched_firms as (
+    select
+        customs_firms.year,
+        customs_firms.customs_firm_id,
+        exists (
+            select 1
+            from survey_keys
+            where survey_keys.year = customs_firms.year
+                and survey_keys.key in (customs_firms.name_norm, customs_firms.zip_phone_key)
+        ) as has_candidate
+    from customs_firms
+    where not customs_firms.is_intermediary
+        and not customs_firms.is_matched
+),
+
+flagged_items as (
+    select year, 'hs_codes_without_concordance_link' as check_name, hs6 as example
+    from customs_codes
+    where without_link
+
+    union all
+
+    select year, 'customs_firms_intermediary' as check_name, customs_firm_id as example
+    from customs_firms
+    where is_intermediary
+
+    union all
+
+    select
+        year,
+        case when has_candidate then 'customs_firms_unmatched_ambiguous' else 'customs_firms_unmatched_no_candidate' end as check_name,
+        customs_firm_id as example
+    from unmatched_firms
+),
+
+check_counts as (
+    select year, check_name, count(*) as flagged, min(example) as example
+    from flagged_items
+    group by year, check_name
+),
+
+year_denominators as (
+    select
+        run_years.year,
+        (select count(*) from customs_firms where customs_firms.year = run_years.year) as customs_firms,
+        (select sum(value_usd) from customs_codes where customs_codes.year = run_years.year) as customs_value_usd,
+        (
+            select sum(value_usd) from customs_codes
+            where customs_codes.year = run_years.year and customs_codes.without_link
+        ) as unlinked_value_usd
+    from run_years
+),
+
+year_checks as (
+    select
+        year,
+        unnest([{% for c in check_names %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %}]) as check_name
+    from run_years
+)
+
+select
+    cast(year_checks.year as integer) as year,
+    cast(year_checks.check_name as varchar) as "check",
+    cast(coalesce(check_counts.flagged, 0) as bigint) as count,
+    case
+        when year_checks.check_name = 'hs_codes_without_concordance_link'
+            then coalesce(year_denominators.unlinked_value_usd, 0.0) / nullif(year_denominators.customs_value_usd, 0)
+        else cast(coalesce(check_counts.flagged, 0) as double) / nullif(year_denominators.customs_firms, 0)
+    end as share,
+    cast(check_counts.example as varchar) as example
+from year_checks
+inner join year_denominators
+    on year_checks.year = year_denominators.year
+left join check_counts
+    on year_checks.year = check_counts.year
+    and year_checks.check_name = check_counts.check_name

@@ -1,0 +1,105 @@
+"""The dbt project as Dagster assets (dagster-dbt).
+
+Two `@dbt_assets` over one manifest: the per-year models (incremental,
+delete+insert on year) partitioned by year with a single-run backfill policy,
+so many years run as ONE `dbt build` with `years=[...]`; and the cross-year
+models, unpartitioned, that depend on every partition. dbt tests become asset
+checks. Groups come from `meta.dagster.group` in dbt_project.yml.
+"""
+
+
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from analytics.settings import DEFAULT_SETTINGS
+from orchestration.partitions import YEARS
+from orchestration.resources import raw_root
+
+DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+YEARLY_SELECT = "config.materialized:incremental"
+
+project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+
+
+def ensure_manifest() -> Path:
+    """Parse the project when its manifest is missing or older than a model.
+
+    A fresh clone has no target/ (it is not committed); `dbt parse` needs no
+    warehouse and no raw root (every var has a default).
+    """
+    manifest = project.manifest_path
+    sources = [p for p in DBT_DIR.rglob("*") if p.suffix in (".sql", ".yml", ".csv") and "target" not in p.parts]
+    newest = max((p.stat().st_mtime for p in sources), default=0)
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        from dbt.cli.main import dbtRunner
+
+        env = os.environ.setdefault("GVC_WAREHOUSE", str(DBT_DIR / "target" / "parse.duckdb"))
+        del env
+        res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet"])
+        if not res.success:
+            raise RuntimeError(f"dbt parse failed: {res.exception}")
+    return manifest
+
+
+class GvcTranslator(DagsterDbtTranslator):
+    """Asset keys: models by name, sources as `<source>/<table>` (the raw
+    assets), seeds as `seed/<name>` (the METHOD defaults used when the raw
+    root lacks a reference table: they must not collide with its asset)."""
+
+    def get_asset_key(self, dbt_resource_props) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "seed":
+            return dg.AssetKey(["seed", dbt_resource_props["name"]])
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        if dbt_resource_props["resource_type"] in ("model", "snapshot"):
+            return dg.AssetKey([dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+
+TRANSLATOR = GvcTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_vars(years: list[int] | None = None) -> dict:
+    v = DEFAULT_SETTINGS.dbt_vars()
+    v["raw_root"] = str(raw_root().resolve())
+    v["years"] = list(years or [])
+    return v
+
+
+def build_dbt_assets() -> list[dg.AssetsDefinition]:
+    manifest = ensure_manifest()
+
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        select=YEARLY_SELECT,
+        name="dbt_yearly",
+        partitions_def=YEARS,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        dagster_dbt_translator=TRANSLATOR,
+    )
+    def dbt_yearly(context: AssetExecutionContext, dbt: DbtCliResource):
+        years = sorted(int(k) for k in context.partition_keys)
+        context.log.info(f"dbt build of the per-year models for {years}")
+        yield from dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(dbt_vars(years))], context=context).stream()
+
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        exclude=YEARLY_SELECT,
+        name="dbt_cross_year",
+        dagster_dbt_translator=TRANSLATOR,
+    )
+    def dbt_cross_year(context: AssetExecutionContext, dbt: DbtCliResource):
+        yield from dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(dbt_vars())], context=context).stream()
+
+    return [dbt_yearly, dbt_cross_year]
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=project)

@@ -1,0 +1,335 @@
+"""dbt DVAR half (METHOD §1-§3): raw -> marts.fct_firm_year_dvar and
+marts.fct_data_quality, against the pandas truth (analytics.synth.truth).
+
+- the tiny world built once (all years): every model and data test passes and
+  the mart equals truth/firm_year_dvar row for row;
+- a rebuild with years=[2004] leaves the other years byte-identical and
+  2004 equal to the truth again;
+- fct_data_quality has every check for every year, DVAR counts as the truth;
+- a "stressed" copy of the tiny world (split survey ids linked by name and by
+  legal rep, ambiguous names on both sides, name ties, full-width and bracket
+  variants, blank names, step-c cases, CSV files with and without hive year
+  columns, no reference/trade_regimes so the seed is used) against the truth
+  computed on that copy, including the panel ids and every customs match.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import rawio
+from analytics.settings import DEFAULT_SETTINGS
+from analytics.synth.truth import build_survey_index, dvar_truth
+from analytics.synth.truth.dvar import load_trade_references
+from analytics.synth.truth.matching import (
+    customs_firm_attributes,
+    match_customs_to_survey,
+    survey_keys,
+    survey_panel_ids,
+)
+from orchestration.dbt_cli import run_dbt
+
+KEY = ["year", "firm_id"]
+EXACT = ["panel_firm_id", "customs_firm_id", "match_step", "trade_type", "dvar_in_range"]
+USD = [
+    "exports_usd",
+    "exports_processing_usd",
+    "exports_ordinary_usd",
+    "imports_processing_usd",
+    "imports_ordinary_scaled_usd",
+    "capital_imports_scaled_usd",
+    "foreign_content_usd",
+]
+PER_YEAR_MODELS = [
+    "intermediate.int_customs_harmonised",
+    "intermediate.int_customs_firm_attributes",
+    "intermediate.int_intermediaries",
+    "intermediate.int_indirect_import_shares",
+    "intermediate.int_customs_firm_trade_totals",
+    "intermediate.int_customs_survey_matches",
+    "intermediate.int_trade_quality_counts",
+    "marts.fct_firm_year_dvar",
+]
+
+
+def _sql(warehouse: Path, query: str) -> pd.DataFrame:
+    # default configuration: dbt-duckdb, run in-process, may still hold the file open
+    with duckdb.connect(str(warehouse)) as con:
+        return con.sql(query).df()
+
+
+def _copy_warehouse(src: Path, dst: Path) -> None:
+    with duckdb.connect(str(src)) as con:
+        con.sql("checkpoint")
+    shutil.copyfile(src, dst)
+
+
+def _build(root: Path, warehouse: Path, target: Path, years=None, select=None):
+    command = ["build"] + (["--select", *select] if select else [])
+    t0 = time.perf_counter()
+    res = run_dbt(command, root, warehouse, years=years, target_path=target)
+    seconds = time.perf_counter() - t0
+    assert res.exception is None, res.exception
+    assert res.success, res.failures()
+    assert not res.failures(), res.failures()
+    return res, seconds
+
+
+def _assert_equals_truth(got: pd.DataFrame, truth: pd.DataFrame) -> None:
+    got = got.sort_values(KEY, kind="mergesort").reset_index(drop=True)
+    truth = truth.sort_values(KEY, kind="mergesort").reset_index(drop=True)
+    assert list(zip(got["year"].astype(int), got["firm_id"])) == list(zip(truth["year"].astype(int), truth["firm_id"]))
+    for col in EXACT:
+        a = got[col].astype(object).where(got[col].notna(), None).tolist()
+        b = truth[col].astype(object).where(truth[col].notna(), None).tolist()
+        assert a == b, col
+    a, b = got["dvar"].to_numpy(float), truth["dvar"].to_numpy(float)
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-9, equal_nan=True)
+    for col in USD:
+        a, b = got[col].to_numpy(float), truth[col].to_numpy(float)
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=col)
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=0, equal_nan=True, err_msg=col)
+
+
+@pytest.fixture(scope="module")
+def tiny_built(tiny_world, tmp_path_factory):
+    """The tiny world built once, every year: (root, warehouse, seconds)."""
+    root, _ = tiny_world
+    base = tmp_path_factory.mktemp("dbt_dvar")
+    warehouse = base / "w.duckdb"
+    _, seconds = _build(root, warehouse, base / "target")
+    return root, warehouse, seconds
+
+
+def test_build_equals_truth(tiny_built):
+    root, warehouse, seconds = tiny_built
+    got = _sql(warehouse, "select * from marts.fct_firm_year_dvar")
+    truth = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet")
+    assert len(truth) > 1000
+    _assert_equals_truth(got, truth)
+    # every match step and trade type occurs, so the comparison covers them
+    assert set(got["match_step"]) == {"a", "b", "c"}
+    assert set(got["trade_type"]) == {"processing", "ordinary", "mixed"}
+    assert set(got["year"]) == set(DEFAULT_SETTINGS.years)
+    print(f"full build {seconds:.1f} s, {len(got)} firm-years")
+
+
+def test_rebuild_one_year_replaces_only_that_year(tiny_built, tmp_path):
+    root, built, _ = tiny_built
+    warehouse = tmp_path / "w.duckdb"
+    _copy_warehouse(built, warehouse)
+    order = "order by all"
+    before = {m: _sql(warehouse, f"select * from {m} where year <> 2004 {order}") for m in PER_YEAR_MODELS}
+    n2004 = {m: int(_sql(warehouse, f"select count(*) as n from {m} where year = 2004")["n"][0]) for m in PER_YEAR_MODELS}
+    _, seconds = _build(root, warehouse, tmp_path / "target", years=[2004])
+    for m in PER_YEAR_MODELS:
+        after = _sql(warehouse, f"select * from {m} where year <> 2004 {order}")
+        pd.testing.assert_frame_equal(after, before[m], check_exact=True, obj=m)
+        n = int(_sql(warehouse, f"select count(*) as n from {m} where year = 2004")["n"][0])
+        assert n == n2004[m] > 0, m
+    got = _sql(warehouse, "select * from marts.fct_firm_year_dvar where year = 2004")
+    truth = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet")
+    _assert_equals_truth(got, truth[truth["year"] == 2004])
+    print(f"rebuild of 2004 {seconds:.1f} s")
+
+
+def test_data_quality(tiny_built):
+    root, warehouse, _ = tiny_built
+    dq = _sql(warehouse, 'select year, "check", count, share, example from marts.fct_data_quality')
+    checks = {
+        "hs_codes_without_concordance_link",
+        "customs_firms_intermediary",
+        "customs_firms_unmatched_no_candidate",
+        "customs_firms_unmatched_ambiguous",
+        "dvar_null",
+        "dvar_out_of_range",
+    }
+    assert checks <= set(dq["check"])
+    years = set(DEFAULT_SETTINGS.years)
+    for check in checks:
+        assert set(dq.loc[dq["check"] == check, "year"]) == years, check
+    assert not dq.duplicated(["year", "check"]).any()
+    assert (dq["example"].isna() == (dq["count"] == 0)).all()
+
+    truth = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet")
+    by_year = truth.groupby("year")
+    want_null = by_year["dvar"].apply(lambda s: int(s.isna().sum()))
+    want_out = by_year["dvar_in_range"].apply(lambda s: int((s == False).sum()))  # noqa: E712
+    got = dq.set_index(["check", "year"])["count"]
+    for y in years:
+        assert got[("dvar_null", y)] == want_null.get(y, 0), y
+        assert got[("dvar_out_of_range", y)] == want_out.get(y, 0), y
+    assert want_null.sum() > 0 and want_out.sum() > 0
+    # HS1996 years need no concordance; the later ones have a few unlinked codes
+    hs = dq[dq["check"] == "hs_codes_without_concordance_link"].set_index("year")["count"]
+    assert hs[2000] == 0 and hs[2001] == 0 and hs.sum() > 0
+    assert dq.loc[dq["check"] == "customs_firms_intermediary", "count"].sum() > 0
+
+
+# --- a stressed copy of the tiny world -------------------------------------------------
+
+
+def _stress_world(src: Path, dst: Path) -> None:
+    """Copy the tiny world and add the hard cases of METHOD §2 (deterministic)."""
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("truth", "truth.json"))
+    survey_years = rawio.years_present(dst, "firm_survey")
+    survey = pd.concat([rawio.read_year(dst, "firm_survey", y) for y in survey_years], ignore_index=True)
+    customs_years = rawio.years_present(dst, "customs_transactions")
+    customs = {y: rawio.read_year(dst, "customs_transactions", y) for y in customs_years}
+
+    # 1. split survey firm_ids mid-spell: linked by name (kind 0), by legal rep
+    #    + city + industry (kind 1), by rep after an ambiguous name (kind 2),
+    #    not at all (kind 3, no legal rep in the new spell)
+    span = survey.groupby("firm_id")["year"].agg(["min", "max", "size"])
+    long_firms = sorted(span.index[(span["size"] >= 6) & (span["max"] - span["min"] + 1 == span["size"])])
+    chosen = long_firms[:24]
+    shared_name = "共同名称测试有限公司"
+    for i, fid in enumerate(chosen):
+        kind = i % 4
+        first, last = span.loc[fid, "min"], span.loc[fid, "max"]
+        split = int(first + (last - first + 1) // 2)
+        new_id = "Z" + fid[1:]
+        later = (survey["firm_id"] == fid) & (survey["year"] >= split)
+        survey.loc[later, "firm_id"] = new_id
+        if kind in (1, 2, 3):
+            survey.loc[later, "firm_name"] = "新" + survey.loc[later, "firm_name"].astype(str)
+        if kind == 2:  # the same name ends and starts several spells
+            survey.loc[(survey["firm_id"] == fid) & (survey["year"] == split - 1), "firm_name"] = shared_name
+            survey.loc[(survey["firm_id"] == new_id) & (survey["year"] == split), "firm_name"] = shared_name
+        if kind == 3:
+            survey.loc[later, "legal_rep"] = None
+    # 2. two survey firms share a name in 2004 (step a ambiguous on the survey side)
+    s04 = survey.index[survey["year"] == 2004][:2]
+    survey.loc[s04[1], "firm_name"] = survey.loc[s04[0], "firm_name"]
+    # 3. a survey firm renamed in 2008 whose customs firm keeps the old name and
+    #    has no phone: step (c)
+    c08 = customs[2008]
+    attrs08 = customs_firm_attributes(c08)
+    s08 = survey[survey["year"] == 2008]
+    by_name = s08.assign(n=s08["firm_name"]).set_index("n")["firm_id"]
+    renamed = 0
+    for _, row in attrs08.iterrows():
+        if renamed >= 3 or row["firm_name"] not in by_name.index:
+            continue
+        fid = by_name[row["firm_name"]]
+        if not isinstance(fid, str) or survey.loc[survey["firm_id"] == fid, "year"].nunique() < 3:
+            continue
+        survey.loc[(survey["firm_id"] == fid) & (survey["year"] == 2008), "firm_name"] = row["firm_name"] + "改名"
+        c08.loc[c08["customs_firm_id"] == row["customs_firm_id"], "phone"] = None
+        renamed += 1
+    assert renamed == 3
+    # 4. customs: two firms with one name in 2003 (step a ambiguous on the customs
+    #    side), an exact tie between two names, full-width / bracket / 有限责任公司
+    #    variants, a blank name line, full-width phone digits
+    #    (both without a phone, so they stay unmatched: "ambiguous")
+    c03 = customs[2003]
+    attrs03 = customs_firm_attributes(c03)
+    names03 = set(survey.loc[survey["year"] == 2003, "firm_name"])
+    ids03 = sorted(attrs03.loc[attrs03["firm_name"].isin(names03), "customs_firm_id"])[:2]
+    name0 = c03.loc[c03["customs_firm_id"] == ids03[0], "firm_name"].iloc[0]
+    c03.loc[c03["customs_firm_id"] == ids03[1], "firm_name"] = name0
+    c03.loc[c03["customs_firm_id"].isin(ids03), "phone"] = None
+    c06 = customs[2006]
+    counts = c06["customs_firm_id"].value_counts()
+    even = sorted(counts.index[(counts >= 4) & (counts % 2 == 0)])[:3]
+    for fid in even:
+        rows = c06.index[c06["customs_firm_id"] == fid]
+        base = c06.loc[rows[0], "firm_name"]
+        c06.loc[rows[: len(rows) // 2], "firm_name"] = "乙" + base
+        c06.loc[rows[len(rows) // 2 :], "firm_name"] = "甲" + base
+    c07 = customs[2007]
+    ids07 = sorted(c07["customs_firm_id"].unique())
+    for j, fid in enumerate(ids07[:12]):
+        rows = c07["customs_firm_id"] == fid
+        name = c07.loc[rows, "firm_name"].astype(str)
+        if j % 3 == 0:
+            c07.loc[rows, "firm_name"] = "（" + name.str[:2] + "）" + name.str[2:].str.replace("有限公司", "有限责任公司")
+        elif j % 3 == 1:
+            c07.loc[rows, "firm_name"] = name.str[:2] + "\u3000" + name.str[2:]
+        else:
+            c07.loc[rows, "phone"] = c07.loc[rows, "phone"].astype(str).str.translate(
+                str.maketrans("0123456789-", "０１２３４５６７８９－")
+            )
+    first_line = c07.index[c07["customs_firm_id"] == ids07[13]][0]
+    c07.loc[first_line, "firm_name"] = "  "
+
+    # write back: survey and customs as Parquet, except some years as CSV
+    for y in survey_years:
+        folder = dst / "firm_survey" / f"year={y}"
+        shutil.rmtree(folder)
+        part = survey[survey["year"] == y]
+        folder.mkdir(parents=True)
+        if y in (2005, 2006):  # CSV without the year column (it comes from the folder)
+            part.drop(columns=["year"]).to_csv(folder / "part-0.csv", index=False)
+        else:
+            part.to_parquet(folder / "part-0.parquet", index=False)
+    for y, part in customs.items():
+        folder = dst / "customs_transactions" / f"year={y}"
+        shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        if y == 2007:  # CSV with the year column, split in two files
+            half = len(part) // 2
+            part.iloc[:half].to_csv(folder / "part-0.csv", index=False)
+            part.iloc[half:].to_csv(folder / "part-1.csv", index=False)
+        else:
+            part.to_parquet(folder / "part-0.parquet", index=False)
+    # no reference/trade_regimes: the METHOD seed applies (truth: its default)
+    shutil.rmtree(dst / "reference" / "trade_regimes")
+    # cities as CSV with flags in mixed case
+    cities = rawio.read_reference(dst, "cities")
+    shutil.rmtree(dst / "reference" / "cities")
+    (dst / "reference" / "cities").mkdir()
+    cities = cities.assign(
+        innovation_center=cities["innovation_center"].map({True: "TRUE", False: "false"}),
+        yrd_prd=cities["yrd_prd"].map({True: "True", False: "FALSE"}),
+    )
+    cities.to_csv(dst / "reference" / "cities" / "cities.csv", index=False)
+
+
+def test_stressed_world_equals_truth(tiny_world, tmp_path):
+    src, _ = tiny_world
+    root = tmp_path / "raw"
+    _stress_world(src, root)
+    index = build_survey_index(root)
+    truth = dvar_truth(root, DEFAULT_SETTINGS, index)
+    warehouse = tmp_path / "w.duckdb"
+    _, seconds = _build(
+        root, warehouse, tmp_path / "target",
+        select=["+fct_firm_year_dvar", "+int_trade_quality_counts", "stg_reference__cities"],
+    )
+
+    # panel ids: the stressed spells link by name and by legal rep
+    want_panel = survey_panel_ids(index).sort_values("firm_id").reset_index(drop=True)
+    got_panel = _sql(warehouse, "select firm_id, panel_firm_id, link_rule from intermediate.int_survey_panel_ids order by firm_id")
+    assert got_panel["firm_id"].tolist() == want_panel["firm_id"].tolist()
+    assert got_panel["panel_firm_id"].tolist() == want_panel["panel_firm_id"].tolist()
+    assert (got_panel["link_rule"] == "legal_rep_city_industry").sum() >= 6
+    assert (got_panel["link_rule"] == "name").sum() >= 10
+
+    # every customs match of every year, intermediaries included
+    refs = load_trade_references(root)
+    assert refs.trade_regimes is None  # the seed is what dbt used
+    got_matches = _sql(warehouse, "select year, customs_firm_id, firm_id, match_step from intermediate.int_customs_survey_matches")
+    for y in DEFAULT_SETTINGS.years:
+        c = rawio.read_year(root, "customs_transactions", y)
+        s = rawio.read_year(root, "firm_survey", y)
+        want = match_customs_to_survey(customs_firm_attributes(c), survey_keys(s), index, y)
+        got = got_matches[got_matches["year"] == y].sort_values("customs_firm_id")
+        assert got[["customs_firm_id", "firm_id", "match_step"]].values.tolist() == want.values.tolist(), y
+    assert set(got_matches["match_step"]) == {"a", "b", "c"}
+
+    got = _sql(warehouse, "select * from marts.fct_firm_year_dvar")
+    _assert_equals_truth(got, truth)
+    dq = _sql(warehouse, 'select "check", sum(count) as n from intermediate.int_trade_quality_counts group by 1')
+    assert dq.set_index("check")["n"]["customs_firms_unmatched_ambiguous"] > 0
+    cities = _sql(warehouse, "select innovation_center, yrd_prd from staging.stg_reference__cities")
+    assert cities.notna().all().all() and cities["innovation_center"].any()
+    print(f"stressed build {seconds:.1f} s")
