@@ -7,7 +7,7 @@ Thin: every subcommand parses its options and calls one function of
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import resource
 import sys
 import time
@@ -43,6 +43,78 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from orchestration.build import BuildError, build
+    from schemas.validate import RawValidationError
+
+    raw = Path(args.raw)
+    if not raw.exists():
+        print(f"gvc build: raw root {raw} does not exist (write one with `gvc synth --out {raw}`)", file=sys.stderr)
+        return 2
+    try:
+        build(raw, Path(args.warehouse), years=args.years, progress=_progress)
+    except RawValidationError as err:
+        print(f"gvc build: the raw root breaks the data contract; the warehouse was not touched.\n{err}", file=sys.stderr)
+        return 2
+    except BuildError as err:
+        print(f"gvc build: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _dagster_env(raw: Path, warehouse: Path) -> dict:
+    """DAGSTER_HOME with the project's dagster.yaml, storage under data/dagster."""
+    from orchestration.resources import PROJECT_ROOT
+
+    home = PROJECT_ROOT / "data" / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
+    env = dict(os.environ)
+    env.update(DAGSTER_HOME=str(home), GVC_DAGSTER_STORAGE=str(home / "storage"),
+               GVC_RAW=str(raw.resolve()), GVC_WAREHOUSE=str(warehouse.resolve()))
+    return env
+
+
+def _cmd_ui(args: argparse.Namespace) -> int:
+    import signal
+
+    from orchestration.dbt import ensure_manifest
+
+    ensure_manifest()
+    env = _dagster_env(Path(args.raw), Path(args.warehouse))
+    _progress(f"ui: raw root {env['GVC_RAW']}, warehouse {env['GVC_WAREHOUSE']}, instance {env['DAGSTER_HOME']}")
+    _progress(f"ui: http://127.0.0.1:{args.port}")
+    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(args.port)]
+    # `dagster dev` started from a script ignores SIGINT/SIGTERM unless they are reset (STACK.md)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.execvpe(cmd[0], cmd, env)
+    return 0  # not reached
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    from orchestration.dbt_cli import run_dbt
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    warehouse = Path(args.warehouse)
+    with tempfile.TemporaryDirectory() as tmp:
+        if not warehouse.exists():  # the catalog then has no column types, the site still builds
+            warehouse = Path(tmp) / "empty.duckdb"
+        res = run_dbt(["docs", "generate", "--no-compile"] if not Path(args.warehouse).exists() else ["docs", "generate"],
+                      Path(args.raw), warehouse, target_path=Path(tmp) / "target")
+        if not res.success:
+            print(f"gvc docs: dbt docs generate failed: {res.exception}", file=sys.stderr)
+            return 1
+        for name in ("index.html", "manifest.json", "catalog.json"):
+            shutil.copy2(Path(tmp) / "target" / name, out / name)
+    print(f"wrote the dbt docs site to {out.resolve()}/index.html (open it, or serve the folder)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gvc", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -56,6 +128,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder of public reference files in their published layouts (UNSD HS correspondence and "
                         "BEC, the cpca city list); default: the packaged catalogue")
     s.set_defaults(func=_cmd_synth)
+
+    b = sub.add_parser("build", help="validate a raw root and materialise every asset into the warehouse")
+    b.add_argument("--raw", default="data/raw", help="the raw root (CONTRACT layout); default data/raw")
+    b.add_argument("--warehouse", default="data/warehouse.duckdb", help="DuckDB file to build; default data/warehouse.duckdb")
+    b.add_argument("--years", type=int, nargs="+", default=None,
+                   help="sample years to (re)build, e.g. --years 2001 2004; default every year present in the raw root")
+    b.set_defaults(func=_cmd_build)
+
+    u = sub.add_parser("ui", help="start the Dagster UI on 127.0.0.1 with the whole asset graph")
+    u.add_argument("--raw", default="data/raw", help="the raw root; default data/raw")
+    u.add_argument("--warehouse", default="data/warehouse.duckdb", help="the warehouse; default data/warehouse.duckdb")
+    u.add_argument("--port", type=int, default=3000, help="port on 127.0.0.1; default 3000")
+    u.set_defaults(func=_cmd_ui)
+
+    d = sub.add_parser("docs", help="write the dbt docs site (index.html, manifest.json, catalog.json)")
+    d.add_argument("--out", required=True, help="folder to write the site into")
+    d.add_argument("--raw", default="data/raw", help="the raw root the models read; default data/raw")
+    d.add_argument("--warehouse", default="data/warehouse.duckdb", help="warehouse for the catalog; default data/warehouse.duckdb")
+    d.set_defaults(func=_cmd_docs)
     return p
 
 

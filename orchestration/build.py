@@ -1,0 +1,140 @@
+"""`gvc build`: validate the raw root, materialise every asset, swap in the warehouse.
+
+A build never leaves a half-written warehouse: it works on a temporary copy
+next to the target (``<warehouse>.building-<pid>``) and replaces the target
+with one atomic rename only when every asset and check succeeded; on any
+failure (or a kill) the target is as it was and the copy is removed (or left
+as an orphan named for its pid, never mistaken for the warehouse).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import dagster as dg
+
+from analytics.rawio import years_present
+from analytics.settings import DEFAULT_SETTINGS, MethodSettings
+from schemas.validate import validate_raw_root
+
+Progress = Callable[[str], None]
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the warehouse was left untouched."""
+
+
+def default_years(raw: Path, settings: MethodSettings = DEFAULT_SETTINGS) -> list[int]:
+    """Every sample year with a customs or patents folder in the raw root."""
+    present = set(years_present(raw, "customs_transactions")) | set(years_present(raw, "patents"))
+    if not present:  # unpartitioned files: every configured year
+        return list(settings.years)
+    return [y for y in settings.years if y in present]
+
+
+def year_ranges(years: list[int], settings: MethodSettings = DEFAULT_SETTINGS) -> list[tuple[int, int]]:
+    """Runs of consecutive partition keys (2009 and 2011 are neighbours when 2010 is excluded)."""
+    keys = list(settings.years)
+    pos = sorted(keys.index(y) for y in years)
+    out: list[tuple[int, int]] = []
+    for p in pos:
+        if out and keys.index(out[-1][1]) == p - 1:
+            out[-1] = (out[-1][0], keys[p])
+        else:
+            out.append((keys[p], keys[p]))
+    return out
+
+
+def build(
+    raw: Path | str,
+    warehouse: Path | str,
+    years: list[int] | None = None,
+    settings: MethodSettings = DEFAULT_SETTINGS,
+    progress: Progress = print,
+) -> dict:
+    """Validate, materialise every asset for ``years``, swap the warehouse in."""
+    raw, warehouse = Path(raw).resolve(), Path(warehouse).resolve()
+    years = sorted(years) if years else default_years(raw, settings)
+    bad = [y for y in years if y not in settings.years]
+    if bad:
+        raise BuildError(f"years {bad} are not sample years ({settings.year_start}-{settings.year_end} less {list(settings.exclude_years)})")
+    progress(f"raw root: {raw}")
+    progress(f"warehouse: {warehouse}")
+    progress(f"years: {years}")
+    t0 = time.perf_counter()
+    progress("validating the raw root against the contract (schemas/)")
+    counts = validate_raw_root(raw, years=years, progress=lambda t, p, n: progress(f"  valid {t}: {p.name if hasattr(p, 'name') else p} ({n:,} rows)"))
+    progress(f"raw root valid: {sum(counts.values()):,} rows in {len(counts)} tables")
+
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    tmp = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
+    for leftover in (tmp, Path(f"{tmp}.wal")):
+        leftover.unlink(missing_ok=True)
+    if warehouse.exists():
+        shutil.copy2(warehouse, tmp)
+    env_before = {k: os.environ.get(k) for k in ("GVC_RAW", "GVC_WAREHOUSE")}
+    os.environ["GVC_RAW"], os.environ["GVC_WAREHOUSE"] = str(raw), str(tmp)
+    dagster_log = logging.getLogger("dagster")
+    level = dagster_log.level
+    try:
+        from orchestration.definitions import make_definitions
+
+        defs = make_definitions(raw, tmp)
+        assets = list(defs.assets)
+        n_materialised = n_checks = 0
+        for start, end in year_ranges(years, settings):
+            progress(f"materialising every asset for {start}-{end} (raw -> staging -> intermediate -> marts)")
+            dagster_log.setLevel(logging.WARNING)
+            res = dg.materialize(
+                assets,
+                resources=defs.resources,
+                tags={"dagster/asset_partition_range_start": str(start), "dagster/asset_partition_range_end": str(end)},
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                raise_on_error=False,
+            )
+            dagster_log.setLevel(level)
+            mats = res.get_asset_materialization_events()
+            checks = [e for e in res.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+            failed_checks = [e for e in checks if not e.event_specific_data.passed]
+            n_materialised += len(mats)
+            n_checks += len(checks)
+            if not res.success or failed_checks:
+                msgs = [e.message for e in res.all_events if e.is_failure][:5]
+                msgs += [f"check failed: {e.event_specific_data.check_name}" for e in failed_checks[:5]]
+                raise BuildError("build failed; the warehouse is unchanged.\n" + "\n".join(m or "" for m in msgs))
+            progress(f"  {len(mats)} asset materialisations, {len(checks)} checks passed ({time.perf_counter() - t0:.0f} s)")
+        os.replace(tmp, warehouse)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    except BaseException:
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    finally:
+        dagster_log.setLevel(level)
+        for k, v in env_before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    marts = mart_counts(warehouse)
+    progress(f"built in {time.perf_counter() - t0:.0f} s: {n_materialised} materialisations, {n_checks} checks")
+    for name, n in marts.items():
+        progress(f"  {warehouse}  marts.{name:<36} {n:>10,} rows")
+    return {"warehouse": str(warehouse), "years": years, "marts": marts, "seconds": time.perf_counter() - t0}
+
+
+def mart_counts(warehouse: Path) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        return {n: con.execute(f'select count(*) from marts."{n}"').fetchone()[0] for n in names}
+    finally:
+        con.close()
