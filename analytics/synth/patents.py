@@ -175,9 +175,13 @@ def patents_for_year(
         fids = np.full(n, -1, dtype=np.int64)
         by_cell = applicants.groupby(["city_code", "industry_code"]).indices
         is_firm = rng.random(n) < params.applicant_is_survey_firm
-        for ci in np.unique(cell_of[is_firm]):
+        firm_rows = np.flatnonzero(is_firm)
+        firm_cells = cell_of[firm_rows]  # already sorted: patents are laid out cell by cell
+        bounds = np.flatnonzero(np.r_[True, firm_cells[1:] != firm_cells[:-1], True])
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            ci = firm_cells[a]
             key = (cells["city_code"].iat[ci], cells["industry_code"].iat[ci])
-            where = np.flatnonzero(is_firm & (cell_of == ci))
+            where = firm_rows[a:b]
             idx = by_cell.get(key)
             if idx is None:
                 continue
