@@ -14,6 +14,9 @@ import time
 from pathlib import Path
 
 
+DEFAULT_RAW_ARG = "data/raw"
+
+
 def _progress(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
@@ -49,8 +52,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     raw = Path(args.raw)
     if not raw.exists():
-        print(f"gvc build: raw root {raw} does not exist (write one with `gvc synth --out {raw}`)", file=sys.stderr)
-        return 2
+        if args.raw != DEFAULT_RAW_ARG:
+            print(f"gvc build: raw root {raw} does not exist (write one with `gvc synth --out {raw}`)", file=sys.stderr)
+            return 2
+        # the embedded default: the synthetic demo world
+        _progress(f"no raw root at {raw}: writing the synthetic demo world there first (gvc synth --scale demo --seed 1)")
+        from analytics.synth.world import generate
+
+        generate(raw, scale="demo", seed=1, progress=_progress)
     try:
         build(raw, Path(args.warehouse), years=args.years, progress=_progress)
     except RawValidationError as err:
@@ -130,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_synth)
 
     b = sub.add_parser("build", help="validate a raw root and materialise every asset into the warehouse")
-    b.add_argument("--raw", default="data/raw", help="the raw root (CONTRACT layout); default data/raw")
+    b.add_argument("--raw", default=DEFAULT_RAW_ARG,
+                   help="the raw root (CONTRACT layout); default data/raw, written as the synthetic demo world if absent")
     b.add_argument("--warehouse", default="data/warehouse.duckdb", help="DuckDB file to build; default data/warehouse.duckdb")
     b.add_argument("--years", type=int, nargs="+", default=None,
                    help="sample years to (re)build, e.g. --years 2001 2004; default every year present in the raw root")

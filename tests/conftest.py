@@ -29,3 +29,14 @@ def demo_world(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("demo") / "raw"
     summary = generate(out, scale="demo", seed=1, progress=print)
     return out, summary
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tiny_world, tmp_path_factory) -> tuple[Path, Path]:
+    """`gvc build` of the tiny world: (raw root, warehouse file)."""
+    from orchestration.cli import main as gvc
+
+    root, _ = tiny_world
+    wh = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    assert gvc(["build", "--raw", str(root), "--warehouse", str(wh)]) == 0
+    return root, wh

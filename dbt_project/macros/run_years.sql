@@ -27,3 +27,28 @@
     {%- endif -%}
     {{ return(root) }}
 {%- endmacro %}
+
+{#- METHOD §4 patent windows: the focal run years t use application years
+    t-n+1..t (n = var patent_window_years; excluded years included). -#}
+{% macro window_application_years() -%}
+    {%- set n = var('patent_window_years') | int -%}
+    {%- set out = [] -%}
+    {%- for t in run_years() -%}
+        {%- for y in range(t - n + 1, t + 1) -%}
+            {%- if y not in out -%}{%- do out.append(y) -%}{%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(out | sort) }}
+{%- endmacro %}
+
+{#- `(focal year, application year)` pairs as SQL VALUES rows. -#}
+{% macro focal_window_rows() -%}
+    {%- set n = var('patent_window_years') | int -%}
+    {%- set rows = [] -%}
+    {%- for t in run_years() -%}
+        {%- for y in range(t - n + 1, t + 1) -%}
+            {%- do rows.append('(' ~ t ~ ', ' ~ y ~ ')') -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(rows | join(', ')) }}
+{%- endmacro %}

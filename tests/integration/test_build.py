@@ -36,11 +36,8 @@ def _table(wh: Path, name: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def built(tiny_world, tmp_path_factory):
-    root, _ = tiny_world
-    wh = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
-    assert gvc(["build", "--raw", str(root), "--warehouse", str(wh)]) == 0
-    return root, wh
+def built(tiny_warehouse):
+    return tiny_warehouse
 
 
 def test_definitions_list_the_expected_assets():

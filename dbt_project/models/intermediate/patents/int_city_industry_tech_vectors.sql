@@ -5,20 +5,13 @@
     entries of the invention patents applied for in t-n+1..t
     (n = var patent_window_years; flows of excluded years included; n = 1 is
     the flows of year t).  One row per (year, city, industry, level, unit). -#}
-{%- set window_n = var('patent_window_years') | int -%}
-{%- set window_rows = [] -%}
-{%- set application_years = [] -%}
-{%- for t in run_years() -%}
-    {%- for y in range(t - window_n + 1, t + 1) -%}
-        {%- do window_rows.append('(' ~ t ~ ', ' ~ y ~ ')') -%}
-        {%- if y not in application_years -%}{%- do application_years.append(y) -%}{%- endif -%}
-    {%- endfor -%}
-{%- endfor %}
+{%- set window_rows = focal_window_rows() -%}
+{%- set application_years = window_application_years() %}
 
 with focal_windows as (
     -- (focal year t, application year in t-n+1..t)
     select *
-    from (values {{ window_rows | join(', ') }}) as windows (year, application_year)
+    from (values {{ window_rows }}) as windows (year, application_year)
 ),
 
 unit_flows as (

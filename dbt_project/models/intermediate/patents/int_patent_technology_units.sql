@@ -20,13 +20,7 @@
     {{ exceptions.raise_compiler_error("ipc_counting must be 'main' or 'fractional', got " ~ var('ipc_counting')) }}
 {%- endif -%}
 {%- set g_level, m_level = var('ipc_levels').split('_') -%}
-{%- set window_n = var('patent_window_years') | int -%}
-{%- set application_years = [] -%}
-{%- for t in run_years() -%}
-    {%- for y in range(t - window_n + 1, t + 1) -%}
-        {%- if y not in application_years -%}{%- do application_years.append(y) -%}{%- endif -%}
-    {%- endfor -%}
-{%- endfor %}
+{%- set application_years = window_application_years() %}
 
 with assigned_patents as (
     select application_id, year, city_code, industry_code, industry_weight

@@ -14,13 +14,7 @@
     3. Otherwise no row: the patent is left out (int_patents_quality_counts).
     A patent without any IPC code has no technology vector and is left out
     before this step (as the truth does). -#}
-{%- set window_n = var('patent_window_years') | int -%}
-{%- set application_years = [] -%}
-{%- for t in run_years() -%}
-    {%- for y in range(t - window_n + 1, t + 1) -%}
-        {%- if y not in application_years -%}{%- do application_years.append(y) -%}{%- endif -%}
-    {%- endfor -%}
-{%- endfor %}
+{%- set application_years = window_application_years() %}
 
 with located_patents as (
     select

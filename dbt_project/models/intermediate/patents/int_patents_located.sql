@@ -8,13 +8,7 @@
     windowed model downstream finds every year it sums.  A prefecture missing
     from reference/cities (e.g. province-administered county-level cities
     4290xx) is kept and flagged for the quality counts. -#}
-{%- set window_n = var('patent_window_years') | int -%}
-{%- set application_years = [] -%}
-{%- for t in run_years() -%}
-    {%- for y in range(t - window_n + 1, t + 1) -%}
-        {%- if y not in application_years -%}{%- do application_years.append(y) -%}{%- endif -%}
-    {%- endfor -%}
-{%- endfor %}
+{%- set application_years = window_application_years() %}
 
 with invention_patents as (
     select

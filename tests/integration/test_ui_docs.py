@@ -1,0 +1,63 @@
+"""`gvc ui` serves the asset graph on 127.0.0.1; `gvc docs` writes the dbt site."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from orchestration.cli import main as gvc
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_docs_site(tiny_warehouse, tmp_path):
+    root, wh = tiny_warehouse
+    out = tmp_path / "site"
+    assert gvc(["docs", "--out", str(out), "--raw", str(root), "--warehouse", str(wh)]) == 0
+    for f in ("index.html", "manifest.json", "catalog.json"):
+        assert (out / f).stat().st_size > 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    node = manifest["nodes"]["model.gvc.fct_firm_year_dvar"]
+    assert "model.gvc.int_customs_survey_matches" in node["depends_on"]["nodes"]
+    assert node["description"] and all(c.get("description") for c in node["columns"].values())
+    catalog = json.loads((out / "catalog.json").read_text())
+    assert "model.gvc.fct_city_industry_complementarity" in catalog["nodes"]
+
+
+def test_ui_serves_the_asset_graph_on_loopback(tiny_warehouse, tmp_path):
+    root, wh = tiny_warehouse
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "ui", "--raw", str(root), "--warehouse", str(wh), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/server_info", timeout=2).read()
+                break
+            except OSError:
+                assert time.time() < deadline, "the Dagster webserver did not answer within 120 s"
+                assert proc.poll() is None, "gvc ui exited"
+                time.sleep(2)
+        q = json.dumps({"query": "{ assetNodes { assetKey { path } groupName } }"}).encode()
+        req = urllib.request.Request(f"{base}/graphql", data=q, headers={"content-type": "application/json"})
+        nodes = json.loads(urllib.request.urlopen(req, timeout=30).read())["data"]["assetNodes"]
+        keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
+        assert {"fct_firm_year_dvar", "fct_city_industry_complementarity", "raw/customs_transactions"} <= keys
+        assert {n["groupName"] for n in nodes} == {"raw", "trade", "firms", "patents", "marts"}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
