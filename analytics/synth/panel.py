@@ -43,13 +43,12 @@ def generator_panel(root: Path | str) -> pd.DataFrame:
     dv = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet")
     lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet")
     comp = pd.read_parquet(root / "truth" / "city_industry_complementarity.parquet")
-    lat = lat[["fid", "firm_id", "year", "city_code", "industry_code", "province_code" if "province_code" in lat else "city_code",
-               "iv", "u", "C", "dvar_target", "foreign_share", "hmt_part", "state_share", "employment", "year_established",
-               "fixed_assets", "total_assets", "general_trade_share", "own_inventions", "omega", "markup"]].loc[:, lambda d: ~d.columns.duplicated()]
+    lat = lat[["fid", "firm_id", "year", "city_code", "industry_code", "iv", "u", "C", "dvar_target",
+               "foreign_share", "hmt_part", "state_share", "employment", "year_established", "fixed_assets",
+               "total_assets", "general_trade_share", "own_inventions", "omega", "markup"]]
     p = dv.merge(lat, on=["firm_id", "year"], how="inner")
     p = p.merge(
-        comp.rename(columns={"complementarity": "complementarity"})[
-            ["city_code", "industry_code", "year", "complementarity", "placebo_complementarity", "invention_patents"]],
+        comp[["city_code", "industry_code", "year", "complementarity", "placebo_complementarity", "invention_patents"]],
         on=["city_code", "industry_code", "year"], how="left",
     )
     p["province_code"] = p["city_code"].str[:2]

@@ -118,9 +118,10 @@ def generate(
         sc, params, chosen, counties, industries, cat.industry4, _rng(seed, "registry")
     )
     say(f"registry: {len(firms)} firms, {len(fy)} survey firm-years")
+    # the survey as it will be written: county code and 4-digit industry
     index = pd.concat(
-        [survey_index_rows(g_.rename(columns={"county_code": "city_code_county"}).assign(
-            city_code=g_["county_code"], industry_code=g_["industry_code4"]), y) for y, g_ in fy.groupby("year")],
+        [survey_index_rows(g_.assign(city_code=g_["county_code"], industry_code=g_["industry_code4"]), y)
+         for y, g_ in fy.groupby("year")],
         ignore_index=True,
     )
     name_industry = survey_name_industry(index)
