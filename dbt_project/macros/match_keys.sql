@@ -20,3 +20,14 @@ nullif({{ _digits_only(expr) }}, '')
 {% macro parse_bool(expr) -%}
 case lower(trim(cast({{ expr }} as varchar))) when 'true' then true when 'false' then false end
 {%- endmacro %}
+
+{#- The third panel-linking key of METHOD §2 (Brandt et al. 2012): legal
+    representative + city + industry, NULL unless all three are present. -#}
+{% macro legal_rep_city_industry_key(rel) -%}
+    case
+        when {{ rel }}.legal_rep_norm is not null
+            and {{ rel }}.city_code is not null
+            and {{ rel }}.industry_code is not null
+            then {{ rel }}.legal_rep_norm || '|' || {{ rel }}.city_code || '|' || {{ rel }}.industry_code
+    end
+{%- endmacro %}

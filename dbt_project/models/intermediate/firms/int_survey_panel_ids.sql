@@ -37,12 +37,7 @@ spell_ends as (
         consecutive_years.next_year as link_year,
         survey_rows.firm_id as pred_firm_id,
         survey_rows.name_norm,
-        case
-            when survey_rows.legal_rep_norm is not null
-                and survey_rows.city_code is not null
-                and survey_rows.industry_code is not null
-                then survey_rows.legal_rep_norm || '|' || survey_rows.city_code || '|' || survey_rows.industry_code
-        end as rep_key
+        {{ legal_rep_city_industry_key('survey_rows') }} as rep_key
     from survey_rows
     inner join firm_spells
         on survey_rows.firm_id = firm_spells.firm_id
@@ -58,12 +53,7 @@ spell_starts as (
         survey_rows.year as link_year,
         survey_rows.firm_id,
         survey_rows.name_norm,
-        case
-            when survey_rows.legal_rep_norm is not null
-                and survey_rows.city_code is not null
-                and survey_rows.industry_code is not null
-                then survey_rows.legal_rep_norm || '|' || survey_rows.city_code || '|' || survey_rows.industry_code
-        end as rep_key
+        {{ legal_rep_city_industry_key('survey_rows') }} as rep_key
     from survey_rows
     inner join firm_spells
         on survey_rows.firm_id = firm_spells.firm_id
