@@ -149,6 +149,11 @@ def patents_for_year(
     Returns (patents in CONTRACT layout, firm invention counts [fid, n]).
     """
     ind_pos = {k: i for i, k in enumerate(mix.industries)}
+    # numpy views once: converting an Arrow string column per cell is O(cells x firms)
+    app_innov = applicants["innov"].to_numpy()
+    app_names = applicants["firm_name"].to_numpy(dtype=object)
+    app_fids = applicants["fid"].to_numpy()
+    by_cell = applicants.groupby(["city_code", "industry_code"]).indices
     lam = expected_inventions(params, invention_2014, t) * cells["lam_share"].to_numpy() * cells["cell_effect"].to_numpy()
     n_inv = rng.poisson(lam)
     s = spread_share(params, t, cells["z"].to_numpy(), cells["u"].to_numpy(), n_inv.astype(float))
@@ -173,7 +178,6 @@ def patents_for_year(
         # applicants: a few survey firms of the cell, otherwise others
         names = np.empty(n, dtype=object)
         fids = np.full(n, -1, dtype=np.int64)
-        by_cell = applicants.groupby(["city_code", "industry_code"]).indices
         is_firm = rng.random(n) < params.applicant_is_survey_firm
         firm_rows = np.flatnonzero(is_firm)
         firm_cells = cell_of[firm_rows]  # already sorted: patents are laid out cell by cell
@@ -185,10 +189,10 @@ def patents_for_year(
             idx = by_cell.get(key)
             if idx is None:
                 continue
-            w = applicants["innov"].to_numpy()[idx]
+            w = app_innov[idx]
             pick = idx[rng.choice(len(idx), len(where), p=w / w.sum())]
-            names[where] = applicants["firm_name"].to_numpy()[pick]
-            fids[where] = applicants["fid"].to_numpy()[pick]
+            names[where] = app_names[pick]
+            fids[where] = app_fids[pick]
         other = np.flatnonzero(fids < 0)
         names[other] = _other_applicants(rng, j[other], city_short)
         co = rng.random(n) < 0.12
