@@ -1,0 +1,18 @@
+"""Estimation helpers for METHOD §6: pure numpy/pandas, no dagster."""
+
+from analytics.estimation.iv_diagnostics import absorbed_dof, demean, kleibergen_paap_f
+from analytics.estimation.kls import kls, kls_bootstrap_se
+from analytics.estimation.plausexog import SSC, TSLSResult, ltz, tsls, uci
+
+__all__ = [
+    "SSC",
+    "TSLSResult",
+    "absorbed_dof",
+    "demean",
+    "kleibergen_paap_f",
+    "kls",
+    "kls_bootstrap_se",
+    "ltz",
+    "tsls",
+    "uci",
+]

@@ -1,0 +1,126 @@
+"""Kiviet (2020) kinky least squares (METHOD §6, Table 8).
+
+KLS corrects OLS for an assumed correlation ``rho`` between the regressor of
+interest x (C in the paper) and the error, after the fixed effects (industry
+and city in Table 8) are partialled out (FWL; without fixed effects the
+constant is). With ``X = [x, w]`` (partialled), ``S = X'X/n``, ``s_x`` the sd
+of x (``sqrt(x'x/n)`` of the partialled x) and u the OLS residuals::
+
+    s2_u = (u'u/n) / (1 - rho^2 s2_x [S^-1]_11)
+    b    = b_ols - rho s_u s_x S^-1 e1
+
+rho is admissible only if ``rho^2 < 1 - R2(x on w)``, which is exactly
+``rho^2 s2_x [S^-1]_11 < 1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.estimation.iv_diagnostics import as_2d, demean
+
+__all__ = ["kls", "kls_bootstrap_se"]
+
+
+def _partialled(y, x, w, fe_df):
+    yv = np.asarray(y, dtype=float).ravel()
+    n = yv.size
+    xv = as_2d(x, n)
+    if xv.shape[1] != 1:
+        raise ValueError("kls: x must be one regressor")
+    wv = as_2d(w, n)
+    m = np.column_stack([yv, xv, wv])
+    if fe_df is not None and fe_df.shape[1] > 0:
+        if len(fe_df) != n:
+            raise ValueError("fe_df must have one row per observation")
+        data = pd.DataFrame(m, columns=[f"v{j}" for j in range(m.shape[1])])
+        fe = fe_df.reset_index(drop=True).copy()
+        fe.columns = [f"fe{j}" for j in range(fe.shape[1])]
+        m = demean(pd.concat([data, fe], axis=1), list(data.columns), list(fe.columns)).to_numpy()
+    else:
+        m = m - m.mean(axis=0)
+    return m[:, 0], m[:, 1:]
+
+
+def _kls_core(y: np.ndarray, X: np.ndarray, rho: float) -> np.ndarray:
+    n = y.size
+    S = X.T @ X / n
+    Si = np.linalg.inv(S)
+    b_ols = Si @ (X.T @ y / n)
+    u = y - X @ b_ols
+    s2_x = float(X[:, 0] @ X[:, 0] / n)
+    kink = rho**2 * s2_x * Si[0, 0]  # = rho^2 / (1 - R2(x on w))
+    if not kink < 1:
+        r2 = 1 - 1 / (s2_x * Si[0, 0])
+        raise ValueError(
+            f"rho = {rho} is inadmissible: rho^2 must be < 1 - R2(x on w) = {1 - r2:.6g}"
+        )
+    s2_u = (u @ u / n) / (1 - kink)
+    return b_ols - rho * np.sqrt(s2_u) * np.sqrt(s2_x) * Si[:, 0]
+
+
+def kls(y, x, w=None, rho: float = 0.0, fe_df: pd.DataFrame | None = None) -> np.ndarray:
+    """Kinky least squares coefficients ``[b_x, b_w...]`` at correlation rho.
+
+    METHOD §6 (Table 8; paper's rho in {0, -0.01, -0.02}). ``fe_df`` holds one
+    column per fixed effect to partial out first (industry and city in
+    Table 8). rho = 0 is OLS. Raises ValueError if ``|rho| >= 1`` or
+    ``rho^2 >= 1 - R2(x on w)``.
+    """
+    if not -1 < rho < 1:
+        raise ValueError(f"rho must lie in (-1, 1), got {rho}")
+    yy, X = _partialled(y, x, w, fe_df)
+    return _kls_core(yy, X, rho)
+
+
+def kls_bootstrap_se(
+    y,
+    x,
+    w=None,
+    rho: float = 0.0,
+    fe_df: pd.DataFrame | None = None,
+    *,
+    cluster=None,
+    n_boot: int = 199,
+    seed: int = 0,
+) -> np.ndarray:
+    """Cluster (firm) bootstrap standard errors of :func:`kls` (ours, METHOD §6).
+
+    Not Kiviet's: kinkyreg's analytic variance assumes homoskedasticity, so
+    METHOD §6 asks for a firm-cluster bootstrap. Each replication draws G
+    clusters with replacement (numpy ``default_rng(seed)``), partials the
+    fixed effects out of the resampled data again and recomputes KLS at the
+    same rho; the SE is the sd (ddof=1) of the replications, ordered as
+    :func:`kls` returns ``[b_x, b_w...]``. A cluster drawn twice keeps its
+    fixed-effect labels (fine for industry/city FE; firm FE would need
+    relabelling, which is not done). Replications in which rho is
+    inadmissible are an error (ValueError).
+    """
+    if cluster is None:
+        raise ValueError("cluster is required")
+    if n_boot < 2:
+        raise ValueError("n_boot must be at least 2")
+    if not -1 < rho < 1:
+        raise ValueError(f"rho must lie in (-1, 1), got {rho}")
+    yv = np.asarray(y, dtype=float).ravel()
+    n = yv.size
+    xv = as_2d(x, n)
+    wv = as_2d(w, n)
+    cl = pd.factorize(pd.Series(np.asarray(cluster)))[0]
+    if cl.size != n:
+        raise ValueError("cluster must have one label per row")
+    fe = None if fe_df is None else fe_df.reset_index(drop=True)
+    kls(yv, xv, wv, rho, fe)  # fail early on the full sample
+    G = int(cl.max()) + 1
+    order = np.argsort(cl, kind="stable")
+    starts = np.searchsorted(cl[order], np.arange(G + 1))
+    members = [order[starts[g] : starts[g + 1]] for g in range(G)]
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(n_boot):
+        pick = rng.integers(0, G, size=G)
+        idx = np.concatenate([members[g] for g in pick])
+        fb = None if fe is None else fe.iloc[idx].reset_index(drop=True)
+        draws.append(kls(yv[idx], xv[idx], wv[idx], rho, fb))
+    return np.asarray(draws).std(axis=0, ddof=1)
