@@ -141,8 +141,11 @@ def exporter_flows(ex: pd.DataFrame, book: ProductBook, s_h: pd.Series, countrie
     rows = []
     fid = ex["fid"].to_numpy()
     # --- exports: persistent product and destination sets ---------------------------------
-    n_prod = 1 + (hash_uniform(fid, 1, 11) * 4).astype(int)
-    n_dest = 1 + (hash_uniform(fid, 2, 12) * 4).astype(int)
+    # products and destinations per exporter grow with the scale's line budget
+    # (4 each up to demo; the paper scale's ~250 lines per exporter-year need more)
+    breadth = max(4, lines // 25)
+    n_prod = 1 + (hash_uniform(fid, 1, 11) * breadth).astype(int)
+    n_dest = 1 + (hash_uniform(fid, 2, 12) * breadth).astype(int)
     max_cells = max(2, lines // 4)
     n_dest = np.minimum(n_dest, np.maximum(1, max_cells // n_prod))
     iso = countries["iso3"].to_numpy()
