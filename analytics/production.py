@@ -1,0 +1,451 @@
+"""Production-side measures of METHOD §6: Olley-Pakes TFP, De Loecker-Warzynski
+markups, labour productivity, the domestic intermediate share and the HHI.
+
+Pure functions of data frames and arrays: nothing here reads files or knows
+how the synthetic world generates production (the estimators must stay
+independent of the generator).
+
+Conventions: ``y``, ``l``, ``k`` and ``m`` name columns holding *logs*
+(output or sales, labour, capital, intermediate inputs); ``i`` names the
+investment column in *levels* (METHOD §6: ``I_t = K_{t+1} - 0.9 K_t``).  The
+proxy polynomial is in ``(ln I, k)`` and is fitted on ``I > 0`` only.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations_with_replacement
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, optimize, stats
+
+__all__ = [
+    "olley_pakes",
+    "op_bootstrap",
+    "dlw_markups",
+    "labour_productivity",
+    "domestic_intermediate_share",
+    "hhi",
+]
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+def _poly(X: np.ndarray, degree: int) -> np.ndarray:
+    """Every monomial of the columns of ``X`` up to ``degree``, constant first.
+
+    Columns are standardised before taking powers (conditioning only: the
+    span of the basis is unchanged).
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    sd = X.std(axis=0)
+    Z = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    cols = [np.ones(len(Z))]
+    for d in range(1, degree + 1):
+        for idx in combinations_with_replacement(range(Z.shape[1]), d):
+            cols.append(np.prod(Z[:, list(idx)], axis=1))
+    return np.column_stack(cols)
+
+
+def _ols(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares coefficients and fitted values.
+
+    Normal equations by Cholesky (fast for the few, standardised columns
+    used here); SVD least squares when X'X is not safely positive definite.
+    """
+    xtx = X.T @ X
+    try:
+        c = linalg.cho_factor(xtx, check_finite=False)
+        b = linalg.cho_solve(c, X.T @ y, check_finite=False)
+        if np.linalg.cond(xtx) > 1e12:
+            raise np.linalg.LinAlgError("ill-conditioned")
+    except (np.linalg.LinAlgError, linalg.LinAlgError):
+        b, *_ = np.linalg.lstsq(X, y, rcond=None)
+    return b, X @ b
+
+
+def _probit(d: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Probit maximum likelihood (BFGS on the analytic score); returns the coefficients."""
+
+    def nll(b: np.ndarray) -> tuple[float, np.ndarray]:
+        xb = X @ b
+        q = 2 * d - 1
+        ll = stats.norm.logcdf(q * xb)
+        # inverse Mills ratio, computed stably as exp(logpdf - logcdf)
+        lam = q * np.exp(stats.norm.logpdf(q * xb) - ll)
+        return -ll.sum(), -(X.T @ lam)
+
+    res = optimize.minimize(nll, np.zeros(X.shape[1]), jac=True, method="BFGS", options={"gtol": 1e-7, "maxiter": 500})
+    return res.x
+
+
+def _lagged_rows(firm: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """Position of each row's own firm's row in ``year - 1`` (or -1)."""
+    key = pd.MultiIndex.from_arrays([firm, year])
+    if not key.is_unique:
+        raise ValueError("(firm, year) must identify rows uniquely")
+    pos = pd.Series(np.arange(len(firm)), index=key)
+    lag = pos.reindex(pd.MultiIndex.from_arrays([firm, year - 1]))
+    return lag.fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _stay_indicator(firm: np.ndarray, year: np.ndarray, exit_flag: np.ndarray | None) -> np.ndarray:
+    """Survival into ``year + 1`` per row: 1 stays, 0 exits, NaN unknown.
+
+    Without an explicit exit flag, exit is the firm's last year before the
+    sample's end (METHOD §6); a row followed by a gap is left unknown.
+    """
+    key = pd.MultiIndex.from_arrays([firm, year])
+    has_next = pd.Series(True, index=key).reindex(pd.MultiIndex.from_arrays([firm, year + 1])).notna().to_numpy()
+    if exit_flag is not None:
+        stay = np.where(np.asarray(exit_flag, dtype=float) > 0, 0.0, 1.0)
+        return np.where(year >= year.max(), np.nan, stay)
+    last = pd.Series(year).groupby(firm).transform("max").to_numpy()
+    stay = np.where(has_next, 1.0, np.nan)
+    stay = np.where((year == last) & (year < year.max()), 0.0, stay)
+    return stay
+
+
+# --------------------------------------------------------------------------
+# Olley-Pakes
+# --------------------------------------------------------------------------
+def _op_one(
+    Y: np.ndarray,
+    free: np.ndarray,
+    K: np.ndarray,
+    I: np.ndarray,
+    firm: np.ndarray,
+    year: np.ndarray,
+    exit_flag: np.ndarray | None,
+    degree: int,
+) -> dict[str, Any]:
+    """Olley-Pakes on one industry; ``free`` holds the freely chosen inputs (columns)."""
+    n = len(Y)
+    ok = np.isfinite(Y) & np.all(np.isfinite(free), axis=1) & np.isfinite(K) & np.isfinite(I)
+    pos = ok & (I > 0)
+    if pos.sum() < 10:
+        raise ValueError("too few observations with positive investment")
+    lni = np.where(pos, np.log(np.where(pos, I, 1.0)), np.nan)
+
+    # (1) y = b_free' free + phi(ln i, k) + e, on i > 0
+    P1 = _poly(np.column_stack([lni[pos], K[pos]]), degree)
+    b1, fit1 = _ols(Y[pos], np.column_stack([free[pos], P1]))
+    b_free = b1[: free.shape[1]]
+    phi = np.full(n, np.nan)
+    phi[pos] = fit1 - free[pos] @ b_free
+    e_hat = np.full(n, np.nan)
+    e_hat[pos] = Y[pos] - fit1
+
+    # (2) survival probit of staying on lagged polynomial terms in (ln i, k)
+    stay = _stay_indicator(firm, year, exit_flag)
+    lag = _lagged_rows(firm, year)
+    p_hat = np.full(n, np.nan)
+    usable = pos & np.isfinite(stay)
+    n_exit = int((stay[usable] == 0).sum())
+    use_p = n_exit > 0 and int((stay[usable] == 1).sum()) > 0
+    if use_p:
+        pos_idx = np.flatnonzero(pos)
+        Xp = _poly(np.column_stack([lni[pos_idx], K[pos_idx]]), degree)
+        fit_rows = usable[pos_idx]
+        coef = _probit(stay[pos_idx][fit_rows], Xp[fit_rows])
+        index = np.full(n, np.nan)
+        index[pos_idx] = Xp @ coef
+        # a row at t survived from t-1: its P-hat is the fitted probability at t-1
+        p_hat = np.where(lag >= 0, stats.norm.cdf(index[np.maximum(lag, 0)]), np.nan)
+
+    # (3) b_k from y - b_free' free - b_k k on a polynomial in (omega_{-1}, P-hat)
+    has_lag = ok & (lag >= 0)
+    has_lag &= np.isfinite(np.where(lag >= 0, phi[np.maximum(lag, 0)], np.nan))
+    if use_p:
+        has_lag &= np.isfinite(p_hat)
+    rows = np.flatnonzero(has_lag)
+    if len(rows) < 10:
+        raise ValueError("too few observations with a lagged first-stage fit")
+    lrows = lag[rows]
+    target = Y[rows] - free[rows] @ b_free
+    k_t, k_l, phi_l = K[rows], K[lrows], phi[lrows]
+    p_l = p_hat[rows] if use_p else None
+
+    def ssr(bk: float) -> float:
+        om_l = phi_l - bk * k_l
+        Z = _poly(om_l if p_l is None else np.column_stack([om_l, p_l]), degree)
+        r = target - bk * k_t
+        _, f = _ols(r, Z)
+        return float(np.sum((r - f) ** 2))
+
+    grid = np.linspace(-0.5, 1.5, 81)
+    vals = np.array([ssr(g) for g in grid])
+    j = int(np.argmin(vals))
+    lo, hi = grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)]
+    res = optimize.minimize_scalar(ssr, bounds=(lo, hi), method="bounded", options={"xatol": 1e-7})
+    b_k = float(res.x)
+    return {
+        "b_free": b_free,
+        "b_k": b_k,
+        "e_hat": e_hat,
+        "n_first_stage": int(pos.sum()),
+        "n_second_stage": int(len(rows)),
+        "n_exits": n_exit,
+        "survival_probit": bool(use_p),
+    }
+
+
+def _by_industry(df: pd.DataFrame, industry: str | None) -> list[tuple[Any, np.ndarray]]:
+    """(industry, row positions) pairs; one pair ``(None, all rows)`` without industries."""
+    if industry is None:
+        return [(None, np.arange(len(df)))]
+    return [(g, pos) for g, pos in df.groupby(industry, sort=True).indices.items()]
+
+
+def olley_pakes(
+    df: pd.DataFrame,
+    y: str,
+    l: str,
+    k: str,
+    i: str,
+    firm: str,
+    year: str,
+    industry: str | None = None,
+    exit_col: str | None = None,
+    poly_degree: int = 3,
+) -> dict[str, Any]:
+    """Olley & Pakes (1996) production function and TFP, METHOD §6.
+
+    Steps (per industry when ``industry`` is given):
+
+    1. ``y = b_l l + phi(ln i, k) + e`` by OLS on rows with investment
+       ``i > 0``, phi a full polynomial of order ``poly_degree`` (3) in
+       ``(ln i, k)``; ``phi_hat`` is the fitted value net of ``b_l l``.
+    2. Survival probit: the probability that a firm present in ``t - 1``
+       stays into ``t``, on the polynomial terms in ``(ln i_{t-1}, k_{t-1})``.
+       Exit is the firm's last year before the sample's end (or the 0/1
+       column ``exit_col``, 1 = exits after this year). Skipped when there
+       are no exits.
+    3. ``b_k`` minimises the sum of squared residuals of a least-squares fit
+       of ``y - b_l l - b_k k`` on a full polynomial of order ``poly_degree``
+       in ``omega_{-1} = phi_{-1} - b_k k_{-1}`` and ``P_hat`` (grid search
+       over [-0.5, 1.5], then ``minimize_scalar`` on the bracketing cell).
+
+    ``y``, ``l``, ``k`` are log columns; ``i`` is investment in levels.
+
+    Returns a dict: ``b_l``, ``b_k`` (floats, or Series by industry),
+    ``tfp`` (Series ``y - b_l l - b_k k`` aligned on ``df.index``; NaN in
+    industries too small to estimate, whose ``info`` row carries the
+    ``error``; without ``industry`` such a sample raises ValueError), ``info`` (DataFrame of sample
+    sizes, exits and whether the probit was used, per industry).
+    """
+    tfp = np.full(len(df), np.nan)
+    out_l: dict[Any, float] = {}
+    out_k: dict[Any, float] = {}
+    info = []
+    for g, rows in _by_industry(df, industry):
+        d = df.iloc[rows]
+        ex = d[exit_col].to_numpy(dtype=float) if exit_col is not None else None
+        try:
+            r = _op_one(
+                d[y].to_numpy(dtype=float),
+                d[[l]].to_numpy(dtype=float),
+                d[k].to_numpy(dtype=float),
+                d[i].to_numpy(dtype=float),
+                d[firm].to_numpy(),
+                d[year].to_numpy(dtype=np.int64),
+                ex,
+                poly_degree,
+            )
+        except ValueError as err:
+            if industry is None:
+                raise
+            out_l[g] = out_k[g] = np.nan
+            info.append({"industry": g, "b_l": np.nan, "b_k": np.nan, "error": str(err)})
+            continue
+        b_l, b_k = float(r["b_free"][0]), r["b_k"]
+        out_l[g], out_k[g] = b_l, b_k
+        tfp[rows] = (d[y] - b_l * d[l] - b_k * d[k]).to_numpy(dtype=float)
+        info.append({"industry": g, "b_l": b_l, "b_k": b_k} | {c: r[c] for c in ("n_first_stage", "n_second_stage", "n_exits", "survival_probit")})
+    info_df = pd.DataFrame(info).set_index("industry")
+    tfp = pd.Series(tfp, index=df.index, name="tfp")
+    if industry is None:
+        return {"b_l": out_l[None], "b_k": out_k[None], "tfp": tfp, "info": info_df}
+    return {"b_l": pd.Series(out_l, name="b_l"), "b_k": pd.Series(out_k, name="b_k"), "tfp": tfp, "info": info_df}
+
+
+def op_bootstrap(
+    df: pd.DataFrame,
+    y: str,
+    l: str,
+    k: str,
+    i: str,
+    firm: str,
+    year: str,
+    industry: str | None = None,
+    exit_col: str | None = None,
+    poly_degree: int = 3,
+    n_boot: int = 100,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Firm block bootstrap standard errors of the Olley-Pakes ``b_l``, ``b_k`` (METHOD §6).
+
+    Each replication draws firms with replacement (within industry when
+    ``industry`` is given, whole firm histories kept together; a firm drawn
+    twice enters as two firms) and re-runs :func:`olley_pakes`.
+
+    Returns a DataFrame indexed by industry (one row ``None`` without
+    industries) with ``b_l``, ``b_k`` (point estimates), ``se_b_l``,
+    ``se_b_k`` (sd across replications, ddof 1) and ``n_boot`` (successful
+    replications).
+    """
+    rng = np.random.default_rng(seed)
+    point = olley_pakes(df, y, l, k, i, firm, year, industry, exit_col, poly_degree)
+    rows = []
+    for g, rows_g in _by_industry(df, industry):
+        d = df.iloc[rows_g].reset_index(drop=True)
+        blocks = list(d.groupby(firm, sort=True).indices.values())
+        sizes = np.array([len(b) for b in blocks])
+        draws_l, draws_k = [], []
+        for _ in range(n_boot):
+            pick = rng.integers(0, len(blocks), size=len(blocks))
+            bd = d.iloc[np.concatenate([blocks[j] for j in pick])].reset_index(drop=True)
+            bd[firm] = np.repeat(np.arange(len(pick)), sizes[pick])
+            try:
+                r = olley_pakes(bd, y, l, k, i, firm, year, None, exit_col, poly_degree)
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            draws_l.append(r["b_l"])
+            draws_k.append(r["b_k"])
+        bl = point["b_l"] if industry is None else point["b_l"][g]
+        bk = point["b_k"] if industry is None else point["b_k"][g]
+        ok = len(draws_l) > 1
+        rows.append(
+            {
+                "industry": g,
+                "b_l": bl,
+                "b_k": bk,
+                "se_b_l": float(np.std(draws_l, ddof=1)) if ok else np.nan,
+                "se_b_k": float(np.std(draws_k, ddof=1)) if ok else np.nan,
+                "n_boot": len(draws_l),
+            }
+        )
+    return pd.DataFrame(rows).set_index("industry")
+
+
+# --------------------------------------------------------------------------
+# De Loecker-Warzynski markups
+# --------------------------------------------------------------------------
+def dlw_markups(
+    df: pd.DataFrame,
+    y: str,
+    l: str,
+    k: str,
+    m: str,
+    i: str,
+    firm: str,
+    year: str,
+    industry: str | None = None,
+    exit_col: str | None = None,
+    poly_degree: int = 3,
+) -> dict[str, Any]:
+    """De Loecker & Warzynski (2012) markups, METHOD §6: ``mu = theta_m / alpha_m``.
+
+    Estimator of theta_m (ours; METHOD fixes only the gross-output
+    Cobb-Douglas): Olley-Pakes on the gross-output Cobb-Douglas
+    ``y = b_l l + b_m m + b_k k + omega + e`` with labour *and* intermediates
+    as the freely chosen inputs of the first stage,
+    ``y = b_l l + b_m m + phi(ln i, k) + e`` (OLS on ``i > 0``, phi a full
+    polynomial of order ``poly_degree`` in ``(ln i, k)``), so
+    ``theta_m = b_m`` is constant within an industry; ``b_k`` follows from
+    OP steps 2-3 exactly as in :func:`olley_pakes`. ``e_hat`` is the
+    first-stage residual ``y - b_l l - b_m m - phi_hat``. This is
+    identified when l and m move, given ``(i, k)``, with firm-level input
+    price or optimisation shocks that do not feed back into investment (the
+    Ackerberg-Caves-Frazer concern: without such variation b_l and b_m are
+    not identified in the first stage).
+
+    ``y`` is log output (sales), ``m`` log intermediate inputs, both in the
+    same currency units, so ``M / S = exp(m - y)`` and
+    ``alpha_m = (M / S) * exp(e_hat)``. Rows with ``i <= 0`` have no
+    ``e_hat`` and get NaN markups.
+
+    Returns a dict: ``theta_m``, ``theta_l``, ``b_k`` (floats, or Series by
+    industry), and ``markups`` (DataFrame on ``df.index`` with ``e_hat``,
+    ``alpha_m``, ``markup``).
+    """
+    res = np.full((len(df), 3), np.nan)
+    th_m: dict[Any, float] = {}
+    th_l: dict[Any, float] = {}
+    bks: dict[Any, float] = {}
+    for g, rows in _by_industry(df, industry):
+        d = df.iloc[rows]
+        ex = d[exit_col].to_numpy(dtype=float) if exit_col is not None else None
+        r = _op_one(
+            d[y].to_numpy(dtype=float),
+            d[[l, m]].to_numpy(dtype=float),
+            d[k].to_numpy(dtype=float),
+            d[i].to_numpy(dtype=float),
+            d[firm].to_numpy(),
+            d[year].to_numpy(dtype=np.int64),
+            ex,
+            poly_degree,
+        )
+        b_l, b_m = (float(v) for v in r["b_free"])
+        th_l[g], th_m[g], bks[g] = b_l, b_m, r["b_k"]
+        e_hat = r["e_hat"]
+        alpha = np.exp(d[m].to_numpy(dtype=float) - d[y].to_numpy(dtype=float)) * np.exp(e_hat)
+        res[rows, 0], res[rows, 1], res[rows, 2] = e_hat, alpha, b_m / alpha
+    res = pd.DataFrame(res, index=df.index, columns=["e_hat", "alpha_m", "markup"])
+    if industry is None:
+        return {"theta_m": th_m[None], "theta_l": th_l[None], "b_k": bks[None], "markups": res}
+    return {
+        "theta_m": pd.Series(th_m, name="theta_m"),
+        "theta_l": pd.Series(th_l, name="theta_l"),
+        "b_k": pd.Series(bks, name="b_k"),
+        "markups": res,
+    }
+
+
+# --------------------------------------------------------------------------
+# simple measures
+# --------------------------------------------------------------------------
+def labour_productivity(output: Any, employment: Any, log: bool = True) -> np.ndarray | pd.Series:
+    """Output per worker (METHOD §6, Table 6), in logs by default.
+
+    NaN where output or employment is not positive.
+    """
+    o = np.asarray(output, dtype=float)
+    e = np.asarray(employment, dtype=float)
+    ok = (o > 0) & (e > 0)
+    ratio = np.where(ok, o / np.where(ok, e, 1.0), np.nan)
+    out = np.log(ratio) if log else ratio
+    if isinstance(output, pd.Series):
+        return pd.Series(out, index=output.index, name="labour_productivity")
+    return out
+
+
+def domestic_intermediate_share(M: Any, IMP: Any, S: Any) -> np.ndarray | pd.Series:
+    """Domestic intermediate share ``(M - IMP) / S`` (METHOD §6, Table 9); NaN where S <= 0."""
+    m = np.asarray(M, dtype=float)
+    imp = np.asarray(IMP, dtype=float)
+    s = np.asarray(S, dtype=float)
+    out = np.where(s > 0, (m - imp) / np.where(s > 0, s, 1.0), np.nan)
+    if isinstance(M, pd.Series):
+        return pd.Series(out, index=M.index, name="domestic_intermediate_share")
+    return out
+
+
+def hhi(shares: Any) -> float:
+    """Herfindahl-Hirschman index ``sum s_j^2`` (METHOD §6-§7), in [0, 1].
+
+    The input is normalised to sum to one first, so raw sizes (outputs,
+    patent counts) and shares give the same value; NaNs are ignored. NaN
+    when the total is not positive.
+    """
+    x = np.asarray(shares, dtype=float)
+    x = x[np.isfinite(x)]
+    tot = x.sum()
+    if tot <= 0 or np.any(x < 0):
+        return float("nan")
+    s = x / tot
+    return float(np.sum(s * s))
