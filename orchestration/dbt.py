@@ -17,6 +17,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from analytics.settings import DEFAULT_SETTINGS
+from orchestration.dbt_cli import dbt_vars
 from orchestration.partitions import YEARS
 from orchestration.resources import raw_root
 
@@ -64,13 +65,6 @@ class GvcTranslator(DagsterDbtTranslator):
 TRANSLATOR = GvcTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def dbt_vars(years: list[int] | None = None) -> dict:
-    v = DEFAULT_SETTINGS.dbt_vars()
-    v["raw_root"] = str(raw_root().resolve())
-    v["years"] = list(years or [])
-    return v
-
-
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
     manifest = ensure_manifest()
 
@@ -86,7 +80,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     def dbt_yearly(context: AssetExecutionContext, dbt: DbtCliResource):
         years = sorted(int(k) for k in context.partition_keys)
         context.log.info(f"dbt build of the per-year models for {years}")
-        yield from dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(dbt_vars(years))], context=context).stream()
+        yield from dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(dbt_vars(raw_root(), DEFAULT_SETTINGS, years))], context=context).stream()
 
     @dbt_assets(
         manifest=manifest,
@@ -96,7 +90,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         dagster_dbt_translator=TRANSLATOR,
     )
     def dbt_cross_year(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(dbt_vars())], context=context).stream()
+        yield from dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(dbt_vars(raw_root(), DEFAULT_SETTINGS))], context=context).stream()
 
     return [dbt_yearly, dbt_cross_year]
 

@@ -120,8 +120,7 @@ def test_survey_has_entry_exit_movers_switchers(tiny_world):
     root, _ = tiny_world
     lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet")
     per = lat.groupby("fid").agg(first=("year", "min"), last=("year", "max"),
-                                 cities=("city_code", "nunique"), inds=("industry_code", "nunique"),
-                                 names=("canonical_name", "nunique") if "canonical_name" in lat else ("firm_id", "nunique"))
+                                 cities=("city_code", "nunique"), inds=("industry_code", "nunique"))
     assert (per["first"] > 1998).any() and (per["last"] < 2014).any()
     assert (per["cities"] > 1).any() and (per["inds"] > 1).any()
     s = _all(root, "firm_survey")
