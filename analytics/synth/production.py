@@ -25,6 +25,8 @@ from analytics.synth.config import SynthParams
 
 SALES_SCALE = 4.0  # a: sets the units (thousand RMB) of sales
 DVAR_CAP = 0.99
+INFEASIBLE_MARGIN = 1.02  # as trade.solve_imports: a target within 2% of the ceiling counts as infeasible
+FEASIBLE_RATIO = 0.97  # a raised markup puts M/S 3% below the ceiling
 
 
 def simulate_production(fy: pd.DataFrame, cells: pd.DataFrame, params: SynthParams, rng: np.random.Generator) -> pd.DataFrame:
@@ -80,6 +82,8 @@ def simulate_production(fy: pd.DataFrame, cells: pd.DataFrame, params: SynthPara
     fy["omega"] = omega
     fy["omega_c"] = omega_c
     fy["markup"] = mu
+    fy["ln_sales_true"] = ln_s_true  # ln S*: the production function's output, before eps
+    fy["sales_shock"] = eps
     fy["ln_l"] = ln_l
     fy["ln_k"] = ln_k
     fy["investment"] = np.exp(ln_k) * np.exp(-2.0 + params.investment_omega * omega)
@@ -147,6 +151,52 @@ def dvar_targets(fy: pd.DataFrame, params: SynthParams, rng: np.random.Generator
     fy["dvar_structural"] = np.where(tt == "none", np.nan, dvar)
     fy["dvar_capped"] = (tt != "none") & (dvar > DVAR_CAP)
     fy["dvar_target"] = np.where(tt == "none", np.nan, np.minimum(dvar, DVAR_CAP))
+    return fy
+
+
+def feasible_markups(fy: pd.DataFrame, params: SynthParams) -> pd.DataFrame:
+    """Raise the markup of exporter-years whose DVAR target is infeasible.
+
+    METHOD §3 attributes at least ``fc * M * Y / S`` of foreign content to a
+    firm, so a target ``d`` with ``1 - d < fc M / S`` has no solution (SYNTH
+    design notes).  Such a firm-year must have a lower ``M / S``.  With
+    intermediates chosen by the first-order condition ``M = beta_m S* / mu``,
+    ``M / S = (beta_m / mu) exp(-eps)``, so the world gives that firm-year a
+    higher markup ``mu' = beta_m exp(-eps) / r*`` with
+    ``r* = FEASIBLE_RATIO * (1 - d) / fc`` (inside the check of
+    :func:`trade.solve_imports`, which then leaves M alone), and recomputes
+    what the markup moves: output ``ln S*' = ln S* - beta_m / (1 - beta_m)
+    ln(mu' / mu)`` (the Cobb-Douglas with the new first-order condition),
+    observed sales ``S*' exp(eps)`` with the same eps, gross output in the
+    same proportion and ``M' = beta_m S*' / mu'`` (rounded down).  The
+    production function and the FOC hold on every firm-year, the markup
+    stays the latent truth per firm-year (``markup``; ``markup_raised``
+    flags these rows), and exports, a share of sales, follow in
+    :func:`trade.firm_totals`.  Labour, capital and productivity are
+    unchanged.
+    """
+    fy = fy.copy()
+    fc = params.foreign_content_share
+    bm = params.beta_m
+    d = fy["dvar_target"].to_numpy(dtype=float)
+    S = fy["sales"].to_numpy(dtype=float)
+    M = fy["intermediate_inputs"].to_numpy(dtype=float)
+    ok = np.isfinite(d) & (S > 0) & np.isfinite(M)
+    ratio = np.where(ok, M / np.where(S > 0, S, 1.0), np.nan)
+    raise_ = ok & ((1 - np.nan_to_num(d)) < INFEASIBLE_MARGIN * fc * np.nan_to_num(ratio))
+    r_star = FEASIBLE_RATIO * (1 - d) / fc
+    mu = fy["markup"].to_numpy(dtype=float)
+    eps = fy["sales_shock"].to_numpy(dtype=float)
+    mu_new = np.where(raise_, bm * np.exp(-eps) / np.where(raise_, r_star, 1.0), mu)
+    ln_s = fy["ln_sales_true"].to_numpy(dtype=float) - bm / (1 - bm) * np.log(mu_new / mu)
+    sales_new = np.round(np.exp(ln_s + eps), 1)
+    m_new = np.floor(np.exp(ln_s + np.log(bm / mu_new)) * 10) / 10
+    fy["markup"] = mu_new
+    fy["ln_sales_true"] = ln_s
+    fy["output"] = np.where(raise_, fy["output"].to_numpy() * sales_new / np.where(S > 0, S, 1.0), fy["output"].to_numpy())
+    fy["sales"] = np.where(raise_, sales_new, S)
+    fy["intermediate_inputs"] = np.where(raise_, m_new, M)
+    fy["markup_raised"] = raise_
     return fy
 
 

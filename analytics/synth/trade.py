@@ -7,8 +7,11 @@ The inversion needs no fixed point (SYNTH design notes).  With
 
 (adjusted values).  Imports move along a direction (IMP1, D) = x (a, b) --
 processing firms (1, 0), ordinary (0, 1), mixed (Y1/Y, Y2/Y) -- so x has a
-closed form.  A target above ``1 - fc M/S`` has no solution: there M is
-lowered just enough (counted in truth.json).  Ordinary imports of product h
+closed form.  A target above ``1 - fc M/S`` has no solution: the world
+raises such firm-years' markups beforehand (production.feasible_markups),
+which lowers M/S through the first-order condition; lowering M here is only
+a last resort that breaks the production function (``m_lowered``, counted in
+truth.json; none in practice).  Ordinary imports of product h
 are written as ``adjusted * (1 - s_h)``, and intermediaries then import
 ``s_h / (1 - s_h)`` times everyone else's imports of h, so that METHOD's
 share of intermediaries is exactly the target ``s_h``.  Flows that set DVAR
@@ -28,6 +31,7 @@ OTHER_IMPORT_REGIMES = ["20", "25", "33", "12", "39"]
 IMPORT_ORIGINS = {"JPN": 0.2, "KOR": 0.14, "TWN": 0.12, "USA": 0.1, "DEU": 0.09, "MYS": 0.05, "AUS": 0.05,
                   "THA": 0.04, "SGP": 0.04, "PHL": 0.03, "FRA": 0.03, "ITA": 0.03, "BRA": 0.03, "RUS": 0.02,
                   "SAU": 0.02, "GBR": 0.01}
+KSW_V0 = 11.0  # ln of a typical cell value (USD): keeps unit values near the product's base price
 UNIT_BY_CHAPTER = {"84": "台", "85": "台", "87": "辆", "61": "件", "62": "件", "64": "双", "94": "件", "95": "个", "90": "台"}
 
 
@@ -163,7 +167,7 @@ def exporter_flows(ex: pd.DataFrame, book: ProductBook, s_h: pd.Series, countrie
         for p in pick:
             h = prods["hs6_1996"].iat[p]
             lq = ndtri(hash_uniform(fid[i], int(h), 15)[0]) * quality_sd + 0.02 * (year - 2000)
-            price = np.exp(3.0 + 0.5 * ndtri(hash_uniform(0, int(h), 16)[0])) * np.exp(0.6 * lq)
+            price = np.exp(3.0 + 0.5 * ndtri(hash_uniform(0, int(h), 16)[0]))  # the product's base price
             for dd in dests:
                 cell_f.append(i); cell_h.append(h); cell_code.append(prods["hs6"].iat[p]); cell_d.append(dd)
                 cell_lq.append(lq); cell_p.append(price)
@@ -175,6 +179,16 @@ def exporter_flows(ex: pd.DataFrame, book: ProductBook, s_h: pd.Series, countrie
     cells["w"] = cells["w"] / cells.groupby("i")["w"].transform("sum")
     Y1 = ex["Y1"].to_numpy()[cells["i"]]
     Y2 = ex["Y2"].to_numpy()[cells["i"]]
+    # KSW demand: ln q + sigma ln p = (sigma - 1) lq + c_h + shift(d, t) + noise.  Each cell's value v
+    # is fixed (the firm's totals set its DVAR), so its one price (across regimes) solves the demand
+    # equation given v: ln p = ln base_h + lq + (shift + noise - (ln v - V0)) / (sigma - 1), q = v / p,
+    # i.e. c_h = (sigma - 1) ln base_h + V0.  KSW's FE(h) and FE(destination x year) absorb c_h and
+    # shift, so e / (sigma - 1) is lq up to the fixed effects.
+    v_cell = cells["w"].to_numpy() * (Y1 + Y2)
+    noise = rng.normal(0, 0.3, len(cells))
+    ln_v = np.log(np.where(v_cell > 0, v_cell, 1.0))
+    cells["price"] = np.exp(np.log(cells["price"].to_numpy()) + cells["lq"].to_numpy()
+                            + (cells["partner_country"].map(dest_shift).to_numpy() + noise - (ln_v - KSW_V0)) / (sigma - 1))
     proc_regime = np.where(hash_uniform(fid[cells["i"]], 4, 18) < 0.3, "14", "15")
     for regime, tot in (("10", Y2), ("proc", Y1)):
         part = cells[tot > 0].copy()

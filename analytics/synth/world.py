@@ -7,7 +7,9 @@ Order of generation (each step needs the one before):
 3. the firm registry (who exists, where, under which names);
 4. patents, year by year, written; C computed from them by the truth
    implementation of METHOD §4 with the very survey names to be written;
-5. production side and the DVAR equation (needs C);
+5. production side and the DVAR equation (needs C); exporter-years whose
+   DVAR target lies above the foreign-content ceiling get a higher markup
+   (production.feasible_markups), so the survey's M/S admits the target;
 6. per year: customs totals that invert METHOD §3, the survey written, the
    customs rows written;
 7. reference tables, truth.json, and ``truth/`` from METHOD §1-§4 applied to
@@ -174,6 +176,7 @@ def generate(
     rp = _rng(seed, "production")
     fy = prod.simulate_production(fy, cells, params, rp)
     fy = prod.dvar_targets(fy, params, rp)
+    fy = prod.feasible_markups(fy, params)  # infeasible DVAR targets: a higher markup, not a lower M
     say(f"production: {len(fy):,} firm-years, {int((fy['trade_type'] != 'none').sum()):,} exporter-years")
 
     # --- customs identities --------------------------------------------------------------------------
@@ -290,6 +293,8 @@ def generate(
     lat = latent.dropna(subset=["dvar_target"])
     dchk = dvar_truth.merge(lat[["firm_id", "year", "dvar_target", "fid"]], on=["firm_id", "year"], how="inner")
     dvar_gap = float((dchk["dvar"] - dchk["dvar_target"]).abs().quantile(0.99)) if len(dchk) else float("nan")
+    mk = dchk.merge(lat[["fid", "year", "markup"]], on=["fid", "year"], how="left")["markup"]
+    markup_mean = float(mk.mean()) if len(mk) else params.markup_mean
     summary = {
         "seed": seed, "scale": scale, "params": params.as_dict(), "scale_spec": dataclasses.asdict(sc),
         "cities": sorted(chosen["city_code"]), "industries": ind_codes,
@@ -297,11 +302,14 @@ def generate(
         "exporter_years_truth": int(len(dvar_truth)),
         "matched_share_of_survey_exporters": float(len(dchk) / max(len(lat[lat["year"].isin(sample_years)]), 1)),
         "m_lowered_for_feasibility": n_lowered,
+        "markup_raised_for_feasibility": int(latent.loc[latent["year"].isin(sample_years), "markup_raised"].sum()),
         "dvar_targets_capped_at_0.99": int(latent.loc[latent["year"].isin(sample_years), "dvar_capped"].fillna(False).sum()),
         "check_C_max_abs_gap": c_gap,
         "check_dvar_p99_abs_gap": dvar_gap,
+        # markup_mean: the mean latent markup over the matched exporter-years of truth/firm_year_dvar
+        # (params.markup_mean is the mean of the firm markups drawn; raised markups lift the realised mean)
         "production_truth": {"beta_l": params.beta_l, "beta_k": params.beta_k, "beta_m": params.beta_m,
-                             "beta_tfp": params.beta_tfp, "markup_mean": params.markup_mean, "kqs_sigma": params.kqs_sigma},
+                             "beta_tfp": params.beta_tfp, "markup_mean": markup_mean, "kqs_sigma": params.kqs_sigma},
     }
     (out / "truth.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True, default=float) + "\n", encoding="utf-8")
     summary["seconds"] = round(time.perf_counter() - t0, 1)  # not in truth.json: files stay byte-identical
