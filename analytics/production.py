@@ -68,18 +68,52 @@ def _ols(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return b, X @ b
 
 
-def _probit(d: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Probit maximum likelihood (BFGS on the analytic score); returns the coefficients."""
+def _probit(d: np.ndarray, X: np.ndarray, max_iter: int = 50, tol: float = 1e-9) -> np.ndarray:
+    """Probit maximum likelihood; returns the coefficients.
 
-    def nll(b: np.ndarray) -> tuple[float, np.ndarray]:
-        xb = X @ b
-        q = 2 * d - 1
-        ll = stats.norm.logcdf(q * xb)
-        # inverse Mills ratio, computed stably as exp(logpdf - logcdf)
-        lam = q * np.exp(stats.norm.logpdf(q * xb) - ll)
-        return -ll.sum(), -(X.T @ lam)
+    Newton-Raphson on the analytic score and Hessian (the probit
+    log-likelihood is globally concave), halving the step whenever the
+    likelihood would fall; BFGS is the fallback if Newton stalls.
+    """
+    q = 2 * d - 1
 
-    res = optimize.minimize(nll, np.zeros(X.shape[1]), jac=True, method="BFGS", options={"gtol": 1e-7, "maxiter": 500})
+    def loglik(b: np.ndarray) -> float:
+        return float(stats.norm.logcdf(q * (X @ b)).sum())
+
+    b = np.zeros(X.shape[1])
+    ll = loglik(b)
+    for _ in range(max_iter):
+        qxb = q * (X @ b)
+        lam = np.exp(stats.norm.logpdf(qxb) - stats.norm.logcdf(qxb))  # inverse Mills ratio
+        grad = X.T @ (q * lam)
+        w = lam * (lam + qxb)  # minus the second derivative per observation (> 0)
+        hess = (X * w[:, None]).T @ X
+        try:
+            step = linalg.solve(hess, grad, assume_a="pos", check_finite=False)
+        except (np.linalg.LinAlgError, linalg.LinAlgError):
+            break
+        t = 1.0
+        while t > 1e-6:
+            new = loglik(b + t * step)
+            if new >= ll - 1e-12:
+                break
+            t /= 2
+        else:
+            break
+        b, gain, ll = b + t * step, new - ll, new
+        if abs(gain) < tol * max(1.0, abs(ll)) and np.max(np.abs(t * step)) < 1e-7:
+            return b
+        if np.max(np.abs(t * step)) < 1e-10:
+            return b
+    else:
+        return b
+
+    def nll(c: np.ndarray) -> tuple[float, np.ndarray]:
+        qxb = q * (X @ c)
+        lam = q * np.exp(stats.norm.logpdf(qxb) - stats.norm.logcdf(qxb))
+        return -float(stats.norm.logcdf(qxb).sum()), -(X.T @ lam)
+
+    res = optimize.minimize(nll, b, jac=True, method="BFGS", options={"gtol": 1e-7, "maxiter": 500})
     return res.x
 
 
@@ -125,8 +159,10 @@ def _op_one(
 ) -> dict[str, Any]:
     """Olley-Pakes on one industry; ``free`` holds the freely chosen inputs (columns)."""
     n = len(Y)
-    ok = np.isfinite(Y) & np.all(np.isfinite(free), axis=1) & np.isfinite(K) & np.isfinite(I)
-    pos = ok & (I > 0)
+    # investment is needed at t only for the first stage (and as a lag in
+    # step 3): a row without it (a firm's last year) still enters step 3
+    ok = np.isfinite(Y) & np.all(np.isfinite(free), axis=1) & np.isfinite(K)
+    pos = ok & np.isfinite(I) & (np.nan_to_num(I, nan=0.0) > 0)
     if pos.sum() < 10:
         raise ValueError("too few observations with positive investment")
     lni = np.where(pos, np.log(np.where(pos, I, 1.0)), np.nan)
@@ -177,7 +213,7 @@ def _op_one(
         _, f = _ols(r, Z)
         return float(np.sum((r - f) ** 2))
 
-    grid = np.linspace(-0.5, 1.5, 81)
+    grid = np.linspace(-0.5, 1.5, 21)  # step 0.1; the bracketing cells are refined below
     vals = np.array([ssr(g) for g in grid])
     j = int(np.argmin(vals))
     lo, hi = grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)]
@@ -228,7 +264,8 @@ def olley_pakes(
     3. ``b_k`` minimises the sum of squared residuals of a least-squares fit
        of ``y - b_l l - b_k k`` on a full polynomial of order ``poly_degree``
        in ``omega_{-1} = phi_{-1} - b_k k_{-1}`` and ``P_hat`` (grid search
-       over [-0.5, 1.5], then ``minimize_scalar`` on the bracketing cell).
+       over [-0.5, 1.5] in steps of 0.1, then ``minimize_scalar`` on the two
+       cells around the best grid point).
 
     ``y``, ``l``, ``k`` are log columns; ``i`` is investment in levels.
 
@@ -366,8 +403,10 @@ def dlw_markups(
 
     ``y`` is log output (sales), ``m`` log intermediate inputs, both in the
     same currency units, so ``M / S = exp(m - y)`` and
-    ``alpha_m = (M / S) * exp(e_hat)``. Rows with ``i <= 0`` have no
-    ``e_hat`` and get NaN markups.
+    ``alpha_m = (M / S) * exp(e_hat)``. Rows with ``i <= 0`` (or missing)
+    have no ``e_hat`` and get NaN markups. By industry, an industry too
+    small to estimate gets NaN coefficients and markups (without
+    ``industry`` such a sample raises ValueError).
 
     Returns a dict: ``theta_m``, ``theta_l``, ``b_k`` (floats, or Series by
     industry), and ``markups`` (DataFrame on ``df.index`` with ``e_hat``,
@@ -380,16 +419,22 @@ def dlw_markups(
     for g, rows in _by_industry(df, industry):
         d = df.iloc[rows]
         ex = d[exit_col].to_numpy(dtype=float) if exit_col is not None else None
-        r = _op_one(
-            d[y].to_numpy(dtype=float),
-            d[[l, m]].to_numpy(dtype=float),
-            d[k].to_numpy(dtype=float),
-            d[i].to_numpy(dtype=float),
-            d[firm].to_numpy(),
-            d[year].to_numpy(dtype=np.int64),
-            ex,
-            poly_degree,
-        )
+        try:
+            r = _op_one(
+                d[y].to_numpy(dtype=float),
+                d[[l, m]].to_numpy(dtype=float),
+                d[k].to_numpy(dtype=float),
+                d[i].to_numpy(dtype=float),
+                d[firm].to_numpy(),
+                d[year].to_numpy(dtype=np.int64),
+                ex,
+                poly_degree,
+            )
+        except ValueError:
+            if industry is None:
+                raise
+            th_l[g] = th_m[g] = bks[g] = np.nan
+            continue
         b_l, b_m = (float(v) for v in r["b_free"])
         th_l[g], th_m[g], bks[g] = b_l, b_m, r["b_k"]
         e_hat = r["e_hat"]

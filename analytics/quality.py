@@ -61,8 +61,11 @@ def ksw_quality(
        quality over its product-destination rows (NaN rows left out).
 
     Returns a DataFrame with columns ``firm``, ``year`` (the given names),
-    ``quality`` (in [0, 1]), ``export_value`` and ``n_obs`` (rows with a
-    normalised quality), one row per firm-year with at least one such row.
+    ``quality`` (in [0, 1]), ``log_quality`` (the same export-value-weighted
+    mean of ``e / (sigma - 1)`` before the min-max step: a log quality
+    relative to the product and destination-year means), ``export_value`` and
+    ``n_obs`` (rows with a normalised quality), one row per firm-year with at
+    least one such row.
     """
     if sigma <= 1:
         raise ValueError("sigma must exceed 1")
@@ -85,8 +88,13 @@ def ksw_quality(
     hi = q.groupby(h_code).transform("max")
     span = hi - lo
     d["quality"] = np.where(span > 0, (q - lo) / span.where(span > 0, 1.0), np.nan)
+    d["log_quality"] = q.to_numpy()
     d = d.loc[d["quality"].notna()]
     d["_wq"] = d["quality"] * d[value]
-    out = d.groupby([firm, year], as_index=False, sort=True).agg(_wq=("_wq", "sum"), export_value=(value, "sum"), n_obs=("quality", "size"))
+    d["_wlq"] = d["log_quality"] * d[value]
+    out = d.groupby([firm, year], as_index=False, sort=True).agg(
+        _wq=("_wq", "sum"), _wlq=("_wlq", "sum"), export_value=(value, "sum"), n_obs=("quality", "size")
+    )
     out["quality"] = out["_wq"] / out["export_value"]
-    return out[[firm, year, "quality", "export_value", "n_obs"]]
+    out["log_quality"] = out["_wlq"] / out["export_value"]
+    return out[[firm, year, "quality", "log_quality", "export_value", "n_obs"]]

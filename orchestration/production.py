@@ -1,0 +1,174 @@
+"""Production-side measures of METHOD §6 as Dagster assets (group "production").
+
+Thin wrappers: each asset reads its dbt inputs from the warehouse (DuckDB
+opened read-only inside the asset and closed), validates them with the
+pandera models of schemas/production.py, calls the pure functions of
+analytics/measures.py, validates the result and replaces its table in
+schema ``analytics`` (one transaction). Estimation choices are documented in
+analytics/measures.py (``ProductionOptions``).
+"""
+
+
+import json
+import time
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+from dagster import AssetExecutionContext
+
+from analytics import measures as ms
+from orchestration.resources import GvcResource
+from orchestration.warehouse import read_sql, replace_table
+from schemas import production as sc
+
+GROUP = "production"
+KINDS = {"python", "duckdb"}
+
+SURVEY = dg.AssetKey(["int_survey_firm_years"])
+LINES = dg.AssetKey(["int_firm_export_lines"])
+OUTPUT = dg.AssetKey(["int_industry_year_output"])
+IO_LINKS = dg.AssetKey(["stg_reference__io_links"])
+CELLS = dg.AssetKey(["fct_city_industry_complementarity"])
+
+SURVEY_SQL = """
+select panel_firm_id, firm_id, year, city_code, industry_code, employment, output, sales,
+       intermediate_inputs, fixed_assets, exit_flag, is_exporter
+from intermediate.int_survey_firm_years
+"""
+LINES_SQL = """
+select panel_firm_id, year, hs6_1996, partner_country, value_usd, quantity
+from intermediate.int_firm_export_lines
+"""
+OUTPUT_SQL = "select industry_code, year, output from intermediate.int_industry_year_output"
+IO_SQL = "select industry_code, supplier_industry_code, input_coefficient from staging.stg_reference__io_links"
+CELLS_SQL = "select city_code, industry_code, year, complementarity from marts.fct_city_industry_complementarity"
+
+
+def production_options(gvc: GvcResource) -> ms.ProductionOptions:
+    """The options the assets use: the defaults, depreciation from the METHOD settings."""
+    return ms.ProductionOptions(depreciation=gvc.settings.depreciation)
+
+
+def _survey(gvc: GvcResource) -> pd.DataFrame:
+    return sc.SurveyFirmYears.validate(read_sql(gvc.warehouse, SURVEY_SQL))
+
+
+def _truth(raw_root: str) -> dict | None:
+    path = Path(raw_root) / "truth.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _quality_truth(raw_root: str, survey: pd.DataFrame) -> pd.DataFrame | None:
+    """True log quality per panel firm-year from the synthetic world's latent table, if any."""
+    path = Path(raw_root) / "truth" / "firm_year_latent.parquet"
+    if not path.exists():
+        return None
+    lat = pd.read_parquet(path, columns=["firm_id", "year", "true_log_quality"])
+    lat = lat.loc[lat["true_log_quality"].notna()].astype({"firm_id": str, "year": "int64"})
+    ids = survey[["firm_id", "year", "panel_firm_id"]].astype({"firm_id": str, "year": "int64"})
+    return lat.merge(ids, on=["firm_id", "year"], how="inner")[["panel_firm_id", "year", "true_log_quality"]]
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["analytics", "firm_year_tfp"], deps=[SURVEY], group_name=GROUP, kinds=KINDS,
+            description="Olley-Pakes TFP by 2-digit industry (gross output, labour and intermediates free; "
+                        "investment K_{t+1} - (1-depreciation) K_t): panel_firm_id, year, industry_code, tfp.",
+        ),
+        dg.AssetSpec(
+            ["analytics", "firm_year_markups"], deps=[SURVEY], group_name=GROUP, kinds=KINDS,
+            description="De Loecker-Warzynski markups theta_m / alpha_m from the same gross-output fit: "
+                        "panel_firm_id, year, markup.",
+        ),
+    ],
+)
+def production_function(context: AssetExecutionContext, gvc: GvcResource):
+    """TFP and markups from one gross-output Olley-Pakes fit per 2-digit industry."""
+    opts = production_options(gvc)
+    frame = ms.production_frame(_survey(gvc), opts)
+    t0 = time.perf_counter()
+    fit = ms.estimate_production(frame, opts, by_industry=True)
+    tfp = sc.FirmYearTfp.validate(ms.firm_year_tfp(fit))
+    markups = sc.FirmYearMarkups.validate(ms.firm_year_markups(fit))
+    replace_table(gvc.warehouse, "analytics", "firm_year_tfp", tfp)
+    replace_table(gvc.warehouse, "analytics", "firm_year_markups", markups)
+    coef = fit["coefficients"]
+    context.log.info(f"OP/DLW by industry in {time.perf_counter() - t0:.1f}s:\n{coef.to_string()}")
+    n_failed = int(coef["b_m"].isna().sum())
+    yield dg.MaterializeResult(asset_key=["analytics", "firm_year_tfp"], metadata={
+        "rows": len(tfp), "industries": len(coef), "industries_not_estimated": n_failed,
+        "median_b_l": float(coef["b_l"].median()), "median_b_k": float(coef["b_k"].median()),
+        "tfp_form": opts.tfp_form, "output_measure": opts.output_measure,
+    })
+    yield dg.MaterializeResult(asset_key=["analytics", "firm_year_markups"], metadata={
+        "rows": len(markups), "median_theta_m": float(coef["b_m"].median()),
+        "mean_markup": float(markups["markup"].mean()), "markup_fill": opts.markup_fill,
+    })
+
+
+@dg.asset(
+    key=["analytics", "firm_year_quality"], deps=[LINES], group_name=GROUP, kinds=KINDS,
+    description="Khandelwal-Schott-Wei export quality, min-max normalised within HS6, export-value "
+                "weighted: panel_firm_id, year, quality.",
+)
+def firm_year_quality(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
+    lines = sc.FirmExportLines.validate(read_sql(gvc.warehouse, LINES_SQL))
+    q = ms.firm_year_quality(lines, sigma=gvc.settings.kqs_sigma)
+    out = sc.FirmYearQuality.validate(q[["panel_firm_id", "year", "quality"]])
+    replace_table(gvc.warehouse, "analytics", "firm_year_quality", out)
+    return dg.MaterializeResult(metadata={"rows": len(out), "sigma": gvc.settings.kqs_sigma,
+                                          "lines_without_quantity": int(lines["quantity"].isna().sum())})
+
+
+@dg.asset(
+    key=["analytics", "industry_upstreamness"], deps=[IO_LINKS, OUTPUT], group_name=GROUP, kinds=KINDS,
+    description="Antras-Chor-Fally-Hillberry upstreamness, closed economy, per industry-year from io_links "
+                "and national survey output: industry_code, year, upstreamness.",
+)
+def industry_upstreamness(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
+    io = sc.IoLinks.validate(read_sql(gvc.warehouse, IO_SQL))
+    output = sc.IndustryYearOutput.validate(read_sql(gvc.warehouse, OUTPUT_SQL))
+    out = sc.IndustryUpstreamness.validate(ms.industry_upstreamness(io, output))
+    replace_table(gvc.warehouse, "analytics", "industry_upstreamness", out)
+    return dg.MaterializeResult(metadata={"rows": len(out), "years": int(out["year"].nunique()),
+                                          "max_upstreamness": float(out["upstreamness"].max()) if len(out) else None})
+
+
+@dg.asset(
+    key=["analytics", "parameter_estimates"], deps=[SURVEY, LINES, CELLS], group_name=GROUP, kinds=KINDS,
+    description="Pooled production parameters with firm block bootstrap SE and normal 95% CI: beta_l, beta_k, "
+                "beta_m, markup_mean, tfp_channel and, for a synthetic world, quality_slope.",
+)
+def parameter_estimates(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
+    opts = production_options(gvc)
+    survey = _survey(gvc)
+    frame = ms.production_frame(survey, opts)
+    cells = sc.ComplementarityCells.validate(read_sql(gvc.warehouse, CELLS_SQL))
+    c_rows = ms.attach_complementarity(frame[["panel_firm_id", "year", "industry_code"]], survey, cells)
+    truth = _truth(gvc.raw_root)
+    rho = float(truth["params"]["omega_rho"]) if truth and "omega_rho" in truth.get("params", {}) else None
+    q_truth = _quality_truth(gvc.raw_root, survey)
+    quality = None
+    if q_truth is not None:
+        lines = sc.FirmExportLines.validate(read_sql(gvc.warehouse, LINES_SQL))
+        quality = ms.firm_year_quality(lines, sigma=gvc.settings.kqs_sigma)[["panel_firm_id", "year", "log_quality"]]
+    t0 = time.perf_counter()
+    point, draws = ms.bootstrap_estimates(frame, opts, c_rows[["panel_firm_id", "year", "complementarity"]], rho,
+                                          quality, q_truth)
+    table = ms.parameter_table(point, draws, opts, "analytics/parameter_estimates", context.run_id)
+    table = sc.ParameterEstimates.validate(table)
+    replace_table(gvc.warehouse, "analytics", "parameter_estimates", table)
+    context.log.info(f"pooled estimates, {opts.n_boot} bootstrap draws in {time.perf_counter() - t0:.1f}s:\n"
+                     f"{table.drop(columns=['asset', 'run_id']).to_string()}")
+    meta = {f"{r.parameter}": float(r.estimate) for r in table.itertuples()}
+    if truth:
+        pt = truth.get("production_truth", {})
+        meta |= {f"true_{k}": float(v) for k, v in pt.items() if isinstance(v, (int, float))}
+    return dg.MaterializeResult(metadata={"rows": len(table), "n_boot": opts.n_boot, "rho_source":
+                                          "truth.json params.omega_rho" if rho is not None else "estimated", **meta})
+
+
+production_assets = [production_function, firm_year_quality, industry_upstreamness, parameter_estimates]

@@ -1,0 +1,197 @@
+"""Issue 5 production measures as tables (analytics/measures.py): data
+preparation, TFP/markup tables, quality, upstreamness per year, the TFP
+channel of C, the quality slope and the parameter table.
+
+Seeded DGPs state their truth: the gross-output DGP of test_dlw_markups
+(theta_m 0.55, b_l 0.25, b_k 0.1, markups mu_i), and below an AR(1)
+productivity with C's channel (rho 0.7, beta_tfp 0.4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import measures as ms
+from tests.unit.test_dlw_markups import B_K, B_L, THETA_M, dlw_panel
+
+
+def survey_from_panel(p: pd.DataFrame) -> pd.DataFrame:
+    """The DLW test panel in int_survey_firm_years' columns (levels, one industry)."""
+    last = p.groupby("firm")["year"].transform("max")
+    return pd.DataFrame({
+        "panel_firm_id": p["firm"].astype(str), "year": p["year"], "industry_code": "13",
+        "city_code": "110100", "employment": np.exp(p["l"]), "sales": np.exp(p["y"]), "output": np.exp(p["y"]),
+        "intermediate_inputs": np.exp(p["m"]), "fixed_assets": np.exp(p["k"]),
+        "exit_flag": (last == p["year"]) & (p["year"] < p["year"].max()), "is_exporter": p["firm"] % 3 == 0,
+        "mu": p["mu"],
+    })
+
+
+@pytest.fixture(scope="module")
+def survey() -> pd.DataFrame:
+    return survey_from_panel(dlw_panel(seed=0, n_firms=2000))
+
+
+def test_options_are_checked_early():
+    with pytest.raises(ValueError, match="tfp_form"):
+        ms.ProductionOptions(tfp_form="translog")
+    with pytest.raises(ValueError, match="depreciation"):
+        ms.ProductionOptions(depreciation=1.0)
+
+
+def test_production_frame_investment_logs_and_drops():
+    s = pd.DataFrame({
+        "panel_firm_id": ["a", "a", "a", "a", "b", "b"],
+        "year": [2001, 2000, 2002, 2004, 2000, 2001],
+        "industry_code": "13",
+        "employment": [10, 10, 10, 10, 5, 0],
+        "sales": [100.0, 100.0, 100.0, 100.0, 50.0, 50.0],
+        "output": 1.0,
+        "intermediate_inputs": [40.0, 40.0, 40.0, 40.0, 60.0, 20.0],
+        "fixed_assets": [110.0, 100.0, 120.0, 130.0, 20.0, 30.0],
+        "exit_flag": [False, False, False, False, False, True],
+        "is_exporter": [True, None, False, False, False, False],
+    })
+    f = ms.production_frame(s, ms.ProductionOptions(depreciation=0.1))
+    # b 2001 has no employment: dropped, but it still gave b 2000 its investment
+    assert list(zip(f["panel_firm_id"], f["year"])) == [("a", 2000), ("a", 2001), ("a", 2002), ("a", 2004), ("b", 2000)]
+    # I_t = K_{t+1} - 0.9 K_t: 110 - 90, 120 - 99; 2002 -> 2004 is a gap; b: 30 - 18
+    np.testing.assert_allclose(f["inv"], [20.0, 21.0, np.nan, np.nan, 12.0])
+    np.testing.assert_allclose(f["y"], np.log([100, 100, 100, 100, 50]))
+    np.testing.assert_allclose(f["m"], np.log([40, 40, 40, 40, 60]))
+    # value added ln(S - M): b 2000 has M > S -> NaN
+    np.testing.assert_allclose(f["va"], [np.log(60)] * 4 + [np.nan])
+    assert f["is_exporter"].tolist() == [False, True, False, False, False]
+    with pytest.raises(ValueError, match="unique"):
+        ms.production_frame(pd.concat([s, s.iloc[:1]]))
+
+
+def test_estimate_production_recovers_dgp_and_tables(survey):
+    frame = ms.production_frame(survey)
+    fit = ms.estimate_production(frame)
+    coef = fit["coefficients"].loc["13"]
+    # same DGP as test_dlw_markups (2000 firms): sd(theta_m) ~ 0.004
+    assert abs(coef["b_m"] - THETA_M) < 0.02
+    assert abs(coef["b_l"] - B_L) < 0.015
+    assert abs(coef["b_k"] - B_K) < 0.06
+    rows = fit["rows"]
+    np.testing.assert_allclose(rows["tfp"], frame["y"] - coef["b_l"] * frame["l"] - coef["b_m"] * frame["m"] - coef["b_k"] * frame["k"])
+    # rows without investment (each firm's last year) get the uncorrected alpha = M/S
+    no_e = ~np.isfinite(rows["e_hat"])
+    assert no_e.sum() > 0
+    np.testing.assert_allclose(rows.loc[no_e, "alpha_m"], np.exp(frame["m"] - frame["y"])[no_e])
+    np.testing.assert_allclose(rows["markup"], coef["b_m"] / rows["alpha_m"])
+    assert abs(rows["markup"].mean() - frame["mu"].mean()) < 0.04
+    tfp = ms.firm_year_tfp(fit)
+    mk = ms.firm_year_markups(fit)
+    assert list(tfp.columns) == ["panel_firm_id", "year", "industry_code", "tfp"]
+    assert list(mk.columns) == ["panel_firm_id", "year", "markup"]
+    assert len(mk) == len(frame)
+    dropped = ms.firm_year_markups(ms.estimate_production(frame, ms.ProductionOptions(markup_fill="drop")))
+    assert len(dropped) == len(frame) - int(no_e.sum())
+
+
+def test_value_added_form_uses_labour_only(survey):
+    frame = ms.production_frame(survey)
+    fit = ms.estimate_production(frame, ms.ProductionOptions(tfp_form="value_added"))
+    coef = fit["coefficients"].loc["13"]
+    rows = fit["rows"]
+    ok = np.isfinite(frame["va"])
+    np.testing.assert_allclose(rows.loc[ok, "tfp"], (frame["va"] - coef["va_b_l"] * frame["l"] - coef["va_b_k"] * frame["k"])[ok])
+
+
+def test_firm_year_quality_by_hand():
+    # one product, one destination-year: e = lhs - mean(lhs); sigma = 3
+    lines = pd.DataFrame({
+        "panel_firm_id": ["a", "b", "c"], "year": 2005, "hs6_1996": "010101", "partner_country": "USA",
+        "value_usd": [100.0, 200.0, 50.0], "quantity": [10.0, 40.0, None],
+    })
+    out = ms.firm_year_quality(lines, sigma=3.0).set_index("panel_firm_id")
+    lhs = np.log([10.0, 40.0]) + 3 * np.log([10.0, 5.0])
+    e = lhs - lhs.mean()
+    np.testing.assert_allclose(out["log_quality"], e / 2)
+    np.testing.assert_allclose(out["quality"], [1.0, 0.0] if e[0] > e[1] else [0.0, 1.0])
+    assert "c" not in out.index  # no quantity
+
+
+def test_industry_upstreamness_per_year():
+    io = pd.DataFrame({"industry_code": ["B", "C"], "supplier_industry_code": ["A", "A"], "input_coefficient": [0.5, 0.2]})
+    output = pd.DataFrame({"industry_code": ["A", "B", "A", "B", "C"], "year": [2000, 2000, 2001, 2001, 2001],
+                           "output": [100.0, 100.0, 100.0, 50.0, 100.0]})
+    u = ms.industry_upstreamness(io, output).set_index(["year", "industry_code"])["upstreamness"]
+    # 2000: C has no output, its link is left out; Delta_AB = 0.5 * 100 / 100 -> U_A = 1.5
+    assert u[(2000, "A")] == pytest.approx(1.5)
+    assert u[(2000, "B")] == pytest.approx(1.0)
+    assert (2000, "C") not in u.index
+    # 2001: U_A = 1 + 0.5 * 50/100 + 0.2 * 100/100 = 1.45
+    assert u[(2001, "A")] == pytest.approx(1.45)
+    assert u[(2001, "C")] == pytest.approx(1.0)
+
+
+def channel_panel(seed: int, n_firms: int = 3000, n_years: int = 10, rho: float = 0.7, beta: float = 0.4) -> pd.DataFrame:
+    """tfp = 1 + omega, omega_t = rho omega_{t-1} + beta C_t + xi_t; C per cell with a trend; a year gap."""
+    rng = np.random.default_rng(seed)
+    cell = rng.integers(0, 60, n_firms)
+    c_level = rng.uniform(0, 0.3, 60)
+    om = rng.normal(0, 0.2, n_firms)
+    rows = []
+    for t in range(n_years):
+        C = np.clip(c_level[cell] + 0.02 * t + rng.normal(0, 0.05, 60)[cell], 0, None)
+        om = rho * om + beta * C + rng.normal(0, 0.15, n_firms)
+        rows.append(pd.DataFrame({"panel_firm_id": np.arange(n_firms).astype(str), "year": 2000 + t,
+                                  "tfp": 1.0 + om, "complementarity": C}))
+    d = pd.concat(rows, ignore_index=True)
+    # firm 0 misses 2003: its 2004 row has no lag (not the 2002 one)
+    return d.loc[~((d["panel_firm_id"] == "0") & (d["year"] == 2003))].reset_index(drop=True)
+
+
+def test_tfp_channel_recovers_beta_tfp():
+    d = channel_panel(seed=0)
+    known = ms.tfp_channel(d, rho=0.7)
+    # 27,000 quasi-differences: sd of the estimate ~0.01
+    assert abs(known["estimate"] - 0.4) < 0.04
+    assert known["n_obs"] == 3000 * 9 - 2
+    joint = ms.tfp_channel(d)
+    assert abs(joint["rho"] - 0.7) < 0.02
+    assert abs(joint["estimate"] - 0.4) < 0.06
+
+
+def test_quality_slope_with_year_effects():
+    rng = np.random.default_rng(1)
+    truth = pd.DataFrame({"panel_firm_id": np.arange(400).astype(str), "year": np.repeat([2000, 2001], 200),
+                          "true_log_quality": rng.normal(0, 1, 400)})
+    est = truth.assign(log_quality=2.0 * truth["true_log_quality"] + np.where(truth["year"] == 2001, 5.0, 0.0))
+    res = ms.quality_slope(est[["panel_firm_id", "year", "log_quality"]], truth)
+    assert res["estimate"] == pytest.approx(2.0)
+    assert res["n_obs"] == 400
+
+
+def test_parameter_table_se_and_ci():
+    point = {"beta_l": 0.3, "n_beta_l": 100, "beta_m": 0.5, "n_beta_m": 100, "tfp_channel": 0.4, "n_tfp_channel": 80,
+             "rho": 0.7, "rho_known": True, "quality_slope": np.nan}
+    draws = pd.DataFrame({"beta_l": [0.29, 0.31, 0.30], "beta_m": [0.5, 0.5, 0.5], "tfp_channel": [0.3, 0.5, 0.4]})
+    t = ms.parameter_table(point, draws, ms.ProductionOptions(), "analytics/parameter_estimates", "run1").set_index("parameter")
+    assert list(t.index) == ["beta_l", "beta_m", "tfp_channel"]  # NaN quality slope left out
+    assert t.loc["beta_l", "std_error"] == pytest.approx(0.01)
+    assert t.loc["beta_l", "ci_low"] == pytest.approx(0.3 - 1.96 * 0.01)
+    assert t.loc["beta_m", "std_error"] == 0.0
+    assert "known_rho=0.700" in t.loc["tfp_channel", "method"]
+    assert t["n_obs"].dtype == "int64" and t.loc["tfp_channel", "n_obs"] == 80
+
+
+def test_bootstrap_is_seeded_and_keeps_firms_whole():
+    s = survey_from_panel(dlw_panel(seed=3, n_firms=400, n_years=5))
+    frame = ms.production_frame(s)
+    opts = ms.ProductionOptions(n_boot=3, seed=5)
+    p1, d1 = ms.bootstrap_estimates(frame, opts)
+    p2, d2 = ms.bootstrap_estimates(frame, opts)
+    pd.testing.assert_frame_equal(d1, d2)
+    assert len(d1) == 3 and {"beta_l", "beta_k", "beta_m", "markup_mean"} <= set(d1.columns)
+    rng = np.random.default_rng(0)
+    (b,) = ms._resample_firms(frame, rng, [])
+    # every drawn firm keeps its whole history
+    sizes = frame.groupby("panel_firm_id").size()
+    assert b.groupby("panel_firm_id").size().isin(sizes.unique()).all()
+    assert b["panel_firm_id"].nunique() == frame["panel_firm_id"].nunique()
