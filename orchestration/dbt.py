@@ -1,9 +1,10 @@
 """The dbt project as Dagster assets (dagster-dbt).
 
-Two `@dbt_assets` over one manifest: the per-year models (incremental,
+Three `@dbt_assets` over one manifest: the per-year models (incremental,
 delete+insert on year) partitioned by year with a single-run backfill policy,
-so many years run as ONE `dbt build` with `years=[...]`; and the cross-year
-models, unpartitioned, that depend on every partition. dbt tests become asset
+so many years run as ONE `dbt build` with `years=[...]`; the cross-year
+models, unpartitioned, that depend on every partition; and the models that
+read the Python production tables (the analysis panel), which run after them. dbt tests become asset
 checks. Groups come from `meta.dagster.group` in dbt_project.yml.
 """
 
@@ -17,7 +18,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from analytics.settings import DEFAULT_SETTINGS
-from orchestration.dbt_cli import dbt_vars
+from orchestration.dbt_cli import AFTER_PYTHON_SELECT, dbt_vars
 from orchestration.partitions import YEARS
 from orchestration.resources import raw_root
 
@@ -85,14 +86,25 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     @dbt_assets(
         manifest=manifest,
         project=project,
-        exclude=YEARLY_SELECT,
+        exclude=f"{YEARLY_SELECT} {AFTER_PYTHON_SELECT}",
         name="dbt_cross_year",
         dagster_dbt_translator=TRANSLATOR,
     )
     def dbt_cross_year(context: AssetExecutionContext, dbt: DbtCliResource):
         yield from dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(dbt_vars(raw_root(), DEFAULT_SETTINGS))], context=context).stream()
 
-    return [dbt_yearly, dbt_cross_year]
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        select=AFTER_PYTHON_SELECT,
+        exclude=YEARLY_SELECT,
+        name="dbt_panel",
+        dagster_dbt_translator=TRANSLATOR,
+    )
+    def dbt_panel(context: AssetExecutionContext, dbt: DbtCliResource):
+        yield from dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(dbt_vars(raw_root(), DEFAULT_SETTINGS))], context=context).stream()
+
+    return [dbt_yearly, dbt_cross_year, dbt_panel]
 
 
 def dbt_resource() -> DbtCliResource:

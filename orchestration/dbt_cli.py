@@ -15,6 +15,9 @@ from pathlib import Path
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+# the models that read the Python production tables (dbt source `analytics`):
+# they run after those assets, so a dbt-only build of the project leaves them out
+AFTER_PYTHON_SELECT = "source:analytics+"
 
 
 @dataclass
@@ -32,6 +35,21 @@ def dbt_vars(raw_root: Path | str, settings: MethodSettings = DEFAULT_SETTINGS, 
     v["raw_root"] = str(Path(raw_root).resolve())
     v["years"] = list(years or [])
     return v
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open between in-process runs.
+
+    dbt-duckdb caches one environment (and its DuckDB instance) per process;
+    while it lives, this process cannot open the same file with another
+    configuration (e.g. ``read_only=True``), and the file stays locked.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        env, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+    if env is not None:
+        env.close()
 
 
 def run_dbt(
@@ -63,6 +81,7 @@ def run_dbt(
     try:
         res = dbtRunner().invoke(args)
     finally:
+        _release_duckdb()
         for k, v in env_before.items():
             if v is None:
                 os.environ.pop(k, None)

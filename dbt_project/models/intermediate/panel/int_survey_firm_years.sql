@@ -1,0 +1,65 @@
+{#- Every survey firm-year of the raw root (all survey years, also excluded
+    and pre-sample years) with its panel id and METHOD units (issue 5 panel
+    inputs; read by the production assets and by fct_firm_panel):
+
+        city_code       = prefecture of the row (first 4 digits + '00')
+        province_code   = first 2 digits of city_code
+        industry_code   = 2-digit CIC, industry_code_3 = 3-digit CIC
+        exit_flag       = year is the panel firm's last survey year
+                          and < the last survey year of the data
+        is_exporter     = the firm-year has a fct_firm_year_dvar row
+
+    Money in thousand RMB as surveyed. One row per (panel_firm_id, year). -#}
+with survey_rows as (
+    select * from {{ ref('stg_raw__firm_survey') }}
+),
+
+panel_ids as (
+    select firm_id, panel_firm_id from {{ ref('int_survey_panel_ids') }}
+),
+
+exporter_years as (
+    select distinct year, firm_id from {{ ref('fct_firm_year_dvar') }}
+),
+
+panel_rows as (
+    select
+        panel_ids.panel_firm_id,
+        survey_rows.*,
+        max(survey_rows.year) over (partition by panel_ids.panel_firm_id) as panel_last_year,
+        max(survey_rows.year) over () as data_last_year
+    from survey_rows
+    inner join panel_ids
+        on survey_rows.firm_id = panel_ids.firm_id
+)
+
+select
+    panel_rows.panel_firm_id,
+    panel_rows.firm_id,
+    cast(panel_rows.year as integer) as year,
+    panel_rows.prefecture_code as city_code,
+    left(panel_rows.prefecture_code, 2) as province_code,
+    panel_rows.industry_code_2 as industry_code,
+    left(panel_rows.industry_code, 3) as industry_code_3,
+    panel_rows.employment,
+    panel_rows.output,
+    panel_rows.sales,
+    panel_rows.export_delivery,
+    panel_rows.intermediate_inputs,
+    panel_rows.fixed_assets,
+    panel_rows.total_assets,
+    panel_rows.paid_in_capital,
+    panel_rows.state_capital,
+    panel_rows.foreign_capital,
+    panel_rows.hmt_capital,
+    panel_rows.wage_bill,
+    panel_rows.rd_expenditure,
+    panel_rows.subsidy,
+    panel_rows.year_established,
+    panel_rows.year = panel_rows.panel_last_year
+        and panel_rows.year < panel_rows.data_last_year as exit_flag,
+    exporter_years.firm_id is not null as is_exporter
+from panel_rows
+left join exporter_years
+    on panel_rows.year = exporter_years.year
+    and panel_rows.firm_id = exporter_years.firm_id
