@@ -43,10 +43,23 @@ def _partialled(y, x, w, fe_df):
     return m[:, 0], m[:, 1:]
 
 
-def _kls_core(y: np.ndarray, X: np.ndarray, rho: float) -> np.ndarray:
+def _kls_core(y: np.ndarray, X: np.ndarray, rho: float, collinear_w_ok: bool = False) -> np.ndarray:
+    """KLS on partialled data. ``collinear_w_ok``: controls w may be collinear
+    (a bootstrap resample can leave a control without variation inside its
+    fixed effects). Then the pseudo-inverse of S is used: ``b_x`` and
+    ``[S^+]_11 = 1 / (x'M_w x / n)`` equal those of the regression without the
+    redundant controls (w'x lies in the range of w'w); the returned w
+    coefficients are the minimum-norm ones. x itself must not be collinear
+    with w.
+    """
     n = y.size
     S = X.T @ X / n
-    Si = np.linalg.inv(S)
+    if collinear_w_ok and np.linalg.matrix_rank(S) < S.shape[0]:
+        Si = np.linalg.pinv(S)
+        if np.linalg.matrix_rank(S[1:, 1:]) == np.linalg.matrix_rank(S):
+            raise np.linalg.LinAlgError("kls: x is collinear with the controls")
+    else:
+        Si = np.linalg.inv(S)
     b_ols = Si @ (X.T @ y / n)
     u = y - X @ b_ols
     s2_x = float(X[:, 0] @ X[:, 0] / n)
@@ -92,10 +105,12 @@ def kls_bootstrap_se(
     clusters with replacement (numpy ``default_rng(seed)``), partials the
     fixed effects out of the resampled data again and recomputes KLS at the
     same rho; the SE is the sd (ddof=1) of the replications, ordered as
-    :func:`kls` returns ``[b_x, b_w...]``. A cluster drawn twice keeps its
-    fixed-effect labels (fine for industry/city FE; firm FE would need
-    relabelling, which is not done). Replications in which rho is
-    inadmissible are an error (ValueError).
+    :func:`kls` returns ``[b_x, b_w...]`` (only ``b_x``'s is meaningful when a
+    replication had collinear controls: there a control without variation
+    inside its fixed effects is dropped, through the pseudo-inverse of
+    ``_kls_core``). A cluster drawn twice keeps its fixed-effect labels (fine
+    for industry/city FE; firm FE would need relabelling, which is not done).
+    Replications in which rho is inadmissible are an error (ValueError).
     """
     if cluster is None:
         raise ValueError("cluster is required")
@@ -122,5 +137,6 @@ def kls_bootstrap_se(
         pick = rng.integers(0, G, size=G)
         idx = np.concatenate([members[g] for g in pick])
         fb = None if fe is None else fe.iloc[idx].reset_index(drop=True)
-        draws.append(kls(yv[idx], xv[idx], wv[idx], rho, fb))
+        yy, X = _partialled(yv[idx], xv[idx], wv[idx], fb)
+        draws.append(_kls_core(yy, X, rho, collinear_w_ok=True))
     return np.asarray(draws).std(axis=0, ddof=1)

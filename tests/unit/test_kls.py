@@ -94,3 +94,22 @@ def test_bootstrap_se(small):
     assert np.all(np.abs(se1 / crv - 1) < 0.3)
     se_k = kls_bootstrap_se(df["y"], df["x"], df[["w"]], -0.02, fe, cluster=df["firm"], n_boot=20, seed=4)
     assert np.all(np.isfinite(se_k)) and np.all(se_k > 0)
+
+
+def test_collinear_control_in_a_replication_keeps_b_x(small):
+    """A control collinear with another (as a bootstrap resample can make one)
+    leaves b_x and its kink unchanged under the pseudo-inverse; a collinear x
+    still fails."""
+    from analytics.estimation.kls import _kls_core, _partialled
+
+    fe = small[["ind", "city"]]
+    yy, X = _partialled(small["y"], small["x"], small[["w"]], fe)
+    X_dup = np.column_stack([X, 2.0 * X[:, 1]])
+    for rho in (0.0, -0.02, 0.2):
+        np.testing.assert_allclose(_kls_core(yy, X_dup, rho, collinear_w_ok=True)[0], _kls_core(yy, X, rho)[0],
+                                   rtol=1e-9)
+    with pytest.raises(np.linalg.LinAlgError):
+        _kls_core(yy, X_dup, 0.1)  # the full-sample path does not hide a singular S
+    X_bad = np.column_stack([X, 3.0 * X[:, 0]])
+    with pytest.raises(np.linalg.LinAlgError):
+        _kls_core(yy, X_bad, 0.1, collinear_w_ok=True)

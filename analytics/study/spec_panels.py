@@ -1,0 +1,121 @@
+"""Analysis panels under every combination of the METHOD switches (the spec curve).
+
+The warehouse holds the panel under one setting. The specification curve of
+METHOD §6 needs the Table 7 column (3) estimate under every combination of
+the switches. C depends only on the patent switches (``ipc_levels``,
+``ipc_counting``, ``weight_denominator``), raw DVAR only on the trade switch
+(``indirect_import_adjustment``); ``dvar_out_of_range`` and the
+winsorisation act on the panel. So dbt computes each C variant and each raw
+DVAR variant once (``orchestration/spec_curve.py``), and this module crosses
+them: on an unclipped, unwinsorised base panel it swaps in the variant's C
+and DVAR, applies ``dvar_out_of_range`` and winsorises exactly as the dbt
+panel does (``quantile_cont``, i.e. linear interpolation, per full sample or
+per year; checked against the dbt panel in the tests).
+
+``split_weights = "trade"`` is not in the curve: building the concordance
+from UNSD correlation files is not implemented (stg_reference__hs_concordance).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+C_SWITCHES: dict[str, tuple] = {
+    "ipc_levels": ("section_class", "class_subclass"),
+    "ipc_counting": ("main", "fractional"),
+    "weight_denominator": ("national", "partners"),
+}
+DVAR_SWITCHES: dict[str, tuple] = {"indirect_import_adjustment": (True, False)}
+PANEL_SWITCHES: dict[str, tuple] = {
+    "dvar_out_of_range": ("drop", "clip"),
+    "winsorisation": ("full_sample", "per_year"),
+}
+# the continuous panel columns the dbt panel winsorises (fct_firm_panel.sql,
+# `continuous_columns`); the tests check the two agree
+WINSORISED_COLUMNS: tuple[str, ...] = (
+    "dvar", "complementarity", "placebo_complementarity", "instrument", "market_access",
+    "foreign_share", "state_share", "firm_size", "firm_age", "fixed_assets", "capital_intensity",
+    "general_trade_share", "firm_patents", "regional_patents", "agglomeration",
+    "gdp_per_capita", "basic_research",
+    "domestic_input_share", "other_regions_domestic_sales", "tfp", "innovation_efficiency",
+    "markup", "quality", "upstreamness", "hhi", "subsidy", "labour_productivity", "import_share",
+)
+NOT_IN_CURVE = {"split_weights": "trade (concordance from UNSD correlation files) is not implemented"}
+
+
+def combos(switches: dict[str, tuple]) -> list[dict]:
+    keys = list(switches)
+    return [dict(zip(keys, vals)) for vals in itertools.product(*(switches[k] for k in keys))]
+
+
+def label(spec: dict) -> str:
+    """A short, stable column label, e.g. ``section_class|main|national|adj|drop|full_sample``."""
+    parts = []
+    for k, v in spec.items():
+        if k == "indirect_import_adjustment":
+            parts.append("adj" if v else "noadj")
+        else:
+            parts.append(str(v))
+    return "|".join(parts)
+
+
+def c_key(spec: dict) -> str:
+    return label({k: spec[k] for k in C_SWITCHES})
+
+
+def dvar_key(spec: dict) -> str:
+    return label({k: spec[k] for k in DVAR_SWITCHES})
+
+
+def winsorise(
+    frame: pd.DataFrame, cols: Iterable[str], lower: float, upper: float, by: str | None = None
+) -> pd.DataFrame:
+    """Clip each column at its ``lower``/``upper`` quantiles (linear interpolation, NULLs ignored),
+    over all rows or within groups of ``by`` (the dbt macro's rule)."""
+    out = frame.copy()
+    for c in cols:
+        x = out[c].astype("float64")
+        if by is None:
+            lo, hi = x.quantile(lower), x.quantile(upper)
+        else:
+            g = x.groupby(out[by])
+            lo, hi = g.transform(lambda s: s.quantile(lower)), g.transform(lambda s: s.quantile(upper))
+        out[c] = x.clip(lo, hi)
+    return out
+
+
+def spec_panel(
+    base: pd.DataFrame,
+    c_variant: pd.DataFrame,
+    dvar_variant: pd.DataFrame,
+    spec: dict,
+    winsor_cols: Sequence[str],
+    lower: float,
+    upper: float,
+) -> pd.DataFrame:
+    """The analysis panel of one switch combination.
+
+    ``base``: the panel with every row whose DVAR is not NULL (dbt run with
+    ``dvar_out_of_range=clip`` and no winsorisation), keyed by panel_firm_id,
+    year, with city_code and industry_code. ``c_variant``: city_code,
+    industry_code, year, complementarity. ``dvar_variant``: panel_firm_id,
+    year, dvar (raw, unclipped).
+    """
+    p = base.drop(columns=["complementarity", "dvar"], errors="ignore")
+    p = p.merge(c_variant[["city_code", "industry_code", "year", "complementarity"]],
+                on=["city_code", "industry_code", "year"], how="left")
+    p = p.merge(dvar_variant[["panel_firm_id", "year", "dvar"]], on=["panel_firm_id", "year"], how="inner")
+    p = p[p["dvar"].notna()]
+    if spec["dvar_out_of_range"] == "drop":
+        p = p[p["dvar"].between(0.0, 1.0)]
+    else:
+        p = p.assign(dvar=p["dvar"].clip(0.0, 1.0))
+    by = "year" if spec["winsorisation"] == "per_year" else None
+    return winsorise(p.reset_index(drop=True), [c for c in winsor_cols if c in p.columns], lower, upper, by=by)
+
+
+def every_spec() -> list[dict]:
+    return combos({**C_SWITCHES, **DVAR_SWITCHES, **PANEL_SWITCHES})

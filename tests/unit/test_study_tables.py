@@ -1,0 +1,197 @@
+"""analytics.study tables on the tiny world's stand-in panel: row structure,
+hand checks against direct pyfixest / estimator calls, and the identities of
+METHOD §6 (LTZ/UCI at g = 0 and KLS at rho = 0 reproduce 2SLS / OLS)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pyfixest as pf
+import pytest
+
+from analytics.estimation import kleibergen_paap_f, ltz, uci
+from analytics.study import TABLES, econ_significance, spec_curve, table7, table8
+from analytics.study.iv import iv_spec
+from analytics.study.mechanisms import city_industry_cells
+from analytics.study.spec import FULL_CONTROLS, fit_spec
+from analytics.study.spec_curve import combo_label
+from analytics.study.standin import standin_panel
+from schemas.panel import REGRESSION_RESULTS
+
+
+@pytest.fixture(scope="module")
+def panel(tiny_world) -> pd.DataFrame:
+    root, _ = tiny_world
+    return standin_panel(root, seed=0)
+
+
+@pytest.fixture(scope="module")
+def results(panel) -> dict[str, pd.DataFrame]:
+    out = {k: f(panel, run_id="run", asset=f"estimation/{k}") for k, f in TABLES.items() if k != "table8"}
+    out["table8"] = table8(panel, n_boot=19, run_id="run", asset="estimation/table8")
+    out["econ_significance"] = econ_significance(panel, out["table7"], run_id="run")
+    return out
+
+
+EXPECTED_COLUMNS = {
+    "table4": ["1", "2", "3", "4"], "table5": ["1", "2", "3", "4", "5"], "fig6": ["1", "2", "3", "4", "5"],
+    "table6": ["1", "2", "3", "4"], "table7": ["1", "2", "3", "3b", "4"], "table8": ["1", "2", "3", "4", "5", "6"],
+    "table9": ["1", "2", "3", "4"], "table10": ["1", "2", "3", "4", "5", "6"], "table11": ["1", "2", "3", "4"],
+}
+
+
+def _direct(p, fml, cluster="panel_firm_id"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pf.feols(fml, data=p, vcov={"CRV1": cluster}, fixef_rm="singleton", collin_tol=1e-6)
+
+
+def test_every_table_validates_and_every_column_reports_singletons(results):
+    for table_id, cols in EXPECTED_COLUMNS.items():
+        rows = REGRESSION_RESULTS.validate(results[table_id])
+        assert (rows["table_id"] == table_id).all()
+        assert sorted(rows["column_id"].unique()) == sorted(cols), table_id
+        single = rows[rows["term"] == "singletons_dropped"]
+        assert sorted(single["column_id"]) == sorted(cols), table_id
+        assert (single["estimate"] >= 0).all()
+    REGRESSION_RESULTS.validate(results["econ_significance"])
+
+
+def test_table4_matches_direct_pyfixest(panel, results):
+    t = results["table4"].set_index(["column_id", "term"])
+    ctl = " + ".join(FULL_CONTROLS)
+    for col, cluster in (("3", "panel_firm_id"), ("4", "city_code")):
+        d = _direct(panel, f"dvar ~ complementarity + {ctl} | panel_firm_id + year", cluster)
+        for term in ("complementarity", "agglomeration", "regional_patents"):
+            assert t.loc[(col, term), "estimate"] == pytest.approx(d.coef()[term], rel=1e-10)
+            assert t.loc[(col, term), "std_error"] == pytest.approx(d.se()[term], rel=1e-10)
+        assert t.loc[(col, "singletons_dropped"), "estimate"] == len(panel) - d._N
+    assert t.loc[("4", "complementarity"), "cluster"] == "city"
+    assert t.loc[("1", "complementarity"), "controls"] == "none"
+    assert t.loc[("2", "complementarity"), "controls"] == "baseline"
+
+
+def test_table5_samples(panel, results):
+    t = results["table5"].set_index(["column_id", "term"])
+    stay = panel[~panel["mover"]]
+    d = _direct(stay, "dvar ~ complementarity + " + " + ".join(FULL_CONTROLS) + " | panel_firm_id + year")
+    assert t.loc[("2", "complementarity"), "estimate"] == pytest.approx(d.coef()["complementarity"], rel=1e-10)
+    assert t.loc[("2", "singletons_dropped"), "estimate"] == len(stay) - d._N
+    assert t.loc[("3", "complementarity"), "n_obs"] < t.loc[("1", "complementarity"), "n_obs"]
+    assert t.loc[("4", "complementarity"), "dep_var"] == "upstreamness"
+    assert ("5", "placebo_complementarity") in t.index
+
+
+def test_fig6_leads_have_their_own_samples(panel, results):
+    t = results["fig6"]
+    n = t[t["term"] == "complementarity"].set_index("column_id")["n_obs"]
+    for k in range(1, 6):
+        have = panel[f"dvar_lead{k}"].notna().sum()
+        assert n[str(k)] <= have
+    assert n["1"] > n["5"]
+
+
+def test_table7_kp_f_and_city_industry_rows(panel, results):
+    t = results["table7"].set_index(["column_id", "term"])
+    fs = fit_spec(panel, iv_spec(column_id="1").with_(model="first_stage", dep_var="complementarity",
+                                                      regressors=("instrument",), endog=None, instrument=None))
+    u = fs.used
+    hand = kleibergen_paap_f(u["complementarity"], u["instrument"], u[fs.retained_controls],
+                             fe_df=u[["panel_firm_id", "year"]], cluster=u["panel_firm_id"])
+    assert t.loc[("1", "kp_rk_wald_f"), "estimate"] == pytest.approx(hand, rel=1e-10)
+    # one endogenous, one instrument: KP F is close to the squared first-stage t
+    tstat = t.loc[("1", "instrument"), "estimate"] / t.loc[("1", "instrument"), "std_error"]
+    assert t.loc[("1", "kp_rk_wald_f"), "estimate"] == pytest.approx(tstat**2, rel=0.1)
+    assert t.loc[("3b", "complementarity"), "estimate"] == t.loc[("3", "complementarity"), "estimate"]
+    assert t.loc[("3b", "complementarity"), "cluster"] == "city_industry"
+    assert t.loc[("4", "complementarity"), "fixed_effects"] == "firm+year+province^year"
+    assert "hhi" in t.loc[("4", "complementarity"), "controls"]
+
+
+def test_table8_identities(panel, results):
+    """mu = omega = 0 (LTZ) and gmin = gmax = 0 (UCI) reproduce Table 7 (3);
+    KLS at rho = 0 is OLS with industry + city + year FE."""
+    t7 = results["table7"].set_index(["column_id", "term"])
+    t8 = table8(panel, priors=((0.0, 0.0),), rhos=(0.0,), n_boot=5)
+    t8 = t8.set_index(["column_id", "term"])
+    b, se = t7.loc[("3", "complementarity"), ["estimate", "std_error"]]
+    assert t8.loc[("1", "complementarity"), "estimate"] == pytest.approx(b, rel=1e-8)
+    assert t8.loc[("1", "complementarity_uci"), "estimate"] == pytest.approx(b, rel=1e-8)
+    lo, hi = t8.loc[("1", "complementarity_uci"), ["ci_low", "ci_high"]]
+    assert (hi - lo) / 2 / 1.959963984540054 == pytest.approx(t8.loc[("1", "complementarity"), "std_error"],
+                                                                rel=1e-10)
+    d = _direct(panel, "dvar ~ complementarity + " + " + ".join(FULL_CONTROLS)
+                + " | industry_code + city_code + year")
+    assert t8.loc[("2", "complementarity"), "estimate"] == pytest.approx(d.coef()["complementarity"], rel=1e-6)
+
+
+def test_table8_paper_priors_match_estimators(panel, results):
+    t8 = results["table8"].set_index(["column_id", "term"])
+    fit = fit_spec(panel, iv_spec())
+    u = fit.used
+    args = (u["dvar"], u["complementarity"], u["instrument"], u[fit.retained_controls], u["panel_firm_id"])
+    fe = u[["panel_firm_id", "year"]]
+    b, se = ltz(*args, mu=1e-3, omega=1e-4, fe_df=fe)
+    assert t8.loc[("3", "complementarity"), "estimate"] == pytest.approx(b, rel=1e-12)
+    assert t8.loc[("3", "complementarity"), "std_error"] == pytest.approx(se, rel=1e-12)
+    lo, hi, _ = uci(*args, gmin=1e-3 - 2e-2, gmax=1e-3 + 2e-2, fe_df=fe)
+    assert t8.loc[("3", "complementarity_uci"), ["ci_low", "ci_high"]].tolist() == pytest.approx([lo, hi])
+    kls_rows = results["table8"][results["table8"]["model"] == "kls"]
+    est = kls_rows[kls_rows["term"] == "complementarity"]["estimate"].to_numpy()
+    assert est[0] < est[1] < est[2]  # rho < 0 corrects OLS upward
+
+
+def test_table9_city_industry_cells(panel, results):
+    t = results["table9"].set_index(["column_id", "term"])
+    cells = city_industry_cells(panel, "other_regions_domestic_sales")
+    assert len(cells) == panel[["city_code", "industry_code", "year"]].drop_duplicates().shape[0]
+    d = _direct(cells.assign(city_industry=cells["city_code"] + "_" + cells["industry_code"]),
+                "other_regions_domestic_sales ~ complementarity | city_code + industry_code + year", "city_industry")
+    assert t.loc[("2", "complementarity"), "estimate"] == pytest.approx(d.coef()["complementarity"], rel=1e-10)
+    assert t.loc[("2", "complementarity"), "n_obs"] == d._N
+    assert t.loc[("4", "complementarity"), "n_obs"] < t.loc[("1", "complementarity"), "n_obs"]
+
+
+def test_table10_groups_partition_the_panel(panel, results):
+    t = results["table10"]
+    single = t[t["term"] == "singletons_dropped"].set_index("column_id")
+    n = t[t["term"] == "complementarity"].set_index("column_id")["n_obs"]
+    full = n + single["estimate"]
+    assert full["1"] + full["2"] == len(panel)
+    assert full["3"] + full["4"] == len(panel)
+    assert full["5"] + full["6"] == len(panel)
+    assert single.loc["3", "sample"] == "innovation_center"
+
+
+def test_econ_significance_by_hand(panel, results):
+    e = results["econ_significance"].set_index("term")["estimate"]
+    b = results["table7"].query("column_id == '4' and term == 'complementarity'")["estimate"].iloc[0]
+    y0, y1 = panel["year"].min(), panel["year"].max()
+    m = panel.groupby("year")[["complementarity", "dvar"]].mean()
+    dc = m.loc[y1, "complementarity"] - m.loc[y0, "complementarity"]
+    dd = m.loc[y1, "dvar"] - m.loc[y0, "dvar"]
+    assert e["econ_significance_share"] == pytest.approx(dc * b / dd, rel=1e-12)
+    assert e["mean_change_complementarity"] == pytest.approx(dc)
+    assert e["coefficient"] == b
+    with pytest.raises(ValueError, match="column 4"):
+        econ_significance(panel, results["table7"].query("column_id != '4'"))
+
+
+def test_spec_curve_labels_and_rows(panel):
+    panels = {
+        (("ipc_levels", "section_class"), ("indirect_import_adjustment", True)): panel,
+        frozenset({("winsorisation", "per_year"), ("dvar_out_of_range", "clip")}): panel.sample(frac=0.9,
+                                                                                                random_state=0),
+    }
+    rows = REGRESSION_RESULTS.validate(spec_curve(panels, run_id="r"))
+    labels = list(rows["column_id"].unique())
+    assert labels[0] == "ipc_levels=section_class;indirect_import_adjustment=true"
+    assert labels[2] == "dvar_out_of_range=clip;winsorisation=per_year"
+    assert labels[1] == labels[0] + "|city_industry"
+    iv = table7(panel).query("column_id == '3' and term == 'complementarity'")["estimate"].iloc[0]
+    first = rows[(rows["column_id"] == labels[0]) & (rows["term"] == "complementarity")]["estimate"].iloc[0]
+    assert first == pytest.approx(iv, rel=1e-12)
+    assert combo_label({"a": 1, "b": False}) == "a=1;b=false"
+    with pytest.raises(ValueError, match="duplicate"):
+        spec_curve({"a=1": panel, (("a", 1),): panel})
