@@ -56,9 +56,17 @@ def build(
     years: list[int] | None = None,
     settings: MethodSettings = DEFAULT_SETTINGS,
     progress: Progress = print,
+    reports: Path | str | None = None,
 ) -> dict:
-    """Validate, materialise every asset for ``years``, swap the warehouse in."""
+    """Validate, materialise every asset for ``years``, swap the warehouse in.
+
+    ``reports``: the folder the report assets write to (default: GVC_REPORTS,
+    else PROJECT_ROOT/reports).
+    """
+    from orchestration.resources import reports_dir
+
     raw, warehouse = Path(raw).resolve(), Path(warehouse).resolve()
+    reports = Path(reports).resolve() if reports is not None else reports_dir().resolve()
     years = sorted(years) if years else default_years(raw, settings)
     bad = [y for y in years if y not in settings.years]
     if bad:
@@ -77,23 +85,35 @@ def build(
         leftover.unlink(missing_ok=True)
     if warehouse.exists():
         shutil.copy2(warehouse, tmp)
-    env_before = {k: os.environ.get(k) for k in ("GVC_RAW", "GVC_WAREHOUSE")}
-    os.environ["GVC_RAW"], os.environ["GVC_WAREHOUSE"] = str(raw), str(tmp)
+    env_before = {k: os.environ.get(k) for k in ("GVC_RAW", "GVC_WAREHOUSE", "GVC_REPORTS")}
+    os.environ["GVC_RAW"], os.environ["GVC_WAREHOUSE"], os.environ["GVC_REPORTS"] = str(raw), str(tmp), str(reports)
     dagster_log = logging.getLogger("dagster")
     level = dagster_log.level
     try:
         from orchestration.definitions import make_definitions
 
         defs = make_definitions(raw, tmp)
-        assets = list(defs.assets)
+        graph = defs.resolve_asset_graph()
+        partitioned = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None]
+        # the per-year runs take what the partitioned assets read too (reference
+        # tables, staging views: unpartitioned); the last run takes the rest once
+        yearly = dg.AssetSelection.assets(*partitioned).upstream()
+        runs: list[tuple[str, dg.AssetSelection, dict]] = [
+            (f"the per-year assets of {start}-{end} (raw -> staging -> intermediate -> per-year marts)", yearly,
+             {"dagster/asset_partition_range_start": str(start), "dagster/asset_partition_range_end": str(end)})
+            for start, end in year_ranges(years, settings)
+        ]
+        runs.append(("the cross-year assets (complementarity, panel, production, estimation, report)",
+                     dg.AssetSelection.all() - yearly, {}))
         n_materialised = n_checks = 0
-        for start, end in year_ranges(years, settings):
-            progress(f"materialising every asset for {start}-{end} (raw -> staging -> intermediate -> marts)")
+        for what, selection, tags in runs:
+            progress(f"materialising {what}")
             dagster_log.setLevel(logging.WARNING)
             res = dg.materialize(
-                assets,
+                list(defs.assets),
+                selection=selection,
                 resources=defs.resources,
-                tags={"dagster/asset_partition_range_start": str(start), "dagster/asset_partition_range_end": str(end)},
+                tags=tags,
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
                 raise_on_error=False,
             )
@@ -125,7 +145,11 @@ def build(
     progress(f"built in {time.perf_counter() - t0:.0f} s: {n_materialised} materialisations, {n_checks} checks")
     for name, n in marts.items():
         progress(f"  {warehouse}  marts.{name:<36} {n:>10,} rows")
-    return {"warehouse": str(warehouse), "years": years, "marts": marts, "seconds": time.perf_counter() - t0}
+    html = reports / "report.html"
+    if html.exists() and html.stat().st_mtime >= time.time() - (time.perf_counter() - t0):
+        progress(f"report: {html}  (tables as .md/.tex in {reports / 'tables'}, figures in {reports / 'figures'})")
+    return {"warehouse": str(warehouse), "years": years, "marts": marts, "seconds": time.perf_counter() - t0,
+            "reports": str(reports)}
 
 
 def mart_counts(warehouse: Path) -> dict[str, int]:

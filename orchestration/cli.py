@@ -61,13 +61,36 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
         generate(raw, scale="demo", seed=1, progress=_progress)
     try:
-        build(raw, Path(args.warehouse), years=args.years, progress=_progress)
+        build(raw, Path(args.warehouse), years=args.years, progress=_progress,
+              reports=Path(args.reports) if args.reports else None)
     except RawValidationError as err:
         print(f"gvc build: the raw root breaks the data contract; the warehouse was not touched.\n{err}", file=sys.stderr)
         return 2
     except BuildError as err:
         print(f"gvc build: {err}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from analytics.report import write_report
+
+    warehouse = Path(args.warehouse)
+    if not warehouse.exists():
+        print(f"gvc report: no warehouse at {warehouse} (build one with `gvc build`)", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    _progress(f"report: reading {warehouse.resolve()}, writing to {out.resolve()}")
+    res = write_report(warehouse, out, raw_root=Path(args.raw) if args.raw else None)
+    print(f"wrote {res['html'].resolve()}  (self-contained HTML)")
+    print(f"      {res['markdown'].resolve()}")
+    print(f"      {len(res['tables'])} tables in {(out / 'tables').resolve()} (.md, .tex)")
+    print(f"      {len(res['figures'])} figures in {(out / 'figures').resolve()} (.png)")
+    if res["truth"] is not None:
+        covered = sum(bool(r["covered"]) for r in res["truth"])
+        print(f"  truth section: {covered} of {len(res['truth'])} 95% CIs cover the generator's values")
+    for key, why in res["missing"].items():
+        print(f"  not available: {key} ({why})")
     return 0
 
 
@@ -144,7 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--warehouse", default="data/warehouse.duckdb", help="DuckDB file to build; default data/warehouse.duckdb")
     b.add_argument("--years", type=int, nargs="+", default=None,
                    help="sample years to (re)build, e.g. --years 2001 2004; default every year present in the raw root")
+    b.add_argument("--reports", default=None,
+                   help="folder for the report (tables, figures, report.html); default $GVC_REPORTS, else reports/ "
+                        "in the project")
     b.set_defaults(func=_cmd_build)
+
+    r = sub.add_parser("report", help="write the report: tables (Markdown, LaTeX), figures (PNG), one HTML file")
+    r.add_argument("--warehouse", default="data/warehouse.duckdb", help="the warehouse; default data/warehouse.duckdb")
+    r.add_argument("--out", default="reports", help="folder to write the report into; default reports/")
+    r.add_argument("--raw", default=None,
+                   help="raw root whose truth.json feeds the truth section when the warehouse has no "
+                        "analytics.synthetic_truth rows")
+    r.set_defaults(func=_cmd_report)
 
     u = sub.add_parser("ui", help="start the Dagster UI on 127.0.0.1 with the whole asset graph")
     u.add_argument("--raw", default="data/raw", help="the raw root; default data/raw")

@@ -9,14 +9,22 @@ import dagster as dg
 from orchestration.dbt import build_dbt_assets, dbt_resource
 from orchestration.raw import raw_assets
 from orchestration.resources import GvcResource, raw_root, warehouse_path
+from orchestration.estimation import estimation_assets
+from orchestration.production import production_assets
+from orchestration.report import report_assets
+from orchestration.spec_curve import spec_curve_asset
+from orchestration.truth import synthetic_truth
 
 
 def make_definitions(raw: Path | str | None = None, warehouse: Path | str | None = None) -> dg.Definitions:
     """Every asset, check and resource; paths default to GVC_RAW / GVC_WAREHOUSE."""
     gvc = GvcResource(raw_root=str(raw or raw_root()), warehouse=str(warehouse or warehouse_path()))
     return dg.Definitions(
-        assets=[*raw_assets, *build_dbt_assets()],
+        assets=[*raw_assets, synthetic_truth, *build_dbt_assets(), *production_assets,
+                *estimation_assets, spec_curve_asset, *report_assets],
         resources={"dbt": dbt_resource(), "gvc": gvc},
+        # one DuckDB file has one writer: steps run one after another
+        executor=dg.in_process_executor,
     )
 
 

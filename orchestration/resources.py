@@ -27,6 +27,11 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("GVC_WAREHOUSE", DEFAULT_WAREHOUSE))
 
 
+def reports_dir() -> Path:
+    """Where the report assets write (GVC_REPORTS, else PROJECT_ROOT/reports)."""
+    return Path(os.environ.get("GVC_REPORTS", PROJECT_ROOT / "reports"))
+
+
 class GvcResource(dg.ConfigurableResource):
     """Where the raw root and the warehouse are, and the METHOD settings."""
 

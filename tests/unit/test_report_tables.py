@@ -1,0 +1,188 @@
+"""Regression tables from hand-made fct_regression_results rows: exact Markdown and LaTeX."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analytics.report.tables import (
+    build_table, ci_bounds, format_estimate, format_se, parse_spec, stars, to_latex, to_markdown,
+)
+
+
+def _rows() -> pd.DataFrame:
+    rows = []
+
+    def add(c, term, est, se, p, n=1000, r2=0.5, fe="panel_firm_id+year", cl="panel_firm_id", controls=None):
+        rows.append(dict(table_id="table4", column_id=c, term=term, estimate=est, std_error=se, p_value=p,
+                         n_obs=n, r2=r2, fixed_effects=fe, cluster=cl, run_id="run-abc", controls=controls))
+
+    add("1", "complementarity", 0.0123, 0.0045, 0.0062, n=405493, r2=0.5712)
+    add("1", "singletons_dropped", 12, None, None, n=405493, r2=None)
+    ctl = "foreign_share+state_share"
+    add("2", "complementarity", 0.0207, 0.0101, 0.04, n=405000, r2=0.574, controls=ctl, cl="city_code")
+    add("2", "regional_patents", -0.0004, 0.0002, 0.0999, n=405000, r2=0.574, controls=ctl, cl="city_code")
+    add("2", "foreign_share", 0.3, 0.1, 0.001, n=405000, r2=0.574, controls=ctl, cl="city_code")  # hidden control
+    add("2", "singletons_dropped", 0, None, None)
+    # another table's rows are ignored
+    rows.append(dict(table_id="table5", column_id="1", term="complementarity", estimate=9.0, std_error=1.0,
+                     p_value=0.5, n_obs=1, r2=0.1, fixed_effects="year", cluster="city_code", run_id="x"))
+    return pd.DataFrame(rows)
+
+
+EXPECTED_MD = """\
+| Variable | (1) | (2) |
+|---|:---:|:---:|
+|  | DVAR | DVAR |
+| Technological complementarity | 0.01*** | 0.02** |
+|  | (0.00) | (0.01) |
+| Regional patents |  | -0.00040* |
+|  |  | (0.00020) |
+| Control variables | No | Yes |
+| Year fixed effect | Yes | Yes |
+| Firm fixed effect | Yes | Yes |
+| Standard errors clustered by | Firm | City |
+| Observations | 405,493 | 405,000 |
+| R² | 0.57 | 0.57 |
+| Singletons dropped | 12 | 0 |
+
+Note: ***, **, and * denote significance at the 1%, 5%, and 10% levels, respectively. Standard errors in parentheses.
+"""
+
+EXPECTED_TEX = r"""\begin{table}[htbp]
+\centering
+\caption{Baseline regression results}
+\label{tab:table4}
+\begin{tabular}{lcc}
+\toprule
+Variable & (1) & (2) \\
+ & DVAR & DVAR \\
+\midrule
+Technological complementarity & 0.012$^{***}$ & 0.021$^{**}$ \\
+ & (0.004) & (0.010) \\
+Regional patents &  & -0.00040$^{*}$ \\
+ &  & (0.00020) \\
+\midrule
+Control variables & No & Yes \\
+Year fixed effect & Yes & Yes \\
+Firm fixed effect & Yes & Yes \\
+Standard errors clustered by & Firm & City \\
+\midrule
+Observations & 405,493 & 405,000 \\
+R$^2$ & 0.571 & 0.574 \\
+Singletons dropped & 12 & 0 \\
+\bottomrule
+\end{tabular}
+\par\smallskip\parbox{\linewidth}{\footnotesize Note: ***, **, and * denote significance at the 1\%, 5\%, and 10\% levels, respectively. Standard errors in parentheses.}
+\end{table}
+"""
+
+
+def test_markdown_two_columns_exact():
+    assert to_markdown(build_table(_rows(), "table4", digits=2)) == EXPECTED_MD
+
+
+def test_latex_booktabs_exact():
+    assert to_latex(build_table(_rows(), "table4", digits=3)) == EXPECTED_TEX
+
+
+@pytest.mark.parametrize("p, expected", [
+    (0.0099, "***"), (0.01, "**"), (0.0499, "**"), (0.05, "*"), (0.0999, "*"), (0.10, ""), (0.5, ""), (None, ""),
+    (float("nan"), ""),
+])
+def test_star_thresholds(p, expected):
+    assert stars(p) == expected
+
+
+def test_rounding_and_parentheses():
+    assert format_estimate(0.125, 0.001, 2) == "0.12***"  # round half to even, as Python formats
+    assert format_estimate(-0.0004, 0.2, 2) == "-0.00"
+    assert format_estimate(0.21, 0.03, 3) == "0.210**"
+    assert format_se(0.0149, 2) == "(0.01)"
+    assert format_se(None, 2, (0.1, 0.25)) == "[0.10, 0.25]"  # UCI: interval when there is no SE
+    assert format_se(None, 2) == ""
+
+
+def test_p_value_missing_uses_normal_approximation():
+    r = _rows()
+    r.loc[(r["column_id"] == "1") & (r["term"] == "complementarity"), "p_value"] = None  # t = 2.73 -> p = 0.006
+    md = to_markdown(build_table(r, "table4", digits=2))
+    assert "| Technological complementarity | 0.01*** | 0.02** |" in md
+
+
+def test_fixed_effect_rows_follow_the_fe_string():
+    r = _rows()
+    r.loc[r["column_id"] == "2", "fixed_effects"] = "year"
+    md = to_markdown(build_table(r, "table4", digits=2))
+    assert "| Firm fixed effect | Yes | No |" in md
+    assert "| Year fixed effect | Yes | Yes |" in md
+
+
+def test_table7_kp_and_province_year():
+    rows = pd.DataFrame([
+        dict(table_id="table7", column_id="1", term="instrument", estimate=0.011, std_error=0.001, p_value=1e-5,
+             n_obs=500, r2=0.57, fixed_effects="panel_firm_id+year", cluster="panel_firm_id", run_id="r"),
+        dict(table_id="table7", column_id="1", term="kp_rk_wald_f", estimate=747.406, std_error=None, p_value=None,
+             n_obs=500, r2=None, fixed_effects=None, cluster=None, run_id="r"),
+        dict(table_id="table7", column_id="4", term="complementarity", estimate=0.21, std_error=0.05, p_value=1e-4,
+             n_obs=500, r2=0.02, fixed_effects="panel_firm_id+year+province_code^year", cluster="panel_firm_id",
+             run_id="r", controls="placebo_complementarity+hhi"),
+    ])
+    recl = rows.iloc[[2]].assign(column_id="3b", cluster="city_industry", std_error=0.08, p_value=0.009)
+    md = to_markdown(build_table(rows, "table7", digits=2))
+    assert "|  | First stage | 2SLS |" in md
+    md = to_markdown(build_table(pd.concat([rows, recl]), "table7", digits=2))
+    assert "| Variable | (1) | (3b) | (4) |" in md  # a re-clustered column sits by its number
+    assert "|  | First stage | 2SLS | 2SLS |" in md
+    assert "| Standard errors clustered by | Firm | City-industry | Firm |" in md
+    assert "| K-P rk Wald F | 747.41 |  |" in md
+    assert "| Placebo variable | No | Yes |" in md
+    assert "| Province-year fixed effects | No | Yes |" in md
+
+
+def test_small_coefficients_keep_two_significant_digits():
+    """An instrument in GDP/km units has coefficients like 0.0006: shown, not 0.000."""
+    from analytics.report.tables import row_digits
+
+    assert row_digits(0.0006, 3) == 5 and row_digits(-0.0123, 2) == 2 and row_digits(0.0, 3) == 3
+    rows = pd.DataFrame([
+        dict(table_id="table7", column_id="1", term="instrument", estimate=0.000587, std_error=0.000123,
+             p_value=1e-5, n_obs=500, r2=0.57, fixed_effects="panel_firm_id+year", cluster="panel_firm_id",
+             run_id="r"),
+        # column 4 as the study writes it: the Table 6 variables among the controls
+        dict(table_id="table7", column_id="4", term="complementarity", estimate=0.21, std_error=0.05,
+             p_value=1e-4, n_obs=500, r2=0.02, fixed_effects="panel_firm_id+year+province_code^year",
+             cluster="panel_firm_id", run_id="r",
+             controls="baseline+agglomeration+regional_patents+hhi+subsidy+labour_productivity+import_share"),
+    ])
+    md = to_markdown(build_table(rows, "table7", digits=3))
+    assert "| Instrumental variable | 0.00059*** |  |" in md
+    assert "|  | (0.00012) |  |" in md
+    assert "| Technical complementarity |  | 0.210*** |" in md
+    assert "| Placebo variable | No | Yes |" in md
+
+
+def test_ci_bounds_and_spec_parsing():
+    assert ci_bounds({"estimate": 1.0, "std_error": 0.5, "ci_low": None, "ci_high": None}) == pytest.approx(
+        (1 - 0.979981992270027, 1 + 0.979981992270027))
+    assert ci_bounds({"estimate": 1.0, "std_error": 0.5, "ci_low": 0.2, "ci_high": 1.9}) == (0.2, 1.9)
+    assert parse_spec("ipc_levels=class_subclass;winsorisation=per_year") == {
+        "ipc_levels": "class_subclass", "winsorisation": "per_year"}
+    assert parse_spec(None) == {}
+
+
+def test_spec_curve_table_and_recluster_copies():
+    def row(label, est):
+        return dict(table_id="spec_curve", column_id=label, term="complementarity", estimate=est, std_error=0.01,
+                    p_value=0.001, n_obs=100, r2=0.1, fixed_effects="firm+year", cluster="firm", run_id="r",
+                    sample=label)
+    a, b = "ipc_counting=main;ipc_levels=section_class", "ipc_counting=fractional;ipc_levels=section_class"
+    rows = pd.DataFrame([row(a, 0.25), row(b, 0.2), row(a + "|city_industry", 0.25)])
+    md = to_markdown(build_table(rows, "spec_curve", digits=2))
+    assert md.splitlines()[:4] == [
+        "| Specification | Estimate | 95% CI | Observations | ipc_counting | ipc_levels |",
+        "|---|:---:|:---:|:---:|:---:|:---:|",
+        "| 1 | 0.20*** | [0.18, 0.22] | 100 | fractional | section_class |",
+        "| 2 | 0.25*** | [0.23, 0.27] | 100 | main | section_class |",
+    ]
+    assert len([ln for ln in md.splitlines() if ln.startswith("| ")]) == 3

@@ -1,0 +1,117 @@
+"""Stylised-fact formulas on hand fixtures: HHI, Theil, CR4, Welch t; the SQL agrees with them."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import ttest_ind
+
+from analytics.report.stylised import (
+    centre_periphery_frame, cr4, hhi, hhi_by_intensity, table1_frame, table2_frame, table3_frame, theil,
+    theil_by_year_frame, welch_t,
+)
+
+
+def test_hhi_hand():
+    assert hhi([1, 1, 1, 1]) == pytest.approx(0.25)
+    assert hhi([6, 3, 1]) == pytest.approx(0.36 + 0.09 + 0.01)
+    assert hhi([5]) == 1.0
+
+
+def test_theil_hand():
+    assert theil([2, 2, 2]) == pytest.approx(0.0)
+    # x = (1, 3): mu 2, T = 0.5 * (0.5 ln 0.5 + 1.5 ln 1.5)
+    assert theil([1, 3]) == pytest.approx(0.5 * (0.5 * np.log(0.5) + 1.5 * np.log(1.5)))
+    # a zero contributes 0 ln 0 = 0: x = (0, 2), mu 1: T = 0.5 * 2 ln 2
+    assert theil([0, 2]) == pytest.approx(np.log(2))
+
+
+def test_cr4_hand():
+    assert cr4([5, 4, 3, 2, 1, 1]) == pytest.approx(14 / 16)
+    assert cr4([1, 1]) == 1.0
+
+
+def test_welch_matches_scipy():
+    a = np.array([1.0, 2.0, 3.5, 4.0, 2.2])
+    b = np.array([0.5, 0.7, 1.1, 0.2, 0.9, 1.4, 0.3])
+    t, df, p = welch_t(a.mean(), a.var(ddof=1), len(a), b.mean(), b.var(ddof=1), len(b))
+    ref = ttest_ind(a, b, equal_var=False)
+    assert t == pytest.approx(ref.statistic)
+    assert p == pytest.approx(ref.pvalue)
+    va, vb = a.var(ddof=1) / 5, b.var(ddof=1) / 7
+    assert df == pytest.approx((va + vb) ** 2 / (va**2 / 4 + vb**2 / 6))
+
+
+@pytest.fixture
+def con():
+    c = duckdb.connect()
+    for s in ("marts", "staging", "intermediate"):
+        c.execute(f"create schema {s}")
+    c.execute("""create table staging.stg_reference__industries as select * from (values
+        ('40', 'x', 'high'), ('17', 'y', 'low'), ('18', 'z', 'low')) t(industry_code, industry_name, tech_intensity)""")
+    # industry 40 in 2001: outputs 6, 3, 1 across cities -> HHI 0.46; industry 17: 1, 1 -> 0.5; 18: 2 -> 1.0
+    c.execute("""create table intermediate.int_survey_firm_years as select * from (values
+        ('40', 'A', 2001, 4.0), ('40', 'A', 2001, 2.0), ('40', 'B', 2001, 3.0), ('40', 'C', 2001, 1.0),
+        ('17', 'A', 2001, 1.0), ('17', 'B', 2001, 1.0), ('18', 'C', 2001, 2.0), ('18', 'C', 2001, 0.0),
+        ('40', 'A', 1999, 1.0)) t(industry_code, city_code, year, output)""")
+    # C in the last year (2002): industry 40 over 6 cities 5,4,3,2,1,1 -> mean 16/6, CR4 14/16
+    c.execute("""create table marts.fct_city_industry_complementarity as select * from (values
+        ('A', '40', 2002, 5.0, 0.0), ('B', '40', 2002, 4.0, 0.0), ('C', '40', 2002, 3.0, 0.0),
+        ('D', '40', 2002, 2.0, 0.0), ('E', '40', 2002, 1.0, 0.0), ('F', '40', 2002, 1.0, 0.0),
+        ('A', '17', 2002, 0.5, 1.0), ('B', '17', 2002, 0.0, 2.0), ('A', '17', 2001, 9.0, 3.0))
+        t(city_code, industry_code, year, complementarity, invention_patents)""")
+    # panel: city A mean C 0.3 (high), B 0.1 (low), C 0.2 (median -> low)
+    c.execute("""create table marts.fct_firm_panel as select * from (values
+        ('A', 2001, 0.3, 0.5, 1.0, 0.6, true), ('A', 2001, 0.3, 0.7, 2.0, 0.7, true),
+        ('A', 2002, 0.3, 0.9, 3.0, 0.8, true), ('B', 2001, 0.1, 0.2, 0.5, 0.4, false),
+        ('B', 2002, 0.1, 0.4, 0.1, 0.5, false), ('C', 2002, 0.2, 0.0, 0.7, 0.3, false))
+        t(city_code, year, complementarity, dvar, tfp, domestic_input_share, innovation_center)""")
+    yield c
+    c.close()
+
+
+def test_hhi_sql(con):
+    df = hhi_by_intensity(con, "intermediate.int_survey_firm_years", "output", 2000, 2014)
+    got = {(r.year, r.tech_intensity): r.hhi for r in df.itertuples()}
+    assert got == pytest.approx({(2001, "high"): hhi([6, 3, 1]), (2001, "low"): (hhi([1, 1]) + hhi([2])) / 2})
+
+
+def test_table1_sql(con):
+    df = table1_frame(con).set_index("industry_code")
+    assert df.loc["40", "mean_c"] == pytest.approx(16 / 6)
+    assert df.loc["40", "cr4"] == pytest.approx(cr4([5, 4, 3, 2, 1, 1]))
+    assert df.loc["17", "cr4"] == pytest.approx(1.0)
+    assert (df["year"] == 2002).all()
+
+
+def test_table2_sql_and_ttest(con):
+    df = table2_frame(con).set_index(["variable", "grp"])
+    high, low = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.1, 0.7])
+    assert df.loc[("tfp", "high"), "n"] == 3 and df.loc[("tfp", "low"), "n"] == 3
+    assert df.loc[("tfp", "high"), "mean"] == pytest.approx(high.mean())
+    assert df.loc[("tfp", "low"), "var"] == pytest.approx(low.var(ddof=1))
+    h, lo = df.loc[("tfp", "high")], df.loc[("tfp", "low")]
+    t, _, p = welch_t(h["mean"], h["var"], h["n"], lo["mean"], lo["var"], lo["n"])
+    assert p == pytest.approx(ttest_ind(high, low, equal_var=False).pvalue)
+
+
+def test_theil_and_centre_sql(con):
+    fr = theil_by_year_frame(con).set_index("year")
+    assert fr.loc[2001, "theil_dvar"] == pytest.approx(theil([0.5, 0.7, 0.2]))
+    assert fr.loc[2002, "theil_dvar"] == pytest.approx(theil([0.9, 0.4, 0.0]))
+    assert fr.loc[2002, "mean_c"] == pytest.approx(0.2)
+    cp = centre_periphery_frame(con).set_index("year")
+    assert cp.loc[2002, "dvar_centre"] == pytest.approx(0.9)
+    assert cp.loc[2002, "dvar_periphery"] == pytest.approx(0.2)
+
+
+def test_table3_sql(con):
+    df = table3_frame(con).set_index("variable")
+    x = pd.Series([0.5, 0.7, 0.9, 0.2, 0.4, 0.0])
+    assert list(df.index) == ["dvar", "complementarity"]  # only the panel's columns, paper order
+    assert df.loc["dvar", "label"] == "Export DVAR"
+    assert df.loc["dvar", "sd"] == pytest.approx(x.std())
+    assert df.loc["dvar", "p10"] == pytest.approx(x.quantile(0.1))
+    assert df.loc["dvar", "p90"] == pytest.approx(x.quantile(0.9))
