@@ -36,7 +36,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "table5": [*_BASE, *REGIONAL_CONTROLS, "mover", "top_sales_decile", "upstreamness", "placebo_complementarity"],
     "fig6": [*_BASE, *[f"dvar_lead{k}" for k in range(1, 6)]],
     "table6": [*_BASE, "instrument", *PLACEBO_OUTCOMES],
-    "table7": [*_BASE, "instrument", *PLACEBO_OUTCOMES],
+    "table7": [*_BASE, "instrument", "placebo_complementarity", *PLACEBO_OUTCOMES],
     "table8": [*_BASE, "instrument"],
     "table9": [*_BASE, "domestic_input_share", "other_regions_domestic_sales", "tfp", "innovation_efficiency"],
     "table10": [*_BASE, "instrument", "hc_group", "innovation_center", "ma_group"],

@@ -35,8 +35,8 @@ def results(panel) -> dict[str, pd.DataFrame]:
 
 
 EXPECTED_COLUMNS = {
-    "table4": ["1", "2", "3", "4"], "table5": ["1", "2", "3", "4", "5"], "fig6": ["1", "2", "3", "4", "5"],
-    "table6": ["1", "2", "3", "4"], "table7": ["1", "2", "3", "3b", "4"], "table8": ["1", "2", "3", "4", "5", "6"],
+    "table4": ["1", "2", "3", "4"], "table5": ["1", "2", "3", "4", "5", "5b"], "fig6": ["1", "2", "3", "4", "5"],
+    "table6": ["1", "2", "3", "4"], "table7": ["1", "2", "3", "3b", "4", "4b"], "table8": ["1", "2", "3", "4", "5", "6"],
     "table9": ["1", "2", "3", "4"], "table10": ["1", "2", "3", "4", "5", "6"], "table11": ["1", "2", "3", "4"],
 }
 
@@ -81,6 +81,14 @@ def test_table5_samples(panel, results):
     assert t.loc[("3", "complementarity"), "n_obs"] < t.loc[("1", "complementarity"), "n_obs"]
     assert t.loc[("4", "complementarity"), "dep_var"] == "upstreamness"
     assert ("5", "placebo_complementarity") in t.index
+    # 5b: the same placebo fit, CRV1 by city-industry (same estimate, its own SE)
+    p5, p5b = t.loc[("5", "placebo_complementarity")], t.loc[("5b", "placebo_complementarity")]
+    assert p5b["estimate"] == pytest.approx(p5["estimate"], rel=1e-12) and p5b["n_obs"] == p5["n_obs"]
+    assert p5b["cluster"] == "city_industry" and p5["cluster"] == "firm"
+    ci = panel.assign(ci=panel["city_code"].astype(str) + "_" + panel["industry_code"].astype(str))
+    d = _direct(ci, "dvar ~ placebo_complementarity + " + " + ".join(FULL_CONTROLS) + " | panel_firm_id + year",
+                cluster="ci")
+    assert p5b["std_error"] == pytest.approx(d.se()["placebo_complementarity"], rel=1e-8)
 
 
 def test_fig6_leads_have_their_own_samples(panel, results):
@@ -106,7 +114,16 @@ def test_table7_kp_f_and_city_industry_rows(panel, results):
     assert t.loc[("3b", "complementarity"), "estimate"] == t.loc[("3", "complementarity"), "estimate"]
     assert t.loc[("3b", "complementarity"), "cluster"] == "city_industry"
     assert t.loc[("4", "complementarity"), "fixed_effects"] == "firm+year+province^year"
-    assert "hhi" in t.loc[("4", "complementarity"), "controls"]
+    c4 = t.loc[("4", "complementarity"), "controls"].split("+")
+    c4b = t.loc[("4b", "complementarity"), "controls"].split("+")
+    assert {"placebo_complementarity", "hhi", "subsidy", "labour_productivity"} <= set(c4)
+    assert "import_share" not in c4 and set(c4b) == set(c4) | {"import_share"}
+    # column 4 is pyfixest's 2SLS with those controls and province-year FE
+    py = panel.assign(py=panel["province_code"].astype(str) + "_" + panel["year"].astype(str))
+    extra = ["placebo_complementarity", "hhi", "subsidy", "labour_productivity"]
+    d = _direct(py, "dvar ~ " + " + ".join(FULL_CONTROLS + extra)
+                + " | panel_firm_id + year + py | complementarity ~ instrument")
+    assert t.loc[("4", "complementarity"), "estimate"] == pytest.approx(d.coef()["complementarity"], rel=1e-8)
 
 
 def test_table8_identities(panel, results):
