@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from dagster import AssetExecutionContext
 
 from analytics import measures as ms
@@ -61,11 +62,16 @@ def _truth(raw_root: str) -> dict | None:
 
 
 def _quality_truth(raw_root: str, survey: pd.DataFrame) -> pd.DataFrame | None:
-    """True log quality per panel firm-year from the synthetic world's latent table, if any."""
+    """True log quality per panel firm-year from the synthetic world's latent table, if any.
+
+    The generator's log quality relative to the product's mean in that year
+    (``true_log_quality_rel``), what KSW identifies, as ``true_log_quality``.
+    """
     path = Path(raw_root) / "truth" / "firm_year_latent.parquet"
-    if not path.exists():
-        return None
-    lat = pd.read_parquet(path, columns=["firm_id", "year", "true_log_quality"])
+    if not path.exists() or "true_log_quality_rel" not in pq.read_schema(path).names:
+        return None  # real data, or a world written before the generator recorded it
+    lat = pd.read_parquet(path, columns=["firm_id", "year", "true_log_quality_rel"]).rename(
+        columns={"true_log_quality_rel": "true_log_quality"})
     lat = lat.loc[lat["true_log_quality"].notna()].astype({"firm_id": str, "year": "int64"})
     ids = survey[["firm_id", "year", "panel_firm_id"]].astype({"firm_id": str, "year": "int64"})
     return lat.merge(ids, on=["firm_id", "year"], how="inner")[["panel_firm_id", "year", "true_log_quality"]]
@@ -158,7 +164,7 @@ def parameter_estimates(context: AssetExecutionContext, gvc: GvcResource) -> dg.
     t0 = time.perf_counter()
     point, draws = ms.bootstrap_estimates(frame, opts, c_rows[["panel_firm_id", "year", "complementarity"]], rho,
                                           quality, q_truth)
-    table = ms.parameter_table(point, draws, opts, "analytics/parameter_estimates", context.run_id)
+    table = ms.parameter_table(point, draws, opts, "analytics/parameter_estimates", context.run.run_id)
     table = sc.ParameterEstimates.validate(table)
     replace_table(gvc.warehouse, "analytics", "parameter_estimates", table)
     context.log.info(f"pooled estimates, {opts.n_boot} bootstrap draws in {time.perf_counter() - t0:.1f}s:\n"

@@ -198,11 +198,17 @@ def exporter_flows(ex: pd.DataFrame, book: ProductBook, s_h: pd.Series, countrie
         part["trade_regime"] = "10" if regime == "10" else proc_regime[tot > 0]
         part["flow"] = "export"
         rows.append(part)
-    quality = cells.assign(v=cells["w"] * (Y1 + Y2)).groupby("i").apply(
-        lambda g: np.average(g["lq"], weights=g["v"]) if g["v"].sum() > 0 else np.nan, include_groups=False
-    )
-    q = pd.DataFrame({"fid": fid[quality.index.to_numpy()], "year": year, "true_log_quality": quality.to_numpy(),
-                      "n_products_true": n_prod[quality.index.to_numpy()]})
+    # true quality per firm-year, export-value weighted over its cells: the log quality itself, and
+    # relative to the mean over the year's cells of the same HS1996 product -- what KSW identifies
+    # (its FE(h) and FE(destination x year) absorb product means and the common trend)
+    v = cells["w"].to_numpy() * (Y1 + Y2)
+    lq = cells["lq"].to_numpy()
+    lq_rel = lq - cells.groupby("hs6_1996")["lq"].transform("mean").to_numpy()
+    agg = pd.DataFrame({"i": cells["i"].to_numpy(), "v": v, "vlq": v * lq, "vlr": v * lq_rel}).groupby("i").sum()
+    agg = agg[agg["v"] > 0]
+    idx = agg.index.to_numpy()
+    q = pd.DataFrame({"fid": fid[idx], "year": year, "true_log_quality": (agg["vlq"] / agg["v"]).to_numpy(),
+                      "true_log_quality_rel": (agg["vlr"] / agg["v"]).to_numpy(), "n_products_true": n_prod[idx]})
     # --- imports that set DVAR -------------------------------------------------------------
     origins = np.array(list(IMPORT_ORIGINS)); ow = np.array(list(IMPORT_ORIGINS.values())); ow = ow / ow.sum()
     for kind, total, pool, regime in (

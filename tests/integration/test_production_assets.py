@@ -76,7 +76,9 @@ def world_inputs(root: Path) -> dict[str, pd.DataFrame]:
     output = survey.groupby(["industry_code", "year"], as_index=False)["output"].sum()
     io = _read_dir(root / "reference" / "io_links")
     cells = pd.read_parquet(root / "truth" / "city_industry_complementarity.parquet")
-    truth_q = lat.loc[lat["true_log_quality"].notna(), ["panel_firm_id", "year", "true_log_quality"]]
+    # KSW identifies quality relative to the product's mean (orchestration.production._quality_truth)
+    truth_q = lat.loc[lat["true_log_quality_rel"].notna(), ["panel_firm_id", "year", "true_log_quality_rel"]].rename(
+        columns={"true_log_quality_rel": "true_log_quality"})
     truth = json.loads((root / "truth.json").read_text())
     return {"survey": survey, "lines": lines, "output": output, "io_links": io, "cells": cells,
             "quality_truth": truth_q, "truth": truth, "latent": lat}
