@@ -37,6 +37,7 @@ def tiny_warehouse(tiny_world, tmp_path_factory) -> tuple[Path, Path]:
     from orchestration.cli import main as gvc
 
     root, _ = tiny_world
-    wh = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
-    assert gvc(["build", "--raw", str(root), "--warehouse", str(wh)]) == 0
+    base = tmp_path_factory.mktemp("wh")
+    wh = base / "warehouse.duckdb"
+    assert gvc(["build", "--raw", str(root), "--warehouse", str(wh), "--reports", str(base / "reports")]) == 0
     return root, wh

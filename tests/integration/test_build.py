@@ -47,9 +47,12 @@ def test_definitions_list_the_expected_assets():
     keys = {k.to_user_string() for k in g.get_all_asset_keys()}
     assert {"raw/customs_transactions", "raw/firm_survey", "raw/patents", "reference/hs_concordance",
             "stg_raw__customs_transactions", "int_customs_harmonised", "int_customs_survey_matches",
-            "int_city_pair_cra", "fct_firm_year_dvar", "fct_city_industry_complementarity", "fct_data_quality"} <= keys
+            "int_city_pair_cra", "fct_firm_year_dvar", "fct_city_industry_complementarity", "fct_data_quality",
+            "fct_firm_panel", "analytics/firm_year_tfp", "analytics/firm_year_markups", "analytics/firm_year_quality",
+            "estimation/table7", "estimation/spec_curve", "estimation/econ_significance", "report/report"} <= keys
+    assert {f"estimation/table{n}" for n in range(4, 12)} | {"estimation/fig6"} <= keys
     groups = {g.get(k).group_name for k in g.get_all_asset_keys()}
-    assert groups == {"raw", "trade", "firms", "patents", "marts"}
+    assert groups == {"raw", "trade", "firms", "patents", "marts", "panel", "production", "estimation", "report"}
     years = g.get(next(k for k in g.get_all_asset_keys() if k.to_user_string() == "fct_firm_year_dvar")).partitions_def
     assert years.get_partition_keys() == [str(y) for y in range(2000, 2015) if y != 2010]
     assert len(list(g.asset_check_keys)) > 100  # dbt tests as asset checks
@@ -88,7 +91,7 @@ def test_rebuilding_one_year_touches_only_that_year(built, tmp_path):
     con = duckdb.connect(str(wh2))
     con.execute("update marts.fct_firm_year_dvar set dvar = -99 where year = 2004")  # stale rows to be replaced
     con.close()
-    build(root, wh2, years=[2004], progress=lambda _m: None)
+    build(root, wh2, years=[2004], progress=lambda _m: None, reports=tmp_path / "reports")
     after = _table(wh2, "fct_firm_year_dvar")
     key = ["year", "firm_id"]
     b = before.sort_values(key, ignore_index=True)
@@ -133,7 +136,7 @@ def test_failed_build_leaves_the_warehouse_as_it_was(built, tmp_path):
     shutil.copy2(wh, wh2)
     digest = _sha(wh2)
     with pytest.raises(BuildError):
-        build(broken, wh2, progress=lambda _m: None)
+        build(broken, wh2, progress=lambda _m: None, reports=tmp_path / "reports")
     assert _sha(wh2) == digest
     assert not list(tmp_path.glob("w.duckdb.building-*"))
 
@@ -143,14 +146,15 @@ def test_killed_build_leaves_the_warehouse_as_it_was(built, tmp_path):
     wh2 = tmp_path / "w.duckdb"
     shutil.copy2(wh, wh2)
     digest = _sha(wh2)
-    proc = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "build", "--raw", str(root), "--warehouse", str(wh2)],
+    proc = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "build", "--raw", str(root), "--warehouse", str(wh2),
+                             "--reports", str(tmp_path / "reports")],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 120
     for line in proc.stdout:  # kill once the build is writing its temporary copy
-        if "materialising every asset" in line or time.time() > deadline:
+        if "materialising the per-year assets" in line or time.time() > deadline:
             time.sleep(8)
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    assert proc.returncode != 0
+    assert proc.returncode == -signal.SIGKILL  # killed mid-build, not finished
     assert _sha(wh2) == digest

@@ -57,7 +57,8 @@ def test_ui_serves_the_asset_graph_on_loopback(tiny_warehouse, tmp_path):
         nodes = json.loads(urllib.request.urlopen(req, timeout=30).read())["data"]["assetNodes"]
         keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
         assert {"fct_firm_year_dvar", "fct_city_industry_complementarity", "raw/customs_transactions"} <= keys
-        assert {n["groupName"] for n in nodes} == {"raw", "trade", "firms", "patents", "marts"}
+        assert {n["groupName"] for n in nodes} == {"raw", "trade", "firms", "patents", "marts", "panel", "production",
+                                                   "estimation", "report"}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
