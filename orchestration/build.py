@@ -18,6 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from analytics.fingerprints import inputs_frame, raw_fingerprints, stale_years
 from analytics.rawio import years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings
 from schemas.validate import validate_raw_root
@@ -57,17 +58,37 @@ def build(
     settings: MethodSettings = DEFAULT_SETTINGS,
     progress: Progress = print,
     reports: Path | str | None = None,
+    changed: bool = False,
+    instance: dg.DagsterInstance | None = None,
 ) -> dict:
     """Validate, materialise every asset for ``years``, swap the warehouse in.
 
     ``reports``: the folder the report assets write to (default: GVC_REPORTS,
-    else PROJECT_ROOT/reports).
+    else PROJECT_ROOT/reports). ``changed``: of ``years`` (default every
+    year present), only those whose raw inputs changed since their last
+    build (``analytics.fingerprints``; ``meta.build_inputs`` in the
+    warehouse), then the cross-year assets. ``instance``: the Dagster
+    instance whose run history keeps the runs (default an ephemeral one).
+    Every successful build records, per year built, the fingerprints of the
+    inputs it consumed.
     """
     from orchestration.resources import reports_dir
 
     raw, warehouse = Path(raw).resolve(), Path(warehouse).resolve()
     reports = Path(reports).resolve() if reports is not None else reports_dir().resolve()
     years = sorted(years) if years else default_years(raw, settings)
+    fingerprints = raw_fingerprints(raw)
+    stale: dict[int, list[str]] = {}
+    if changed:
+        stale = stale_years(read_build_inputs(warehouse), fingerprints, years, settings)
+        if not stale:
+            progress(f"nothing changed in {raw} since the last build of {warehouse}: up to date")
+            return {"warehouse": str(warehouse), "years": [], "stale": {}, "marts": mart_counts(warehouse)
+                    if warehouse.exists() else {}, "seconds": 0.0, "reports": str(reports)}
+        progress(f"changed since the last build, {len(stale)} of {len(years)} years to rebuild:")
+        for line in describe_stale(stale, settings):
+            progress(f"  {line}")
+        years = sorted(stale)
     bad = [y for y in years if y not in settings.years]
     if bad:
         raise BuildError(f"years {bad} are not sample years ({settings.year_start}-{settings.year_end} less {list(settings.exclude_years)})")
@@ -103,8 +124,13 @@ def build(
              {"dagster/asset_partition_range_start": str(start), "dagster/asset_partition_range_end": str(end)})
             for start, end in year_ranges(years, settings)
         ]
-        runs.append(("the cross-year assets (complementarity, panel, production, estimation, report)",
-                     dg.AssetSelection.all() - yearly, {}))
+        cross = dg.AssetSelection.all() - yearly
+        runs.append(("the cross-year assets (complementarity, panel, production, estimation, report)", cross, {}))
+        if changed:
+            per_year = sorted(k.to_user_string() for k in yearly.resolve(graph))
+            once = sorted(k.to_user_string() for k in cross.resolve(graph))
+            progress(f"will rebuild partitions {years} of {len(per_year)} per-year assets: {', '.join(per_year)}")
+            progress(f"then {len(once)} cross-year assets: {', '.join(once)}")
         n_materialised = n_checks = 0
         for what, selection, tags in runs:
             progress(f"materialising {what}")
@@ -114,6 +140,7 @@ def build(
                 selection=selection,
                 resources=defs.resources,
                 tags=tags,
+                instance=instance,
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
                 raise_on_error=False,
             )
@@ -128,6 +155,7 @@ def build(
                 msgs += [f"check failed: {e.event_specific_data.check_name}" for e in failed_checks[:5]]
                 raise BuildError("build failed; the warehouse is unchanged.\n" + "\n".join(m or "" for m in msgs))
             progress(f"  {len(mats)} asset materialisations, {len(checks)} checks passed ({time.perf_counter() - t0:.0f} s)")
+        record_build_inputs(tmp, inputs_frame(fingerprints, years, settings))
         os.replace(tmp, warehouse)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     except BaseException:
@@ -148,8 +176,60 @@ def build(
     html = reports / "report.html"
     if html.exists() and html.stat().st_mtime >= time.time() - (time.perf_counter() - t0):
         progress(f"report: {html}  (tables as .md/.tex in {reports / 'tables'}, figures in {reports / 'figures'})")
-    return {"warehouse": str(warehouse), "years": years, "marts": marts, "seconds": time.perf_counter() - t0,
-            "reports": str(reports)}
+    return {"warehouse": str(warehouse), "years": years, "stale": stale, "marts": marts,
+            "seconds": time.perf_counter() - t0, "reports": str(reports)}
+
+
+BUILD_INPUTS = "meta.build_inputs"
+
+
+def read_build_inputs(warehouse: Path):
+    """What the last builds of each year consumed (None: no warehouse or none recorded)."""
+    if not warehouse.exists():
+        return None
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        have = con.execute("select count(*) from information_schema.tables "
+                           "where table_schema = 'meta' and table_name = 'build_inputs'").fetchone()[0]
+        return con.execute(f"select year, input, fingerprint from {BUILD_INPUTS}").df() if have else None
+    finally:
+        con.close()
+
+
+def record_build_inputs(warehouse: Path, rows) -> None:
+    """Replace the rows of the years in ``rows`` (one transaction)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("begin transaction")
+        con.execute("create schema if not exists meta")
+        con.execute(f"create table if not exists {BUILD_INPUTS} (year integer, input varchar, fingerprint varchar, "
+                    "recorded_at timestamp)")
+        con.register("new_inputs", rows)
+        con.execute(f"delete from {BUILD_INPUTS} where year in (select distinct year from new_inputs)")
+        con.execute(f"insert into {BUILD_INPUTS} select year, input, fingerprint, current_timestamp from new_inputs")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.close()
+
+
+def describe_stale(stale: dict[int, list[str]], settings: MethodSettings = DEFAULT_SETTINGS) -> list[str]:
+    """One line per distinct set of reasons: ``2004: customs_transactions/year=2004 changed``;
+    years sharing their reasons are listed together, as ranges of consecutive sample years."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for y, why in sorted(stale.items()):
+        groups.setdefault(tuple(why), []).append(y)
+    lines = []
+    for why, ys in groups.items():
+        spans = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in year_ranges(ys, settings))
+        lines.append(f"{spans}: {'; '.join(why)}")
+    return lines
 
 
 def mart_counts(warehouse: Path) -> dict[str, int]:

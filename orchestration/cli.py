@@ -62,7 +62,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         generate(raw, scale="demo", seed=1, progress=_progress)
     try:
         build(raw, Path(args.warehouse), years=args.years, progress=_progress,
-              reports=Path(args.reports) if args.reports else None)
+              reports=Path(args.reports) if args.reports else None, changed=args.changed,
+              instance=_instance())
     except RawValidationError as err:
         print(f"gvc build: the raw root breaks the data contract; the warehouse was not touched.\n{err}", file=sys.stderr)
         return 2
@@ -94,13 +95,29 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dagster_env(raw: Path, warehouse: Path) -> dict:
-    """DAGSTER_HOME with the project's dagster.yaml, storage under data/dagster."""
+def _dagster_home() -> Path:
+    """The Dagster instance folder ($DAGSTER_HOME, else data/dagster in the project)
+    with the project's dagster.yaml; its storage lives under it."""
     from orchestration.resources import PROJECT_ROOT
 
-    home = PROJECT_ROOT / "data" / "dagster"
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / "data" / "dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
+    return home
+
+
+def _instance():
+    """The persistent instance `gvc build` records its runs in (the one `gvc ui` shows)."""
+    import dagster as dg
+
+    home = _dagster_home()
+    os.environ["GVC_DAGSTER_STORAGE"] = str(home / "storage")
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def _dagster_env(raw: Path, warehouse: Path) -> dict:
+    """The environment of `gvc ui`: DAGSTER_HOME (see _dagster_home) and the paths."""
+    home = _dagster_home()
     env = dict(os.environ)
     env.update(DAGSTER_HOME=str(home), GVC_DAGSTER_STORAGE=str(home / "storage"),
                GVC_RAW=str(raw.resolve()), GVC_WAREHOUSE=str(warehouse.resolve()))
@@ -167,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--warehouse", default="data/warehouse.duckdb", help="DuckDB file to build; default data/warehouse.duckdb")
     b.add_argument("--years", type=int, nargs="+", default=None,
                    help="sample years to (re)build, e.g. --years 2001 2004; default every year present in the raw root")
+    b.add_argument("--changed", action="store_true",
+                   help="rebuild only the years whose raw files changed since their last build (per-year "
+                        "fingerprints recorded in the warehouse), then the cross-year assets; prints which years, "
+                        "why, and which assets")
     b.add_argument("--reports", default=None,
                    help="folder for the report (tables, figures, report.html); default $GVC_REPORTS, else reports/ "
                         "in the project")

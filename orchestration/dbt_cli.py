@@ -27,7 +27,8 @@ class DbtResult:
     exception: BaseException | None = None
 
     def failures(self) -> list:
-        return [r for r in self.results if r[1] not in ("success", "pass", "skipped")]
+        # exposures (the report tables) come back as "no-op": nothing to run
+        return [r for r in self.results if r[1] not in ("success", "pass", "skipped", "no-op")]
 
 
 def dbt_vars(raw_root: Path | str, settings: MethodSettings = DEFAULT_SETTINGS, years: list[int] | None = None) -> dict:

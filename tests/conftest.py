@@ -10,6 +10,19 @@ import pytest
 from analytics.synth.world import generate
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home(tmp_path_factory) -> Path:
+    """A Dagster instance of the session's own (`gvc build` records its runs there)."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    before = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    yield home
+    if before is None:
+        os.environ.pop("DAGSTER_HOME", None)
+    else:
+        os.environ["DAGSTER_HOME"] = before
+
+
 @pytest.fixture(scope="session")
 def tiny_world(tmp_path_factory) -> tuple[Path, dict]:
     """The tiny world, seed 1 (about 15 s)."""

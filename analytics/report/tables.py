@@ -66,6 +66,9 @@ TERM_LABELS = {
     "general_trade_share": "General-trade share",
     "firm_patents": "Firm patents",
     "econ_significance_share": "Share of DVAR growth explained",
+    "mean_change_complementarity": "Mean change in technical complementarity (first to last year)",
+    "mean_change_dvar": "Mean change in DVAR (first to last year)",
+    "coefficient": "Table 7 column (4) coefficient",
     "complementarity_uci": "Technical complementarity, UCI (union of 95% CIs)",
 }
 

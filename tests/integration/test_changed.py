@@ -1,0 +1,84 @@
+"""`gvc build --changed` (issue 6): a changed year of raw files rebuilds that
+year's per-year partitions and then the cross-year assets, nothing else --
+proved by the Dagster run records and by the other years' unchanged rows."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from orchestration.build import build, read_build_inputs
+from orchestration.cli import _instance
+from orchestration.cli import main as gvc
+
+PER_YEAR_MARTS = ["fct_firm_year_dvar", "fct_city_industry_complementarity"]
+
+
+def _rows(wh, table: str, where: str) -> pd.DataFrame:
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        df = con.execute(f"select * from marts.{table} where {where}").df()
+    finally:
+        con.close()
+    return df.sort_values(list(df.columns[:3])).reset_index(drop=True)
+
+
+def test_changed_year_rebuilds_only_that_year(tiny_warehouse, tmp_path, capsys):
+    root, wh = tiny_warehouse
+    raw = tmp_path / "raw"
+    shutil.copytree(root, raw)
+    wh2 = tmp_path / "w.duckdb"
+    shutil.copy2(wh, wh2)
+    rec = read_build_inputs(wh2)
+    assert rec is not None and sorted(rec["year"].unique()) == [y for y in range(2000, 2015) if y != 2010]
+
+    # nothing changed (a copied raw root has the same content): nothing to do
+    assert gvc(["build", "--raw", str(raw), "--warehouse", str(wh2), "--changed",
+                "--reports", str(tmp_path / "reports")]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+    # a corrected 2004 customs file: one exporter's export values up by 10%
+    f = raw / "customs_transactions" / "year=2004" / "part-0.parquet"
+    cu = pd.read_parquet(f)
+    firm = _rows(wh2, "fct_firm_year_dvar", "year = 2004 and dvar is not null")["customs_firm_id"].iloc[0]
+    hit = (cu["customs_firm_id"] == firm) & (cu["flow"] == "export")
+    cu.loc[hit, "value_usd"] = cu.loc[hit, "value_usd"] * 1.1
+    cu.to_parquet(f, index=False)
+
+    before = {t: _rows(wh2, t, "year <> 2004") for t in PER_YEAR_MARTS}
+    dvar_2004_before = _rows(wh2, "fct_firm_year_dvar", f"year = 2004 and customs_firm_id = '{firm}'")
+    instance = _instance()
+    n_runs_before = len(instance.get_run_records())
+    res = build(raw, wh2, changed=True, progress=print, reports=tmp_path / "reports", instance=instance)
+    out = capsys.readouterr().out
+    assert res["years"] == [2004]
+    assert res["stale"] == {2004: ["customs_transactions/year=2004 changed"]}
+    assert "2004: customs_transactions/year=2004 changed" in out and "fct_firm_year_dvar" in out
+
+    # run records: one per-year run for 2004 alone, then one cross-year run
+    runs = instance.get_run_records()[: len(instance.get_run_records()) - n_runs_before]
+    assert len(runs) == 2
+    tags = [r.dagster_run.tags for r in reversed(runs)]  # oldest first
+    assert tags[0]["dagster/asset_partition_range_start"] == tags[0]["dagster/asset_partition_range_end"] == "2004"
+    assert "dagster/asset_partition_range_start" not in tags[1]
+    run_ids = {r.dagster_run.run_id for r in runs}
+    for key in (["fct_firm_year_dvar"], ["raw", "customs_transactions"], ["int_customs_harmonised"]):
+        mats = instance.fetch_materializations(dg.AssetKey(key), limit=1000).records
+        parts = {m.partition_key for m in mats if m.run_id in run_ids}
+        assert parts == {"2004"}, (key, parts)
+    cross = instance.fetch_materializations(dg.AssetKey(["estimation", "table7"]), limit=10).records
+    assert cross and cross[0].run_id in run_ids  # the cross-year assets rebuilt after
+
+    # the other years' rows are unchanged; the corrected firm's 2004 row moved
+    for t in PER_YEAR_MARTS:
+        pd.testing.assert_frame_equal(_rows(wh2, t, "year <> 2004"), before[t])
+    after = _rows(wh2, "fct_firm_year_dvar", f"year = 2004 and customs_firm_id = '{firm}'")
+    assert len(after) == len(dvar_2004_before) == 1
+    assert after["exports_usd"].iloc[0] > dvar_2004_before["exports_usd"].iloc[0] * 1.05
+
+    # and now it is up to date again
+    res = build(raw, wh2, changed=True, progress=print, reports=tmp_path / "reports", instance=instance)
+    assert res["years"] == []

@@ -1,0 +1,116 @@
+"""Which years a raw change makes stale (analytics.fingerprints), on hand-made
+fingerprints and on a small raw root written here."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from analytics.fingerprints import ALL_YEARS, inputs_frame, raw_fingerprints, stale_years, year_inputs
+from analytics.rawio import REFERENCE_TABLES
+from analytics.settings import DEFAULT_SETTINGS
+
+YEARS = [2003, 2004, 2005]
+
+
+def _fps(**override) -> pd.DataFrame:
+    rows = [(t, y, f"{t}-{y}-v1") for t in ("customs_transactions", "patents", "firm_survey") for y in
+            [2002, *YEARS]]
+    rows += [(f"reference/{t}", ALL_YEARS, f"{t}-v1") for t in REFERENCE_TABLES]
+    df = pd.DataFrame(rows, columns=["table", "year", "fingerprint"])
+    for key, fp in override.items():
+        table, year = key.rsplit("_", 1) if key[-1].isdigit() else (key, str(ALL_YEARS))
+        hit = (df["table"] == table.replace("__", "/")) & (df["year"] == int(year))
+        assert hit.sum() == 1, key
+        df.loc[hit, "fingerprint"] = fp
+    return df
+
+
+def _recorded(settings=DEFAULT_SETTINGS) -> pd.DataFrame:
+    return inputs_frame(_fps(), YEARS, settings)
+
+
+def test_nothing_changed_nothing_stale():
+    assert stale_years(_recorded(), _fps(), YEARS, DEFAULT_SETTINGS) == {}
+
+
+def test_never_built_is_stale():
+    assert stale_years(None, _fps(), YEARS, DEFAULT_SETTINGS) == {y: ["never built"] for y in YEARS}
+    part = _recorded()[lambda d: d["year"] != 2005]
+    assert stale_years(part, _fps(), YEARS, DEFAULT_SETTINGS) == {2005: ["never built"]}
+
+
+def test_customs_change_touches_its_year_only():
+    got = stale_years(_recorded(), _fps(customs_transactions_2004="new"), YEARS, DEFAULT_SETTINGS)
+    assert got == {2004: ["customs_transactions/year=2004 changed"]}
+
+
+def test_patents_change_touches_the_years_whose_window_holds_it():
+    fps = _fps(patents_2003="new")
+    assert stale_years(_recorded(), fps, YEARS, DEFAULT_SETTINGS) == {2003: ["patents/year=2003 changed"]}
+    s3 = dataclasses.replace(DEFAULT_SETTINGS, patent_window_years=3)
+    got = stale_years(_recorded(s3), fps, YEARS, s3)
+    assert sorted(got) == [2003, 2004, 2005]  # windows 2001-03, 2002-04, 2003-05
+    # a patent year before the sample (2002) moves 2003 and 2004 under a 3-year window
+    got = stale_years(_recorded(s3), _fps(patents_2002="new"), YEARS, s3)
+    assert sorted(got) == [2003, 2004]
+
+
+def test_survey_change_touches_every_year():
+    """The patent-industry match takes the same or nearest survey year's names."""
+    got = stale_years(_recorded(), _fps(firm_survey_2002="new"), YEARS, DEFAULT_SETTINGS)
+    assert got == {y: ["firm_survey/year=2002 changed"] for y in YEARS}
+
+
+def test_reference_and_settings_changes_touch_every_year():
+    got = stale_years(_recorded(), _fps(reference__cities="new"), YEARS, DEFAULT_SETTINGS)
+    assert got == {y: ["reference/cities changed"] for y in YEARS}
+    other = dataclasses.replace(DEFAULT_SETTINGS, ipc_counting="fractional")
+    got = stale_years(_recorded(), _fps(), YEARS, other)
+    assert got == {y: ["the METHOD settings changed"] for y in YEARS}
+
+
+def test_added_year_folder_is_a_change():
+    fps = _fps()
+    rec = inputs_frame(fps[fps["year"] != 2005], [2005], DEFAULT_SETTINGS)  # built when 2005 had no folders
+    got = stale_years(rec, fps, [2005], DEFAULT_SETTINGS)
+    assert list(got) == [2005]
+    assert sorted(got[2005]) == ["customs_transactions/year=2005 added", "firm_survey/year=2005 added",
+                                 "patents/year=2005 added"]
+
+
+def test_year_inputs_lists_what_a_year_reads():
+    keys = set(year_inputs(_fps(), 2004, DEFAULT_SETTINGS))
+    assert {"settings", "customs_transactions/year=2004", "patents/year=2004"} <= keys
+    assert {f"firm_survey/year={y}" for y in [2002, *YEARS]} <= keys
+    assert {f"reference/{t}" for t in REFERENCE_TABLES} <= keys
+    assert "customs_transactions/year=2003" not in keys and "patents/year=2003" not in keys
+
+
+def test_raw_fingerprints_follow_content_not_timestamps(tmp_path):
+    root = tmp_path / "raw"
+    for y in (2003, 2004):
+        d = root / "customs_transactions" / f"year={y}"
+        d.mkdir(parents=True)
+        pd.DataFrame({"a": [y, y + 1]}).to_parquet(d / "part-0.parquet")
+    (root / "reference" / "cities").mkdir(parents=True)
+    pd.DataFrame({"city_code": ["110000"]}).to_csv(root / "reference" / "cities" / "cities.csv", index=False)
+    a = raw_fingerprints(root).set_index(["table", "year"])["fingerprint"]
+    assert set(a.index) == {("customs_transactions", 2003), ("customs_transactions", 2004),
+                            ("reference/cities", ALL_YEARS)}
+    f = root / "customs_transactions" / "year=2004" / "part-0.parquet"
+    f.write_bytes(f.read_bytes())  # same bytes, new mtime
+    b = raw_fingerprints(root).set_index(["table", "year"])["fingerprint"]
+    assert a.equals(b)
+    pd.DataFrame({"a": [1, 2]}).to_parquet(f)  # new content
+    c = raw_fingerprints(root).set_index(["table", "year"])["fingerprint"]
+    assert c[("customs_transactions", 2004)] != a[("customs_transactions", 2004)]
+    assert c[("customs_transactions", 2003)] == a[("customs_transactions", 2003)]
+
+
+@pytest.mark.parametrize("bad", [0, -2])
+def test_window_setting_is_checked(bad):
+    with pytest.raises(ValueError):
+        dataclasses.replace(DEFAULT_SETTINGS, patent_window_years=bad)
