@@ -237,6 +237,15 @@ def _by_industry(df: pd.DataFrame, industry: str | None) -> list[tuple[Any, np.n
     return [(g, pos) for g, pos in df.groupby(industry, sort=True).indices.items()]
 
 
+def _op_frame(d: pd.DataFrame, y: str, free: list[str], k: str, i: str, firm: str, year: str,
+              exit_col: str | None, poly_degree: int) -> dict[str, Any]:
+    """:func:`_op_one` on the named columns of one industry's rows."""
+    ex = d[exit_col].to_numpy(dtype=float) if exit_col is not None else None
+    return _op_one(d[y].to_numpy(dtype=float), d[free].to_numpy(dtype=float), d[k].to_numpy(dtype=float),
+                   d[i].to_numpy(dtype=float), d[firm].to_numpy(), d[year].to_numpy(dtype=np.int64), ex,
+                   poly_degree)
+
+
 def olley_pakes(
     df: pd.DataFrame,
     y: str,
@@ -281,18 +290,8 @@ def olley_pakes(
     info = []
     for g, rows in _by_industry(df, industry):
         d = df.iloc[rows]
-        ex = d[exit_col].to_numpy(dtype=float) if exit_col is not None else None
         try:
-            r = _op_one(
-                d[y].to_numpy(dtype=float),
-                d[[l]].to_numpy(dtype=float),
-                d[k].to_numpy(dtype=float),
-                d[i].to_numpy(dtype=float),
-                d[firm].to_numpy(),
-                d[year].to_numpy(dtype=np.int64),
-                ex,
-                poly_degree,
-            )
+            r = _op_frame(d, y, [l], k, i, firm, year, exit_col, poly_degree)
         except ValueError as err:
             if industry is None:
                 raise
@@ -418,18 +417,8 @@ def dlw_markups(
     bks: dict[Any, float] = {}
     for g, rows in _by_industry(df, industry):
         d = df.iloc[rows]
-        ex = d[exit_col].to_numpy(dtype=float) if exit_col is not None else None
         try:
-            r = _op_one(
-                d[y].to_numpy(dtype=float),
-                d[[l, m]].to_numpy(dtype=float),
-                d[k].to_numpy(dtype=float),
-                d[i].to_numpy(dtype=float),
-                d[firm].to_numpy(),
-                d[year].to_numpy(dtype=np.int64),
-                ex,
-                poly_degree,
-            )
+            r = _op_frame(d, y, [l, m], k, i, firm, year, exit_col, poly_degree)
         except ValueError:
             if industry is None:
                 raise

@@ -200,23 +200,15 @@ def read_build_inputs(warehouse: Path):
 
 def record_build_inputs(warehouse: Path, rows) -> None:
     """Replace the rows of the years in ``rows`` (one transaction)."""
-    import duckdb
+    from orchestration.warehouse import transaction
 
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute("begin transaction")
+    with transaction(warehouse) as con:
         con.execute("create schema if not exists meta")
         con.execute(f"create table if not exists {BUILD_INPUTS} (year integer, input varchar, fingerprint varchar, "
                     "recorded_at timestamp)")
         con.register("new_inputs", rows)
         con.execute(f"delete from {BUILD_INPUTS} where year in (select distinct year from new_inputs)")
         con.execute(f"insert into {BUILD_INPUTS} select year, input, fingerprint, current_timestamp from new_inputs")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        con.close()
 
 
 def describe_stale(stale: dict[int, list[str]], settings: MethodSettings = DEFAULT_SETTINGS) -> list[str]:

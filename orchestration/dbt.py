@@ -20,7 +20,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from analytics.settings import DEFAULT_SETTINGS
 from orchestration.dbt_cli import AFTER_PYTHON_SELECT, dbt_vars
 from orchestration.partitions import YEARS
-from orchestration.resources import raw_root
+from orchestration.metadata import with_table_metadata
+from orchestration.resources import raw_root, warehouse_path
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 YEARLY_SELECT = "config.materialized:incremental"
@@ -66,8 +67,28 @@ class GvcTranslator(DagsterDbtTranslator):
 TRANSLATOR = GvcTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+def model_relations(manifest: Path) -> dict[dg.AssetKey, tuple[str, str]]:
+    """Asset key -> (schema, table) of every dbt model (for the table metadata)."""
+    nodes = json.loads(Path(manifest).read_text())["nodes"].values()
+    return {TRANSLATOR.get_asset_key(n): (n["schema"], n["alias"]) for n in nodes if n["resource_type"] == "model"}
+
+
+def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, relations: dict,
+               years: list[int] | None = None):
+    """One `dbt build` of the asset's selection; each model's event carries its
+    row count, null shares and (marts) a preview, read once dbt has exited."""
+    invocation = dbt.cli(["build", "--indirect-selection", "buildable",
+                          "--vars", json.dumps(dbt_vars(raw_root(), DEFAULT_SETTINGS, years))], context=context)
+
+    def key_of(ev):
+        return ev.asset_key if isinstance(ev, dg.AssetMaterialization) else context.asset_key_for_output(ev.output_name)
+
+    yield from with_table_metadata(invocation.stream(), str(warehouse_path()), relations, key_of, years)
+
+
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
     manifest = ensure_manifest()
+    relations = model_relations(manifest)
 
     @dbt_assets(
         manifest=manifest,
@@ -81,7 +102,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     def dbt_yearly(context: AssetExecutionContext, dbt: DbtCliResource):
         years = sorted(int(k) for k in context.partition_keys)
         context.log.info(f"dbt build of the per-year models for {years}")
-        yield from dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(dbt_vars(raw_root(), DEFAULT_SETTINGS, years))], context=context).stream()
+        yield from _dbt_build(context, dbt, relations, years)
 
     @dbt_assets(
         manifest=manifest,
@@ -91,7 +112,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         dagster_dbt_translator=TRANSLATOR,
     )
     def dbt_cross_year(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(dbt_vars(raw_root(), DEFAULT_SETTINGS))], context=context).stream()
+        yield from _dbt_build(context, dbt, relations)
 
     @dbt_assets(
         manifest=manifest,
@@ -102,7 +123,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         dagster_dbt_translator=TRANSLATOR,
     )
     def dbt_panel(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(dbt_vars(raw_root(), DEFAULT_SETTINGS))], context=context).stream()
+        yield from _dbt_build(context, dbt, relations)
 
     return [dbt_yearly, dbt_cross_year, dbt_panel]
 

@@ -16,12 +16,26 @@ from orchestration.spec_curve import spec_curve_asset
 from orchestration.truth import synthetic_truth
 
 
+# who answers for an asset: the data pipeline (raw inputs to the marts and the
+# panel) or the study (production measures, estimation, report); dbt models
+# carry theirs in dbt_project.yml
+DATA_GROUPS = {"raw", "trade", "firms", "patents", "marts", "panel"}
+DATA_OWNER, STUDY_OWNER = "team:gvc-data", "team:gvc-study"
+
+
+def _with_owner(spec: dg.AssetSpec) -> dg.AssetSpec:
+    if spec.owners:
+        return spec
+    return spec.replace_attributes(owners=[DATA_OWNER if spec.group_name in DATA_GROUPS else STUDY_OWNER])
+
+
 def make_definitions(raw: Path | str | None = None, warehouse: Path | str | None = None) -> dg.Definitions:
     """Every asset, check and resource; paths default to GVC_RAW / GVC_WAREHOUSE."""
     gvc = GvcResource(raw_root=str(raw or raw_root()), warehouse=str(warehouse or warehouse_path()))
+    assets = [*raw_assets, synthetic_truth, *build_dbt_assets(), *production_assets,
+              *estimation_assets, spec_curve_asset, *report_assets]
     return dg.Definitions(
-        assets=[*raw_assets, synthetic_truth, *build_dbt_assets(), *production_assets,
-                *estimation_assets, spec_curve_asset, *report_assets],
+        assets=dg.map_asset_specs(_with_owner, assets),
         resources={"dbt": dbt_resource(), "gvc": gvc},
         # one DuckDB file has one writer: steps run one after another
         executor=dg.in_process_executor,

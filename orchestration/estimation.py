@@ -18,7 +18,8 @@ import pandas as pd
 
 from analytics.study import HEADLINE, TABLE_COLUMNS, TABLES, econ_significance
 from analytics.study.spec import RESULT_COLUMNS
-from orchestration.resources import GvcResource
+from orchestration.resources import GvcResource, reports_dir
+from orchestration.warehouse import transaction
 from schemas.panel import REGRESSION_RESULTS, panel_schema
 
 __all__ = ["estimation_assets", "read_panel", "write_results", "read_results", "result_metadata"]
@@ -54,22 +55,13 @@ def write_results(warehouse: str, table_id: str, rows: pd.DataFrame) -> None:
     """Replace ``table_id``'s rows of marts.fct_regression_results in one transaction."""
     if set(rows["table_id"]) != {table_id}:
         raise ValueError(f"rows must all have table_id {table_id!r}")
-    con = duckdb.connect(warehouse)
-    try:
+    with transaction(warehouse) as con:
         con.execute("create schema if not exists marts")
         con.execute(_DDL)
         con.register("new_rows", rows[RESULT_COLUMNS])
-        con.execute("begin transaction")
-        try:
-            con.execute(f"delete from {RESULTS_TABLE} where table_id = ?", [table_id])
-            con.execute(f"insert into {RESULTS_TABLE} by name select * from new_rows")
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+        con.execute(f"delete from {RESULTS_TABLE} where table_id = ?", [table_id])
+        con.execute(f"insert into {RESULTS_TABLE} by name select * from new_rows")
         con.unregister("new_rows")
-    finally:
-        con.close()
 
 
 def read_results(warehouse: str, table_id: str) -> pd.DataFrame:
@@ -98,7 +90,10 @@ def preview(rows: pd.DataFrame) -> str:
 def result_metadata(rows: pd.DataFrame, table_id: str) -> dict:
     col, term = HEADLINE[table_id]
     hit = rows[(rows["column_id"] == col) & (rows["term"] == term)]
-    md: dict = {"n_rows": dg.MetadataValue.int(len(rows)), "preview": dg.MetadataValue.md(preview(rows))}
+    md: dict = {"n_rows": dg.MetadataValue.int(len(rows)), "preview": dg.MetadataValue.md(preview(rows)),
+                # the table as the report lays it out (written by report/report)
+                "report_table": dg.MetadataValue.path(str(reports_dir() / "tables" / f"{table_id}.md")),
+                "report_html": dg.MetadataValue.url(f"file://{reports_dir() / 'report.html'}#{table_id}")}
     if len(hit):
         h = hit.iloc[0]
         md["headline"] = dg.MetadataValue.text(f"{table_id} ({col}) {term}")

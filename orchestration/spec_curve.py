@@ -76,20 +76,17 @@ def collect_variants(
         _run("fct_firm_panel", raw_root, scratch, base_settings, years, target)
         base = read_sql(scratch, "select * from marts.fct_firm_panel")
         progress(f"spec curve: base panel {len(base):,} rows ({time.perf_counter() - t0:.0f} s)")
-        for spec in sp.combos(sp.C_SWITCHES):
-            key = sp.c_key(spec)
-            if key in c_variants:
-                continue
-            _run(C_MODELS, raw_root, scratch, dataclasses.replace(settings, **spec), years, target)
-            c_variants[key] = read_sql(scratch, c_sql)
-            progress(f"spec curve: C under {key} ({time.perf_counter() - t0:.0f} s)")
-        for spec in sp.combos(sp.DVAR_SWITCHES):
-            key = sp.dvar_key(spec)
-            if key in d_variants:
-                continue
-            _run(DVAR_MODELS, raw_root, scratch, dataclasses.replace(settings, **spec), years, target)
-            d_variants[key] = read_sql(scratch, d_sql)
-            progress(f"spec curve: DVAR under {key} ({time.perf_counter() - t0:.0f} s)")
+        # each switch combination of one side reruns only the models between its two ends
+        sides = (("C", sp.C_SWITCHES, sp.c_key, C_MODELS, c_sql, c_variants),
+                 ("DVAR", sp.DVAR_SWITCHES, sp.dvar_key, DVAR_MODELS, d_sql, d_variants))
+        for what, switches, key_of, models, sql, variants in sides:
+            for spec in sp.combos(switches):
+                key = key_of(spec)
+                if key in variants:
+                    continue
+                _run(models, raw_root, scratch, dataclasses.replace(settings, **spec), years, target)
+                variants[key] = read_sql(scratch, sql)
+                progress(f"spec curve: {what} under {key} ({time.perf_counter() - t0:.0f} s)")
     return base, c_variants, d_variants
 
 

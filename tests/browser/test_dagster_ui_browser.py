@@ -6,26 +6,17 @@ run's success. Screenshots in tests/artifacts/."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import duckdb
 
+from tests.ui_server import running_ui
+
 PARTITION = "2004"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def graphql(base: str, query: str) -> dict:
@@ -94,25 +85,7 @@ def test_ui_materialises_one_year_partition(tiny_warehouse, tmp_path, page, arti
     root, wh = tiny_warehouse
     wh2 = tmp_path / "warehouse.duckdb"
     shutil.copy2(wh, wh2)
-    home = tmp_path / "dagster_home"
-    port = _free_port()
-    env = dict(os.environ, DAGSTER_HOME=str(home))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "ui", "--raw", str(root), "--warehouse", str(wh2),
-         "--port", str(port)],
-        stdout=open(tmp_path / "ui.log", "w"), stderr=subprocess.STDOUT, start_new_session=True, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/server_info", timeout=2).read()
-                break
-            except OSError:
-                assert time.time() < deadline, (tmp_path / "ui.log").read_text()[-3000:]
-                assert proc.poll() is None, (tmp_path / "ui.log").read_text()[-3000:]
-                time.sleep(2)
-
+    with running_ui(root, wh2, tmp_path / "ui.log", home=tmp_path / "dagster_home") as base:
         # the asset graph, grouped; the marts group holds the contract's marts
         page.goto(f"{base}/asset-groups/marts/lineage", wait_until="networkidle")
         dismiss_modals(page)
@@ -124,9 +97,7 @@ def test_ui_materialises_one_year_partition(tiny_warehouse, tmp_path, page, arti
             page.get_by_text(mart, exact=True).first.wait_for(timeout=60_000)
         page.screenshot(path=str(artifacts / "dagster_ui_marts.png"))
 
-        con = duckdb.connect(str(wh2), read_only=True)
-        before_rows = con.execute("select count(*) from marts.fct_firm_year_dvar where year <> 2004").fetchone()[0]
-        con.close()
+        before_rows = _count(wh2, "year <> 2004")
         before = {r["runId"] for r in runs(base)}
         materialise_partition(page, base, "fct_firm_year_dvar", PARTITION)
         run = wait_for_success(base, before)
@@ -135,18 +106,14 @@ def test_ui_materialises_one_year_partition(tiny_warehouse, tmp_path, page, arti
         page.screenshot(path=str(artifacts / "dagster_ui_partition_run.png"))
         assert run["status"] == "SUCCESS", (tmp_path / "ui.log").read_text()[-5000:]
         tags = {t["key"]: t["value"] for t in run["tags"]}
-        assert tags.get("dagster/partition") == PARTITION or (
-            tags.get("dagster/asset_partition_range_start") == tags.get("dagster/asset_partition_range_end")
-            == PARTITION), tags
-        # the run wrote that year only
-        con = duckdb.connect(str(wh2), read_only=True)
-        after_rows = con.execute("select count(*) from marts.fct_firm_year_dvar where year <> 2004").fetchone()[0]
-        n2004 = con.execute("select count(*) from marts.fct_firm_year_dvar where year = 2004").fetchone()[0]
-        con.close()
-        assert after_rows == before_rows and n2004 > 0
+        assert tags.get("dagster/partition") == PARTITION, tags
+    # the run wrote that year only
+    assert _count(wh2, "year <> 2004") == before_rows and _count(wh2, "year = 2004") > 0
+
+
+def _count(wh: Path, where: str) -> int:
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        return con.execute(f"select count(*) from marts.fct_firm_year_dvar where {where}").fetchone()[0]
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        con.close()

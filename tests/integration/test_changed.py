@@ -72,6 +72,19 @@ def test_changed_year_rebuilds_only_that_year(tiny_warehouse, tmp_path, capsys):
     cross = instance.fetch_materializations(dg.AssetKey(["estimation", "table7"]), limit=10).records
     assert cross and cross[0].run_id in run_ids  # the cross-year assets rebuilt after
 
+    # metadata people use: the year's row count, null shares and a preview of the mart;
+    # the estimate, its interval and the report table on a regression asset
+    md = instance.fetch_materializations(dg.AssetKey(["fct_firm_year_dvar"]), limit=1).records[0] \
+        .asset_materialization.metadata
+    n2004 = len(_rows(wh2, "fct_firm_year_dvar", "year = 2004"))
+    assert md["dagster/row_count"].value == n2004 and md["years"].value == "2004"
+    assert "panel_firm_id" in md["preview"].value and "null_shares" in md
+    dq = instance.fetch_materializations(dg.AssetKey(["fct_data_quality"]), limit=1).records[0]
+    assert "dvar_null" in dq.asset_materialization.metadata["quality_counts_by_year"].value
+    t7 = cross[0].asset_materialization.metadata
+    assert t7["ci_low"].value < t7["estimate"].value < t7["ci_high"].value
+    assert t7["report_table"].value.endswith("tables/table7.md")
+
     # the other years' rows are unchanged; the corrected firm's 2004 row moved
     for t in PER_YEAR_MARTS:
         pd.testing.assert_frame_equal(_rows(wh2, t, "year <> 2004"), before[t])

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 
 from orchestration.cli import main as gvc
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.ui_server import running_ui
 
 
 def test_docs_site(tiny_warehouse, tmp_path):
@@ -57,22 +46,7 @@ def test_docs_site(tiny_warehouse, tmp_path):
 
 def test_ui_serves_the_asset_graph_on_loopback(tiny_warehouse, tmp_path):
     root, wh = tiny_warehouse
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "ui", "--raw", str(root), "--warehouse", str(wh), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/server_info", timeout=2).read()
-                break
-            except OSError:
-                assert time.time() < deadline, "the Dagster webserver did not answer within 120 s"
-                assert proc.poll() is None, "gvc ui exited"
-                time.sleep(2)
+    with running_ui(root, wh, tmp_path / "ui.log") as base:
         q = json.dumps({"query": "{ assetNodes { assetKey { path } groupName } }"}).encode()
         req = urllib.request.Request(f"{base}/graphql", data=q, headers={"content-type": "application/json"})
         nodes = json.loads(urllib.request.urlopen(req, timeout=30).read())["data"]["assetNodes"]
@@ -80,6 +54,3 @@ def test_ui_serves_the_asset_graph_on_loopback(tiny_warehouse, tmp_path):
         assert {"fct_firm_year_dvar", "fct_city_industry_complementarity", "raw/customs_transactions"} <= keys
         assert {n["groupName"] for n in nodes} == {"raw", "trade", "firms", "patents", "marts", "panel", "production",
                                                    "estimation", "report"}
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
