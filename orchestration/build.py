@@ -18,9 +18,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from analytics.fingerprints import inputs_frame, raw_fingerprints, stale_years
+from analytics.fingerprints import raw_fingerprints, stale_years
 from analytics.rawio import years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings
+from orchestration.changes import YEARS_TAG, read_build_inputs
 from schemas.validate import validate_raw_root
 
 Progress = Callable[[str], None]
@@ -77,10 +78,9 @@ def build(
     raw, warehouse = Path(raw).resolve(), Path(warehouse).resolve()
     reports = Path(reports).resolve() if reports is not None else reports_dir().resolve()
     years = sorted(years) if years else default_years(raw, settings)
-    fingerprints = raw_fingerprints(raw)
     stale: dict[int, list[str]] = {}
     if changed:
-        stale = stale_years(read_build_inputs(warehouse), fingerprints, years, settings)
+        stale = stale_years(read_build_inputs(warehouse), raw_fingerprints(raw), years, settings)
         if not stale:
             progress(f"nothing changed in {raw} since the last build of {warehouse}: up to date")
             return {"warehouse": str(warehouse), "years": [], "stale": {}, "marts": mart_counts(warehouse)
@@ -125,7 +125,9 @@ def build(
             for start, end in year_ranges(years, settings)
         ]
         cross = dg.AssetSelection.all() - yearly
-        runs.append(("the cross-year assets (complementarity, panel, production, estimation, report)", cross, {}))
+        # the last cross-year asset (meta/build_inputs) records what the years of YEARS_TAG consumed
+        runs.append(("the cross-year assets (complementarity, panel, production, estimation, report)", cross,
+                     {YEARS_TAG: ",".join(map(str, years))}))
         if changed:
             per_year = sorted(k.to_user_string() for k in yearly.resolve(graph))
             once = sorted(k.to_user_string() for k in cross.resolve(graph))
@@ -155,7 +157,6 @@ def build(
                 msgs += [f"check failed: {e.event_specific_data.check_name}" for e in failed_checks[:5]]
                 raise BuildError("build failed; the warehouse is unchanged.\n" + "\n".join(m or "" for m in msgs))
             progress(f"  {len(mats)} asset materialisations, {len(checks)} checks passed ({time.perf_counter() - t0:.0f} s)")
-        record_build_inputs(tmp, inputs_frame(fingerprints, years, settings))
         os.replace(tmp, warehouse)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     except BaseException:
@@ -178,37 +179,6 @@ def build(
         progress(f"report: {html}  (tables as .md/.tex in {reports / 'tables'}, figures in {reports / 'figures'})")
     return {"warehouse": str(warehouse), "years": years, "stale": stale, "marts": marts,
             "seconds": time.perf_counter() - t0, "reports": str(reports)}
-
-
-BUILD_INPUTS = "meta.build_inputs"
-
-
-def read_build_inputs(warehouse: Path):
-    """What the last builds of each year consumed (None: no warehouse or none recorded)."""
-    if not warehouse.exists():
-        return None
-    import duckdb
-
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        have = con.execute("select count(*) from information_schema.tables "
-                           "where table_schema = 'meta' and table_name = 'build_inputs'").fetchone()[0]
-        return con.execute(f"select year, input, fingerprint from {BUILD_INPUTS}").df() if have else None
-    finally:
-        con.close()
-
-
-def record_build_inputs(warehouse: Path, rows) -> None:
-    """Replace the rows of the years in ``rows`` (one transaction)."""
-    from orchestration.warehouse import transaction
-
-    with transaction(warehouse) as con:
-        con.execute("create schema if not exists meta")
-        con.execute(f"create table if not exists {BUILD_INPUTS} (year integer, input varchar, fingerprint varchar, "
-                    "recorded_at timestamp)")
-        con.register("new_inputs", rows)
-        con.execute(f"delete from {BUILD_INPUTS} where year in (select distinct year from new_inputs)")
-        con.execute(f"insert into {BUILD_INPUTS} select year, input, fingerprint, current_timestamp from new_inputs")
 
 
 def describe_stale(stale: dict[int, list[str]], settings: MethodSettings = DEFAULT_SETTINGS) -> list[str]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.changes import build_inputs, raw_changes_sensor
 from orchestration.dbt import build_dbt_assets, dbt_resource
 from orchestration.raw import raw_assets
 from orchestration.resources import GvcResource, raw_root, warehouse_path
@@ -33,9 +34,10 @@ def make_definitions(raw: Path | str | None = None, warehouse: Path | str | None
     """Every asset, check and resource; paths default to GVC_RAW / GVC_WAREHOUSE."""
     gvc = GvcResource(raw_root=str(raw or raw_root()), warehouse=str(warehouse or warehouse_path()))
     assets = [*raw_assets, synthetic_truth, *build_dbt_assets(), *production_assets,
-              *estimation_assets, spec_curve_asset, *report_assets]
+              *estimation_assets, spec_curve_asset, *report_assets, build_inputs]
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_owner, assets),
+        sensors=[raw_changes_sensor],
         resources={"dbt": dbt_resource(), "gvc": gvc},
         # one DuckDB file has one writer: steps run one after another
         executor=dg.in_process_executor,

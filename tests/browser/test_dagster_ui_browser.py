@@ -89,10 +89,12 @@ def test_ui_materialises_one_year_partition(tiny_warehouse, tmp_path, page, arti
         # the asset graph, grouped; the marts group holds the contract's marts
         page.goto(f"{base}/asset-groups/marts/lineage", wait_until="networkidle")
         dismiss_modals(page)
-        page.wait_for_timeout(2_000)
+        for group in ("raw", "trade", "firms", "patents", "marts", "panel", "production", "estimation", "report"):
+            page.get_by_text(group, exact=True).first.wait_for(timeout=60_000)
         page.screenshot(path=str(artifacts / "dagster_ui_asset_graph.png"))
-        page.goto(f"{base}/catalog?groups=%5B%22marts%22%5D", wait_until="networkidle")
-        dismiss_modals(page)
+        # open the marts group in the sidebar tree: the contract's marts are in it
+        page.get_by_text("marts", exact=True).first.click()
+        page.keyboard.press("ArrowRight")
         for mart in ("fct_firm_year_dvar", "fct_city_industry_complementarity", "fct_data_quality"):
             page.get_by_text(mart, exact=True).first.wait_for(timeout=60_000)
         page.screenshot(path=str(artifacts / "dagster_ui_marts.png"))

@@ -10,7 +10,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from orchestration.build import build, read_build_inputs
+from orchestration.build import build
+from orchestration.changes import read_build_inputs
 from orchestration.cli import _instance
 from orchestration.cli import main as gvc
 

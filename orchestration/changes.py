@@ -1,0 +1,145 @@
+"""Change-driven rebuilds (issue 6): what each year's build consumed, and the
+sensor that rebuilds what a changed raw file makes stale.
+
+- ``meta/build_inputs`` (asset, last of a cross-year run): records, for the
+  years the run rebuilt, the fingerprints of the inputs each consumed
+  (``analytics.fingerprints``) in ``meta.build_inputs``. The years come from
+  the run's ``gvc/years`` tag (`gvc build`, the sensor), else from its
+  partition range tags (a backfill from the UI).
+- ``raw_changes_sensor`` (running by default in `gvc ui`): compares the raw
+  root with ``meta.build_inputs`` and requests one run per stale year of the
+  per-year assets (with what they read upstream), then one run of the
+  cross-year assets; the project's run queue starts them one at a time, in
+  that order. `gvc build --changed` does the same from the CLI.
+"""
+
+# no `from __future__ import annotations`: dagster inspects the context annotation
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from analytics.fingerprints import inputs_frame, raw_fingerprints, stale_years
+from orchestration.resources import GvcResource
+from orchestration.warehouse import transaction
+
+BUILD_INPUTS = "meta.build_inputs"
+YEARS_TAG = "gvc/years"
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+KEY = dg.AssetKey(["meta", "build_inputs"])
+REPORT_KEY = dg.AssetKey(["report", "report"])
+
+
+def read_build_inputs(warehouse: Path | str) -> pd.DataFrame | None:
+    """What the last builds of each year consumed (None: no warehouse or none recorded)."""
+    if not Path(warehouse).exists():
+        return None
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        have = con.execute("select count(*) from information_schema.tables "
+                           "where table_schema = 'meta' and table_name = 'build_inputs'").fetchone()[0]
+        return con.execute(f"select year, input, fingerprint from {BUILD_INPUTS}").df() if have else None
+    finally:
+        con.close()
+
+
+def record_build_inputs(warehouse: Path | str, rows: pd.DataFrame) -> None:
+    """Replace the rows of the years in ``rows`` (one transaction)."""
+    with transaction(warehouse) as con:
+        con.execute("create schema if not exists meta")
+        con.execute(f"create table if not exists {BUILD_INPUTS} (year integer, input varchar, fingerprint varchar, "
+                    "recorded_at timestamp)")
+        con.register("new_inputs", rows)
+        con.execute(f"delete from {BUILD_INPUTS} where year in (select distinct year from new_inputs)")
+        con.execute(f"insert into {BUILD_INPUTS} select year, input, fingerprint, current_timestamp from new_inputs")
+
+
+def years_of_run(tags: dict[str, str], sample_years: tuple[int, ...]) -> list[int]:
+    """The sample years a run rebuilt: its ``gvc/years`` tag, else its partition range."""
+    if tags.get(YEARS_TAG):
+        return sorted(int(y) for y in tags[YEARS_TAG].split(","))
+    if RANGE_START in tags and RANGE_END in tags:
+        lo, hi = int(tags[RANGE_START]), int(tags[RANGE_END])
+        return [y for y in sample_years if lo <= y <= hi]
+    return []
+
+
+@dg.asset(
+    key=KEY,
+    group_name="report",
+    deps=[REPORT_KEY],
+    kinds={"python", "duckdb"},
+    description="What each year's last build consumed: per sample year, the sha256 fingerprint of every input "
+                "(its customs folder, the patent folders of its window, every survey year, every reference "
+                "table, the METHOD settings), for `gvc build --changed` and the raw-changes sensor.",
+)
+def build_inputs(context: dg.AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
+    settings = gvc.settings
+    years = years_of_run(dict(context.run.tags), settings.years)
+    if not years:
+        context.log.info("no rebuilt years in this run's tags: nothing recorded")
+        return dg.MaterializeResult(metadata={"years": "", "rows": 0})
+    rows = inputs_frame(raw_fingerprints(gvc.raw_root), years, settings)
+    record_build_inputs(gvc.warehouse, rows)
+    return dg.MaterializeResult(metadata={"years": ", ".join(map(str, years)), "rows": len(rows)})
+
+
+def change_run_requests(stale: dict[int, list[str]], yearly_keys: list[dg.AssetKey],
+                        cross_keys: list[dg.AssetKey]) -> list[dg.RunRequest]:
+    """One run per stale year of the per-year assets, then one cross-year run."""
+    years = sorted(stale)
+    tag = ",".join(map(str, years))
+    out = [dg.RunRequest(run_key=None, partition_key=str(y), asset_selection=yearly_keys,
+                         tags={"gvc/reason": "; ".join(stale[y])[:1000]}) for y in years]
+    out.append(dg.RunRequest(run_key=None, asset_selection=cross_keys, tags={YEARS_TAG: tag}))
+    return out
+
+
+def _selections(context) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
+    graph = context.repository_def.asset_graph
+    partitioned = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None]
+    yearly = dg.AssetSelection.assets(*partitioned).upstream()
+    cross = dg.AssetSelection.all() - yearly
+    return sorted(yearly.resolve(graph)), sorted(cross.resolve(graph))
+
+
+@dg.sensor(
+    name="raw_changes_sensor",
+    target=dg.AssetSelection.all(),
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Rebuilds the years whose raw files changed since their last build (per-year fingerprints "
+                "against meta.build_inputs), then the cross-year assets.",
+)
+def raw_changes_sensor(context: dg.SensorEvaluationContext, gvc: GvcResource):
+    warehouse = Path(gvc.warehouse)
+    if not warehouse.exists():
+        return dg.SkipReason(f"no warehouse at {warehouse}: build it first (gvc build)")
+    try:
+        recorded = read_build_inputs(warehouse)
+    except duckdb.Error as err:  # a run is writing the warehouse: look again at the next tick
+        return dg.SkipReason(f"warehouse busy: {str(err).splitlines()[0]}")
+    if recorded is None:
+        return dg.SkipReason("the warehouse records no build inputs yet (gvc build records them)")
+    settings = gvc.settings
+    from orchestration.build import default_years
+
+    stale = stale_years(recorded, raw_fingerprints(gvc.raw_root), default_years(Path(gvc.raw_root), settings),
+                        settings)
+    if not stale:
+        context.update_cursor(None)
+        return dg.SkipReason("no raw file changed since the last build")
+    signature = json.dumps(stale, sort_keys=True)
+    if context.cursor == signature:
+        return dg.SkipReason(f"rebuild of {sorted(stale)} already requested")
+    context.update_cursor(signature)
+    yearly, cross = _selections(context)
+    context.log.info(f"stale years {sorted(stale)}: {stale}")
+    return change_run_requests(stale, yearly, cross)
+
+
+__all__ = ["build_inputs", "raw_changes_sensor", "read_build_inputs", "record_build_inputs", "years_of_run",
+           "change_run_requests", "YEARS_TAG"]
