@@ -469,21 +469,32 @@ def _spec_frame(rows: pd.DataFrame) -> pd.DataFrame:
     lo_hi = [ci_bounds(x) for _, x in r.iterrows()]
     r["lo"] = [a for a, _ in lo_hi]
     r["hi"] = [b for _, b in lo_hi]
+    kp = rows[rows["term"] == "kp_rk_wald_f"].drop_duplicates("column_id", keep="last")
+    r["kp_f"] = r["column_id"].map(kp.set_index("column_id")["estimate"]) if len(kp) else np.nan
     return r.sort_values("estimate", ignore_index=True)
+
+
+WEAK_IV_F = 10.0  # the rule of thumb for one instrument
 
 
 def _build_spec_curve(rows: pd.DataFrame, spec: TableSpec, digits: int) -> RenderedTable:
     r = _spec_frame(rows)
     keys = sorted({k for sw in r["switches"] for k in sw})
-    header = [["Specification", "Estimate", "95% CI", "Observations"] + keys]
+    has_kp = r["kp_f"].notna().any()
+    header = [["Specification", "Estimate", "95% CI", "Observations"] + (["K-P F"] if has_kp else []) + keys]
     body = []
     for i, (_, x) in enumerate(r.iterrows(), 1):
         p = x.get("p_value") if _isnum(x.get("p_value")) else _p_from_se(x.get("estimate"), x.get("std_error"))
+        kp = [f"{x['kp_f']:,.1f}" if _isnum(x["kp_f"]) else ""] if has_kp else []
         body.append([str(i) if x["switches"] else str(x["column_id"]), format_estimate(x["estimate"], p, digits),
-                     f"[{x['lo']:.{digits}f}, {x['hi']:.{digits}f}]", _int(x.get("n_obs"))]
+                     f"[{x['lo']:.{digits}f}, {x['hi']:.{digits}f}]", _int(x.get("n_obs"))] + kp
                     + [x["switches"].get(k, "") for k in keys])
     note = ("Note: " + _STARS_NOTE + " Each row re-estimates Table 7 column (3) (2SLS) under one combination of "
             "the METHOD switches, sorted by the estimate.")
+    if has_kp:
+        weak = int((r["kp_f"] < WEAK_IV_F).sum())
+        note += (f" K-P F: the specification's first-stage Kleibergen-Paap rk Wald F; {weak} of {len(r)} "
+                 f"specifications have F < {WEAK_IV_F:g} (a weak instrument: their 2SLS estimates are not informative).")
     return RenderedTable("spec_curve", spec.title, header, [body], note,
                          _uniq(rows.get("run_id")), _uniq(rows.get("asset")))
 
@@ -608,8 +619,29 @@ def plot_spec_curve(rows: pd.DataFrame, path: Path, truth: float | None = None) 
     n_ind = max(len(items), 1)
     fig, (ax, ax2) = plt.subplots(2, 1, figsize=(max(6.4, 0.12 * len(r) + 4), 4 + 0.22 * n_ind), sharex=True,
                                   gridspec_kw={"height_ratios": [3, max(1.0, 0.25 * n_ind)]})
-    ax.vlines(x, r["lo"], r["hi"], color="#9dc3e6", lw=max(1.0, min(4.0, 200 / max(len(r), 1))), label="95% CI")
-    ax.plot(x, r["estimate"], "o", ms=3, color="#1f4e79", label="2SLS estimate (Table 7, col. 3)")
+    weak = (r["kp_f"] < WEAK_IV_F).to_numpy()
+    strong = ~weak
+    lw = max(1.0, min(4.0, 200 / max(len(r), 1)))
+    for mask, ci_c, pt_c, lab in ((strong, "#9dc3e6", "#1f4e79", "2SLS estimate (Table 7, col. 3), 95% CI"),
+                                  (weak, "#d9d9d9", "#7f7f7f", f"K-P F < {WEAK_IV_F:g} (weak instrument)")):
+        if mask.any():
+            ax.vlines(x[mask], r["lo"][mask], r["hi"][mask], color=ci_c, lw=lw)
+            ax.plot(x[mask], r["estimate"][mask], "o", ms=3, color=pt_c, label=lab)
+    # the axis spans the intervals of the strong specifications (all of them without F), with 0 and the
+    # truth; weak specifications outside it are clipped and marked at the edge
+    base = r[strong] if strong.any() else r
+    lo_lim = min(float(base["lo"].min()), 0.0)
+    hi_lim = max(float(base["hi"].max()), float(truth) if truth is not None and _isnum(truth) else 0.0)
+    pad = 0.15 * (hi_lim - lo_lim or 1.0)
+    lo_lim, hi_lim = lo_lim - pad, hi_lim + pad
+    ax.set_ylim(lo_lim, hi_lim)
+    below, above = r["estimate"] < lo_lim, r["estimate"] > hi_lim
+    if below.any():
+        ax.plot(x[below], np.full(int(below.sum()), lo_lim + 0.02 * (hi_lim - lo_lim)), "v", ms=4, color="#7f7f7f",
+                label="estimate below the axis")
+    if above.any():
+        ax.plot(x[above], np.full(int(above.sum()), hi_lim - 0.02 * (hi_lim - lo_lim)), "^", ms=4, color="#7f7f7f",
+                label="estimate above the axis")
     ax.axhline(0, color="grey", lw=0.8)
     if truth is not None and _isnum(truth):
         ax.axhline(truth, color="#c0504d", ls="--", lw=1, label=f"True beta = {truth:g}")

@@ -186,3 +186,43 @@ def test_spec_curve_table_and_recluster_copies():
         "| 2 | 0.25*** | [0.23, 0.27] | 100 | main | section_class |",
     ]
     assert len([ln for ln in md.splitlines() if ln.startswith("| ")]) == 3
+
+
+def test_spec_curve_reports_first_stage_f_and_bounds_the_axis(tmp_path):
+    """A switch can leave the instrument weak: its F is shown, the note counts the weak
+    specifications, and the figure's axis follows the strong ones (a weak estimate of -40
+    does not flatten the others)."""
+    from analytics.report.tables import plot_spec_curve
+
+    def rows(label, est, se, f):
+        base = dict(table_id="spec_curve", column_id=label, p_value=0.01, n_obs=100, r2=0.1,
+                    fixed_effects="firm+year", cluster="firm", run_id="r", sample=label)
+        return [dict(base, term="complementarity", estimate=est, std_error=se),
+                dict(base, term="kp_rk_wald_f", estimate=f, std_error=None)]
+    a, b = "ipc_levels=section_class", "ipc_levels=class_subclass"
+    df = pd.DataFrame(rows(a, 0.22, 0.05, 287.06) + rows(b, -40.0, 500.0, 0.4))
+    md = to_markdown(build_table(df, "spec_curve", digits=2))
+    assert "| Specification | Estimate | 95% CI | Observations | K-P F | ipc_levels |" in md
+    assert "| 287.1 | section_class |" in md and "| 0.4 | class_subclass |" in md
+    assert "1 of 2 specifications have F < 10" in md
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    captured = {}
+    real_close = plt.close
+
+    def keep(fig=None):
+        captured["ylim"] = fig.axes[0].get_ylim() if fig is not None else None
+        real_close(fig)
+
+    plt.close = keep
+    try:
+        plot_spec_curve(df, tmp_path / "sc.png", truth=0.21)
+    finally:
+        plt.close = real_close
+    lo, hi = captured["ylim"]
+    assert lo < 0.22 - 1.96 * 0.05 and hi > 0.22 + 1.96 * 0.05  # the strong interval is in view
+    assert hi - lo < 1.0  # not stretched to the weak one's +-1000
+    assert (tmp_path / "sc.png").stat().st_size > 0

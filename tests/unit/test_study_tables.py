@@ -210,6 +210,10 @@ def test_spec_curve_labels_and_rows(panel):
     iv = table7(panel).query("column_id == '3' and term == 'complementarity'")["estimate"].iloc[0]
     first = rows[(rows["column_id"] == labels[0]) & (rows["term"] == "complementarity")]["estimate"].iloc[0]
     assert first == pytest.approx(iv, rel=1e-12)
+    # each specification carries its own first-stage KP F, equal to Table 7 (1)'s on the same panel
+    kp = rows[(rows["column_id"] == labels[0]) & (rows["term"] == "kp_rk_wald_f")]["estimate"].iloc[0]
+    t7_kp = table7(panel).query("column_id == '1' and term == 'kp_rk_wald_f'")["estimate"].iloc[0]
+    assert kp == pytest.approx(t7_kp, rel=1e-12)
     assert combo_label({"a": 1, "b": False}) == "a=1;b=false"
     with pytest.raises(ValueError, match="duplicate"):
         spec_curve({"a=1": panel, (("a", 1),): panel})
