@@ -83,27 +83,13 @@ def test_marts_equal_the_truth(built):
     assert set(dq["year"]) == set(ct["year"])
 
 
-def test_rebuilding_one_year_touches_only_that_year(built, tmp_path):
-    root, wh = built
-    wh2 = tmp_path / "w.duckdb"
-    shutil.copy2(wh, wh2)
-    before = _table(wh2, "fct_firm_year_dvar")
-    con = duckdb.connect(str(wh2))
-    con.execute("update marts.fct_firm_year_dvar set dvar = -99 where year = 2004")  # stale rows to be replaced
-    con.close()
-    build(root, wh2, years=[2004], progress=lambda _m: None, reports=tmp_path / "reports")
-    after = _table(wh2, "fct_firm_year_dvar")
-    key = ["year", "firm_id"]
-    b = before.sort_values(key, ignore_index=True)
-    a = after.sort_values(key, ignore_index=True)
-    pd.testing.assert_frame_equal(a[a["year"] != 2004].reset_index(drop=True), b[b["year"] != 2004].reset_index(drop=True))
-    pd.testing.assert_frame_equal(a[a["year"] == 2004].reset_index(drop=True), b[b["year"] == 2004].reset_index(drop=True))
-    assert (after["dvar"] != -99).all()
-
-
 def _copy_world(root: Path, dst: Path) -> Path:
     shutil.copytree(root, dst, ignore=shutil.ignore_patterns("truth"))
     return dst
+
+
+# rebuilding one year: tests/integration/test_changed.py (run records, unchanged rows of the other
+# years, the corrected year's rows), and test_dbt_dvar.py::test_rebuild_one_year_replaces_only_that_year
 
 
 def test_bad_raw_file_is_refused_and_the_warehouse_unchanged(built, tmp_path, capsys):
