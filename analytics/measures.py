@@ -36,12 +36,13 @@ Choices (ours; METHOD fixes the estimators, not these):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from analytics.production import dlw_markups, olley_pakes
+from analytics.settings import check_literal
 from analytics.quality import demean_fe, ksw_quality
 from analytics.upstreamness import upstreamness
 
@@ -72,9 +73,7 @@ FIRM, YEAR, IND = "panel_firm_id", "year", "industry_code"
 
 
 def _check_literal(name: str, value: object, alias: object) -> None:
-    allowed = get_args(alias)
-    if value not in allowed:
-        raise ValueError(f"option {name}={value!r} is not one of {allowed}")
+    check_literal(name, value, alias, what="option")
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,12 @@ HS_VERSION_BY_YEAR: dict[int, str] = {
 }
 
 
-def _check_literal(name: str, value: object, alias: object) -> None:
+def check_literal(name: str, value: object, alias: object, what: str = "setting") -> None:
+    """Raise ValueError early when ``value`` is not one of the ``Literal`` alias's values
+    (every option of analytics/ is checked this way)."""
     allowed = get_args(alias)
     if value not in allowed:
-        raise ValueError(f"setting {name}={value!r} is not one of {allowed}")
+        raise ValueError(f"{what} {name}={value!r} is not one of {allowed}")
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,12 @@ class MethodSettings:
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        _check_literal("split_weights", self.split_weights, SplitWeights)
-        _check_literal("ipc_levels", self.ipc_levels, IpcLevels)
-        _check_literal("ipc_counting", self.ipc_counting, IpcCounting)
-        _check_literal("weight_denominator", self.weight_denominator, WeightDenominator)
-        _check_literal("dvar_out_of_range", self.dvar_out_of_range, DvarOutOfRange)
-        _check_literal("winsorisation", self.winsorisation, Winsorisation)
+        check_literal("split_weights", self.split_weights, SplitWeights)
+        check_literal("ipc_levels", self.ipc_levels, IpcLevels)
+        check_literal("ipc_counting", self.ipc_counting, IpcCounting)
+        check_literal("weight_denominator", self.weight_denominator, WeightDenominator)
+        check_literal("dvar_out_of_range", self.dvar_out_of_range, DvarOutOfRange)
+        check_literal("winsorisation", self.winsorisation, Winsorisation)
         if not (2000 <= self.year_start <= self.year_end <= 2014):
             raise ValueError(
                 f"year range {self.year_start}-{self.year_end} must lie within 2000-2014"

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pyfixest as pf
+
+from analytics.settings import check_literal
 
 __all__ = [
     "CONTROLS",
@@ -104,9 +106,7 @@ COLLIN_TOL = 1e-6
 
 
 def _check(name: str, value: object, alias: object) -> None:
-    allowed = get_args(alias)
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not one of {allowed}")
+    check_literal(name, value, alias, what="spec")
 
 
 def controls_label(controls: list[str] | tuple[str, ...]) -> str:

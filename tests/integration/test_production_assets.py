@@ -221,10 +221,10 @@ def test_recovery_on_demo_world(demo_world):
     Tolerances, from the demo world seed 1 with 30 bootstrap draws: beta_l,
     beta_m within 0.01, beta_k within 0.015 (OP's step 3 leaves C_t out of
     the law of motion of omega, a small upward bias), mean markup within 0.03
-    of 1.3, tfp_channel's CI covers beta_tfp, quality slope within 0.15 of 1.
-    The generator lowers M for about 5% of exporter-years (m_lowered) to keep
-    DVAR targets feasible, which breaks the production function there: see
-    the xfail conditions below (lead's issue 5 notes).
+    of the world's realised mean, tfp_channel's CI covers beta_tfp, quality
+    slope (on the product-relative truth KSW identifies) within 0.1 of 1.
+    Measured through `gvc build` on demo: 0.299, 0.1235, 0.502, 1.368 vs
+    1.362, CI [0.388, 0.404] vs 0.4, 0.971.
     """
     root, _ = demo_world
     inp = world_inputs(root)
@@ -233,19 +233,9 @@ def test_recovery_on_demo_world(demo_world):
     out = run_pipeline(inp, ms.ProductionOptions(n_boot=30), truth["params"]["omega_rho"])
     p = out["params"]
     print(p[["estimate", "std_error", "ci_low", "ci_high", "n_obs"]], out["seconds"])
-    assert sum(out["seconds"].values()) < 90
-    problems = []
-    if abs(p.loc["beta_l", "estimate"] - pt["beta_l"]) > 0.01:
-        problems.append("beta_l")
-    if abs(p.loc["beta_k", "estimate"] - pt["beta_k"]) > 0.015:
-        problems.append("beta_k")
-    if abs(p.loc["beta_m", "estimate"] - pt["beta_m"]) > 0.01:
-        problems.append("beta_m")
-    if abs(p.loc["markup_mean", "estimate"] - pt["markup_mean"]) > 0.03:
-        problems.append("markup_mean")
-    if not (p.loc["tfp_channel", "ci_low"] <= truth["params"]["beta_tfp"] <= p.loc["tfp_channel", "ci_high"]):
-        problems.append("tfp_channel")
-    if abs(p.loc["quality_slope", "estimate"] - 1.0) > 0.15:
-        problems.append("quality_slope")
-    if problems:
-        pytest.xfail(f"not recovered (generator: m_lowered rows / quality design, see lead notes): {problems}")
+    assert abs(p.loc["beta_l", "estimate"] - pt["beta_l"]) < 0.01
+    assert abs(p.loc["beta_k", "estimate"] - pt["beta_k"]) < 0.015
+    assert abs(p.loc["beta_m", "estimate"] - pt["beta_m"]) < 0.01
+    assert abs(p.loc["markup_mean", "estimate"] - pt["markup_mean"]) < 0.03
+    assert p.loc["tfp_channel", "ci_low"] <= truth["params"]["beta_tfp"] <= p.loc["tfp_channel", "ci_high"]
+    assert abs(p.loc["quality_slope", "estimate"] - 1.0) < 0.1
