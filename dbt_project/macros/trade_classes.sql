@@ -49,3 +49,28 @@ end
 {% macro is_blank(expr) -%}
 ({{ expr }} is null or regexp_full_match({{ expr }}, '[\s\v\p{Z}\x{1c}-\x{1f}\x{85}]*'))
 {%- endmacro %}
+
+{#- METHOD §1 conversion to HS1996 of a line with columns hs_version and hs6,
+    left-joined to the concordance links by concordance_join(): an HS1996
+    line keeps its code with weight 1; a later version takes each linked
+    HS1996 code with the link's weight; an unlinked code is kept whole
+    (hs6_1996 NULL, weight 1). -#}
+{% macro hs6_1996_of(lines, links) -%}
+case
+    when {{ lines }}.hs_version = 'HS1996' then {{ lines }}.hs6
+    else {{ links }}.hs6_1996
+end
+{%- endmacro %}
+
+{% macro split_weight_of(lines, links) -%}
+case
+    when {{ lines }}.hs_version = 'HS1996' then 1.0
+    else coalesce({{ links }}.weight, 1.0)
+end
+{%- endmacro %}
+
+{% macro concordance_join(lines, links) -%}
+{{ lines }}.hs_version <> 'HS1996'
+        and {{ links }}.from_version = {{ lines }}.hs_version
+        and {{ links }}.from_hs6 = {{ lines }}.hs6
+{%- endmacro %}

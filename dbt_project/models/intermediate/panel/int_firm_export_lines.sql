@@ -44,21 +44,13 @@ harmonised_lines as (
         export_lines.year,
         export_lines.customs_firm_id,
         export_lines.partner_country,
-        case
-            when export_lines.hs_version = 'HS1996' then export_lines.hs6
-            else concordance_links.hs6_1996
-        end as hs6_1996,
-        case
-            when export_lines.hs_version = 'HS1996' then 1.0
-            else coalesce(concordance_links.weight, 1.0)
-        end as split_weight,
+        {{ hs6_1996_of('export_lines', 'concordance_links') }} as hs6_1996,
+        {{ split_weight_of('export_lines', 'concordance_links') }} as split_weight,
         export_lines.value_usd,
         export_lines.quantity
     from export_lines
     left join concordance_links
-        on export_lines.hs_version <> 'HS1996'
-        and concordance_links.from_version = export_lines.hs_version
-        and concordance_links.from_hs6 = export_lines.hs6
+        on {{ concordance_join('export_lines', 'concordance_links') }}
 )
 
 select

@@ -33,20 +33,12 @@ concordance_links as (
 harmonised_lines as (
     select
         customs_lines.*,
-        case
-            when customs_lines.hs_version = 'HS1996' then customs_lines.hs6
-            else concordance_links.hs6_1996
-        end as hs6_1996,
-        case
-            when customs_lines.hs_version = 'HS1996' then 1.0
-            else coalesce(concordance_links.weight, 1.0)
-        end as split_weight,
+        {{ hs6_1996_of('customs_lines', 'concordance_links') }} as hs6_1996,
+        {{ split_weight_of('customs_lines', 'concordance_links') }} as split_weight,
         customs_lines.hs_version = 'HS1996' or concordance_links.hs6_1996 is not null as concordance_linked
     from customs_lines
     left join concordance_links
-        on customs_lines.hs_version <> 'HS1996'
-        and concordance_links.from_version = customs_lines.hs_version
-        and concordance_links.from_hs6 = customs_lines.hs6
+        on {{ concordance_join('customs_lines', 'concordance_links') }}
 )
 
 select
