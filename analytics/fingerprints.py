@@ -15,8 +15,17 @@ The inputs of sample year ``t`` (what its per-year models read):
   match takes the same *or nearest* survey year, so any year's survey names
   can move year ``t``'s C; the customs-survey match of ``t`` reads the survey
   names of other years too (step c);
-- every reference table, and the METHOD settings (``settings``: the switches
-  reach every model through dbt vars).
+- the reference tables the per-year models read (:data:`PER_YEAR_REFERENCE`;
+  city_year, industries, hs_industry and the provincial policy table feed
+  cross-year models only), exchange_rates by its year-``t`` rows alone
+  (:data:`YEAR_KEYED_REFERENCE`: the DVAR of ``t`` converts the survey of
+  ``t`` at the rate of ``t``), so a year's new reference rows leave the
+  other years as they were;
+- the METHOD settings (``settings``: the switches reach every model through
+  dbt vars) -- all but the sample's year range
+  (year_start, year_end, exclude_years): a year's per-year models do not
+  read which other years are in the sample, so adding 2015 to it leaves the
+  other years' inputs as they were.
 
 Pure functions: no Dagster, no warehouse.
 """
@@ -30,12 +39,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.rawio import REFERENCE_TABLES, YEARLY_TABLES, years_present
+from analytics.rawio import REFERENCE_TABLES, YEARLY_TABLES, read_reference, years_present
 from analytics.settings import MethodSettings
 
-__all__ = ["file_sha256", "raw_fingerprints", "year_inputs", "stale_years", "settings_fingerprint", "ALL_YEARS"]
+__all__ = ["file_sha256", "raw_fingerprints", "year_inputs", "stale_years", "settings_fingerprint", "ALL_YEARS",
+           "PER_YEAR_REFERENCE", "YEAR_KEYED_REFERENCE"]
 
 ALL_YEARS = -1  # the "year" of a reference table or of an unpartitioned yearly table
+
+# The reference tables upstream of the per-year dbt models (tests/integration/
+# test_add_year.py checks this against the asset graph).
+PER_YEAR_REFERENCE = ("cities", "exchange_rates", "hs_bec", "hs_concordance", "intermediary_keywords", "io_links",
+                      "ipc_industry", "trade_regimes")
+# ... of which year t's models read the rows of year t only: fingerprinted by year.
+YEAR_KEYED_REFERENCE = ("exchange_rates",)
 _CHUNK = 1 << 20
 
 
@@ -61,11 +78,22 @@ def _folder_fingerprint(folder: Path) -> tuple[str, int, int]:
     return h.hexdigest(), len(files), size
 
 
+def _rows_by_year(root: Path, table: str) -> dict[int, str]:
+    """sha256 of each year's rows of a small reference table (sorted, as text)."""
+    df = read_reference(root, table)
+    df = df.astype(str).sort_values(list(df.columns)).reset_index(drop=True)
+    out = {}
+    for year, rows in df.groupby(pd.to_numeric(df["year"], errors="coerce").fillna(ALL_YEARS).astype(int)):
+        out[int(year)] = hashlib.sha256(rows.to_csv(index=False).encode()).hexdigest()
+    return out
+
+
 def raw_fingerprints(root: Path | str) -> pd.DataFrame:
     """One row per (table, year) of the raw root: ``table, year, fingerprint, n_files, n_bytes``.
 
     ``year`` is the folder's year for a yearly table partitioned by ``year=``,
-    else :data:`ALL_YEARS`; reference tables are ``reference/<name>``.
+    else :data:`ALL_YEARS`; reference tables are ``reference/<name>``, one row
+    per year of its rows for :data:`YEAR_KEYED_REFERENCE`.
     """
     root = Path(root)
     rows = []
@@ -82,13 +110,21 @@ def raw_fingerprints(root: Path | str) -> pd.DataFrame:
         folder = root / "reference" / table
         if folder.exists():
             fp, n, b = _folder_fingerprint(folder)
-            rows.append((f"reference/{table}", ALL_YEARS, fp, n, b))
+            if table in YEAR_KEYED_REFERENCE and n:
+                rows += [(f"reference/{table}", y, yfp, n, b) for y, yfp in _rows_by_year(root, table).items()]
+            else:
+                rows.append((f"reference/{table}", ALL_YEARS, fp, n, b))
     return pd.DataFrame(rows, columns=["table", "year", "fingerprint", "n_files", "n_bytes"]).astype(
         {"table": "string", "year": "int64", "fingerprint": "string", "n_files": "int64", "n_bytes": "int64"})
 
 
+YEAR_RANGE_SETTINGS = ("year_start", "year_end", "exclude_years")
+
+
 def settings_fingerprint(settings: MethodSettings) -> str:
-    return hashlib.sha256(json.dumps(settings.as_dict(), sort_keys=True, default=str).encode()).hexdigest()
+    """sha256 of the switches a year's per-year models read (all but the year range)."""
+    switches = {k: v for k, v in settings.as_dict().items() if k not in YEAR_RANGE_SETTINGS}
+    return hashlib.sha256(json.dumps(switches, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _input(table: str, year: int) -> str:
@@ -115,9 +151,12 @@ def year_inputs(fingerprints: pd.DataFrame, year: int, settings: MethodSettings)
     add("patents", range(year - settings.patent_window_years + 1, year + 1))
     survey_years = sorted({int(r.year) for r in fingerprints.itertuples() if r.table == "firm_survey"})
     add("firm_survey", survey_years)
-    for t in REFERENCE_TABLES:
+    for t in PER_YEAR_REFERENCE:
         key = f"reference/{t}"
-        out[key] = fp.get((key, ALL_YEARS), "absent")
+        if t in YEAR_KEYED_REFERENCE and (key, ALL_YEARS) not in fp:
+            out[_input(key, year)] = fp.get((key, year), "absent")
+        else:
+            out[key] = fp.get((key, ALL_YEARS), "absent")
     return out
 
 
@@ -148,8 +187,8 @@ def stale_years(
         reasons = []
         for key in sorted(set(now) | set(before)):
             a, b = before.get(key), now.get(key)
-            if a == b:
-                continue
+            if a == b or (b is None and key.startswith("reference/")):
+                continue  # (a reference table recorded by an older build that is no input of the year)
             if key == "settings":
                 reasons.append("the METHOD settings changed")
             elif a in (None, "absent"):

@@ -5,11 +5,19 @@ object is built (``Literal`` options are checked early, pyfixest-style), and is
 recorded with each run (``as_dict``).  dbt receives the same values as vars
 (``dbt_vars``); the Python truth implementation and the estimation code take
 the object itself.
+
+A project changes a default in ``gvc.toml`` (table ``[method]``; another
+file through ``GVC_CONFIG``), read by :func:`load_settings` -- which is how a
+year is added: ``year_end = 2015`` gives the partitions, the raw schemas'
+year rules and dbt's years that year.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Literal, get_args
 
 SplitWeights = Literal["equal", "trade"]
@@ -19,15 +27,34 @@ WeightDenominator = Literal["national", "partners"]
 DvarOutOfRange = Literal["drop", "clip"]
 Winsorisation = Literal["full_sample", "per_year"]
 
-SAMPLE_YEARS: tuple[int, ...] = tuple(range(2000, 2015))
-
-# HS version in force by year (METHOD §1).
+# HS version in force by year (METHOD §1; HS2012 was in force 2012-2016, and
+# the contract's concordance links HS2002, HS2007 and HS2012 only).
 HS_VERSION_BY_YEAR: dict[int, str] = {
     **{y: "HS1996" for y in (2000, 2001)},
     **{y: "HS2002" for y in range(2002, 2007)},
     **{y: "HS2007" for y in range(2007, 2012)},
-    **{y: "HS2012" for y in range(2012, 2015)},
+    **{y: "HS2012" for y in range(2012, 2017)},
 }
+
+# Five-Year Plan in force by year (METHOD §6 IV; the contract's policy table
+# has the 9th to the 12th plan).
+FIVE_YEAR_PLAN_BY_YEAR: dict[int, str] = {
+    **{y: "9th" for y in range(1996, 2001)},
+    **{y: "10th" for y in range(2001, 2006)},
+    **{y: "11th" for y in range(2006, 2011)},
+    **{y: "12th" for y in range(2011, 2016)},
+}
+
+# A sample year needs an HS version with concordance links and a plan:
+# 2000-2015.  Beyond, the reference tables of the contract would need HS2017
+# links and the 13th plan first.
+SUPPORTED_YEARS: tuple[int, int] = (
+    min(HS_VERSION_BY_YEAR),
+    max(y for y in HS_VERSION_BY_YEAR if y in FIVE_YEAR_PLAN_BY_YEAR),
+)
+
+CONFIG_ENV = "GVC_CONFIG"
+PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "gvc.toml"
 
 
 def check_literal(name: str, value: object, alias: object, what: str = "setting") -> None:
@@ -67,9 +94,12 @@ class MethodSettings:
         check_literal("weight_denominator", self.weight_denominator, WeightDenominator)
         check_literal("dvar_out_of_range", self.dvar_out_of_range, DvarOutOfRange)
         check_literal("winsorisation", self.winsorisation, Winsorisation)
-        if not (2000 <= self.year_start <= self.year_end <= 2014):
+        lo, hi = SUPPORTED_YEARS
+        if not (lo <= self.year_start <= self.year_end <= hi):
             raise ValueError(
-                f"year range {self.year_start}-{self.year_end} must lie within 2000-2014"
+                f"year range {self.year_start}-{self.year_end} must lie within {lo}-{hi} "
+                f"(a year needs an HS version the concordance links to HS1996 and a Five-Year Plan "
+                f"of the policy table; HS2017 links and the 13th plan are not in the contract)"
             )
         if self.patent_window_years < 1:
             raise ValueError("patent_window_years must be >= 1")
@@ -105,3 +135,45 @@ class MethodSettings:
 
 
 DEFAULT_SETTINGS = MethodSettings()
+
+
+def settings_from_dict(values: dict, source: str = "<dict>") -> MethodSettings:
+    """MethodSettings from ``{switch: value}``; an unknown switch or a bad value
+    raises ValueError naming ``source``."""
+    known = {f.name for f in fields(MethodSettings)} - {"extra"}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"{source}: unknown METHOD setting(s) {unknown}; known: {sorted(known)}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    try:
+        return MethodSettings(**values)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{source}: {err}") from err
+
+
+def config_path(environ: dict | None = None) -> Path | None:
+    """The settings file in force: ``$GVC_CONFIG`` (which must exist), else the
+    project's ``gvc.toml`` when there is one, else None (the METHOD defaults)."""
+    env = os.environ if environ is None else environ
+    if env.get(CONFIG_ENV):
+        path = Path(env[CONFIG_ENV])
+        if not path.is_file():
+            raise FileNotFoundError(f"{CONFIG_ENV}={path}: no such settings file")
+        return path
+    return PROJECT_CONFIG if PROJECT_CONFIG.is_file() else None
+
+
+def load_settings(path: Path | str | None = None, environ: dict | None = None) -> MethodSettings:
+    """The METHOD settings of ``path`` (default :func:`config_path`): its
+    ``[method]`` table over the defaults."""
+    path = Path(path) if path is not None else config_path(environ)
+    if path is None:
+        return DEFAULT_SETTINGS
+    try:
+        doc = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"{path}: not valid TOML: {err}") from err
+    unknown = sorted(set(doc) - {"method"})
+    if unknown:
+        raise ValueError(f"{path}: unknown table(s) {unknown}; the settings are in [method]")
+    return settings_from_dict(doc.get("method", {}), str(path))

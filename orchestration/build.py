@@ -4,7 +4,10 @@ A build never leaves a half-written warehouse: it works on a temporary copy
 next to the target (``<warehouse>.building-<pid>``) and replaces the target
 with one atomic rename only when every asset and check succeeded; on any
 failure (or a kill) the target is as it was and the copy is removed (or left
-as an orphan named for its pid, never mistaken for the warehouse).
+as an orphan named for its pid, never mistaken for the warehouse). From its
+first read of the warehouse to the swap it holds the warehouse's writer lock,
+which every Dagster run writing it holds too: a run started in `gvc ui`
+during a build waits for it, and the build waits for a running one.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import dagster as dg
 
 from analytics.fingerprints import raw_fingerprints, stale_years
 from analytics.rawio import years_present
-from analytics.settings import DEFAULT_SETTINGS, MethodSettings
+from analytics.settings import DEFAULT_SETTINGS, MethodSettings, load_settings
 from orchestration.changes import YEARS_TAG, read_build_inputs
 from schemas.validate import validate_raw_root
 
@@ -56,53 +59,110 @@ def build(
     raw: Path | str,
     warehouse: Path | str,
     years: list[int] | None = None,
-    settings: MethodSettings = DEFAULT_SETTINGS,
+    settings: MethodSettings | None = None,
     progress: Progress = print,
     reports: Path | str | None = None,
     changed: bool = False,
     instance: dg.DagsterInstance | None = None,
+    dry_run: bool = False,
+    lock_timeout: float | None = None,
 ) -> dict:
     """Validate, materialise every asset for ``years``, swap the warehouse in.
 
-    ``reports``: the folder the report assets write to (default: GVC_REPORTS,
-    else PROJECT_ROOT/reports). ``changed``: of ``years`` (default every
-    year present), only those whose raw inputs changed since their last
-    build (``analytics.fingerprints``; ``meta.build_inputs`` in the
-    warehouse), then the cross-year assets. ``instance``: the Dagster
-    instance whose run history keeps the runs (default an ephemeral one).
-    Every successful build records, per year built, the fingerprints of the
-    inputs it consumed.
+    ``settings``: the METHOD switches (default gvc.toml / GVC_CONFIG); their
+    years are the partition keys. ``reports``: the folder the report assets
+    write to (default: GVC_REPORTS, else PROJECT_ROOT/reports).
+    ``changed``: of ``years`` (default every year present), only those whose
+    raw inputs changed since their last build (``analytics.fingerprints``;
+    ``meta.build_inputs`` in the warehouse), then the cross-year assets.
+    ``dry_run``: say which years and assets would be rebuilt and why, and
+    stop. ``instance``: the Dagster instance whose run history keeps the runs
+    (default an ephemeral one). The build holds the warehouse's writer lock
+    (``orchestration.warehouse``) from its first read to the swap, waiting up
+    to ``lock_timeout`` seconds (None: as long as it takes) for a run that
+    holds it. Every successful build records, per year built, the
+    fingerprints of the inputs it consumed.
     """
+    from orchestration.definitions import make_definitions
     from orchestration.resources import reports_dir
+    from orchestration.warehouse import WarehouseBusy, WriterLock
 
+    settings = settings or load_settings()
     raw, warehouse = Path(raw).resolve(), Path(warehouse).resolve()
     reports = Path(reports).resolve() if reports is not None else reports_dir().resolve()
+    for line in unconfigured_years(raw, settings):
+        progress(line)
     years = sorted(years) if years else default_years(raw, settings)
+    bad = [y for y in years if y not in settings.years]
+    if bad:
+        raise BuildError(f"years {bad} are not sample years ({settings.year_start}-{settings.year_end} "
+                         f"less {list(settings.exclude_years)}; the range is set in gvc.toml)")
+    lock = WriterLock(warehouse, holder=f"gvc build{' --changed' if changed else ''}")
+    try:
+        lock.acquire(timeout=lock_timeout, progress=progress)
+    except WarehouseBusy as err:
+        raise BuildError(f"{err}; try again when it has finished") from None
+    try:
+        return _build_locked(raw, warehouse, years, settings, progress, reports, changed, instance, dry_run,
+                             make_definitions)
+    finally:
+        lock.release()
+
+
+def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: MethodSettings, progress: Progress,
+                  reports: Path, changed: bool, instance: dg.DagsterInstance | None, dry_run: bool,
+                  make_definitions) -> dict:
+    """build() once it holds the writer lock."""
     stale: dict[int, list[str]] = {}
+    result = {"warehouse": str(warehouse), "years": [], "stale": {}, "marts": {}, "seconds": 0.0,
+              "reports": str(reports)}
     if changed:
         stale = stale_years(read_build_inputs(warehouse), raw_fingerprints(raw), years, settings)
         if not stale:
             progress(f"nothing changed in {raw} since the last build of {warehouse}: up to date")
-            return {"warehouse": str(warehouse), "years": [], "stale": {}, "marts": mart_counts(warehouse)
-                    if warehouse.exists() else {}, "seconds": 0.0, "reports": str(reports)}
+            return {**result, "marts": mart_counts(warehouse) if warehouse.exists() else {}}
         progress(f"changed since the last build, {len(stale)} of {len(years)} years to rebuild:")
         for line in describe_stale(stale, settings):
             progress(f"  {line}")
         years = sorted(stale)
-    bad = [y for y in years if y not in settings.years]
-    if bad:
-        raise BuildError(f"years {bad} are not sample years ({settings.year_start}-{settings.year_end} less {list(settings.exclude_years)})")
     progress(f"raw root: {raw}")
     progress(f"warehouse: {warehouse}")
     progress(f"years: {years}")
+    tmp = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
+    defs = make_definitions(raw, tmp, settings)
+    graph = defs.resolve_asset_graph()
+    partitioned = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None]
+    # the per-year runs take what the partitioned assets read too (reference
+    # tables, staging views: unpartitioned); the last run takes the rest once
+    yearly = dg.AssetSelection.assets(*partitioned).upstream()
+    runs: list[tuple[str, dg.AssetSelection, dict]] = [
+        (f"the per-year assets of {start}-{end} (raw -> staging -> intermediate -> per-year marts)", yearly,
+         {"dagster/asset_partition_range_start": str(start), "dagster/asset_partition_range_end": str(end)})
+        for start, end in year_ranges(years, settings)
+    ]
+    cross = dg.AssetSelection.all() - yearly
+    # the last cross-year asset (meta/build_inputs) records what the years of YEARS_TAG consumed
+    runs.append(("the cross-year assets (complementarity, panel, production, estimation, report)", cross,
+                 {YEARS_TAG: ",".join(map(str, years))}))
+    per_year = sorted(k.to_user_string() for k in yearly.resolve(graph))
+    once = sorted(k.to_user_string() for k in cross.resolve(graph))
+    if changed or dry_run:
+        progress(f"will rebuild partitions {years} of {len(per_year)} per-year assets: {', '.join(per_year)}")
+        progress(f"then {len(once)} cross-year assets: {', '.join(once)}")
+    if dry_run:
+        progress("dry run: nothing built")
+        return {**result, "years": years, "stale": stale, "per_year_assets": per_year, "cross_year_assets": once}
+
     t0 = time.perf_counter()
     progress("validating the raw root against the contract (schemas/)")
-    counts = validate_raw_root(raw, years=years, progress=lambda t, p, n: progress(f"  valid {t}: {p.name if hasattr(p, 'name') else p} ({n:,} rows)"))
+    counts = validate_raw_root(raw, years=years, settings=settings, progress=lambda t, p, n: progress(
+        f"  valid {t}: {p.name if hasattr(p, 'name') else p} ({n:,} rows)"))
     progress(f"raw root valid: {sum(counts.values()):,} rows in {len(counts)} tables")
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    tmp = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
-    for leftover in (tmp, Path(f"{tmp}.wal")):
+    # the copy's own files: the database, its write-ahead log, the writer lock its runs take
+    scratch = (tmp, Path(f"{tmp}.wal"), Path(f"{tmp}.lock"))
+    for leftover in scratch:
         leftover.unlink(missing_ok=True)
     if warehouse.exists():
         shutil.copy2(warehouse, tmp)
@@ -111,28 +171,6 @@ def build(
     dagster_log = logging.getLogger("dagster")
     level = dagster_log.level
     try:
-        from orchestration.definitions import make_definitions
-
-        defs = make_definitions(raw, tmp)
-        graph = defs.resolve_asset_graph()
-        partitioned = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None]
-        # the per-year runs take what the partitioned assets read too (reference
-        # tables, staging views: unpartitioned); the last run takes the rest once
-        yearly = dg.AssetSelection.assets(*partitioned).upstream()
-        runs: list[tuple[str, dg.AssetSelection, dict]] = [
-            (f"the per-year assets of {start}-{end} (raw -> staging -> intermediate -> per-year marts)", yearly,
-             {"dagster/asset_partition_range_start": str(start), "dagster/asset_partition_range_end": str(end)})
-            for start, end in year_ranges(years, settings)
-        ]
-        cross = dg.AssetSelection.all() - yearly
-        # the last cross-year asset (meta/build_inputs) records what the years of YEARS_TAG consumed
-        runs.append(("the cross-year assets (complementarity, panel, production, estimation, report)", cross,
-                     {YEARS_TAG: ",".join(map(str, years))}))
-        if changed:
-            per_year = sorted(k.to_user_string() for k in yearly.resolve(graph))
-            once = sorted(k.to_user_string() for k in cross.resolve(graph))
-            progress(f"will rebuild partitions {years} of {len(per_year)} per-year assets: {', '.join(per_year)}")
-            progress(f"then {len(once)} cross-year assets: {', '.join(once)}")
         n_materialised = n_checks = 0
         for what, selection, tags in runs:
             progress(f"materialising {what}")
@@ -158,12 +196,9 @@ def build(
                 raise BuildError("build failed; the warehouse is unchanged.\n" + "\n".join(m or "" for m in msgs))
             progress(f"  {len(mats)} asset materialisations, {len(checks)} checks passed ({time.perf_counter() - t0:.0f} s)")
         os.replace(tmp, warehouse)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
-    except BaseException:
-        for leftover in (tmp, Path(f"{tmp}.wal")):
-            leftover.unlink(missing_ok=True)
-        raise
     finally:
+        for leftover in scratch:
+            leftover.unlink(missing_ok=True)
         dagster_log.setLevel(level)
         for k, v in env_before.items():
             if v is None:
@@ -177,8 +212,19 @@ def build(
     html = reports / "report.html"
     if html.exists() and html.stat().st_mtime >= time.time() - (time.perf_counter() - t0):
         progress(f"report: {html}  (tables as .md/.tex in {reports / 'tables'}, figures in {reports / 'figures'})")
-    return {"warehouse": str(warehouse), "years": years, "stale": stale, "marts": marts,
-            "seconds": time.perf_counter() - t0, "reports": str(reports)}
+    return {**result, "years": years, "stale": stale, "marts": marts, "seconds": time.perf_counter() - t0}
+
+
+def unconfigured_years(raw: Path, settings: MethodSettings) -> list[str]:
+    """A note per yearly table with ``year=`` folders outside the settings' sample years
+    (a year added to the raw root but not yet to gvc.toml is left out, say so)."""
+    lines = []
+    for table in ("customs_transactions", "patents"):
+        extra = [y for y in years_present(raw, table) if y > settings.year_end]
+        if extra:
+            lines.append(f"note: {table} has year= folders {extra} after year_end = {settings.year_end}: "
+                         f"left out (set year_end in gvc.toml, or GVC_CONFIG / --config, to build them)")
+    return lines
 
 
 def describe_stale(stale: dict[int, list[str]], settings: MethodSettings = DEFAULT_SETTINGS) -> list[str]:

@@ -63,7 +63,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     try:
         build(raw, Path(args.warehouse), years=args.years, progress=_progress,
               reports=Path(args.reports) if args.reports else None, changed=args.changed,
-              instance=_instance())
+              instance=_instance(), dry_run=args.dry_run)
     except RawValidationError as err:
         print(f"gvc build: the raw root breaks the data contract; the warehouse was not touched.\n{err}", file=sys.stderr)
         return 2
@@ -75,6 +75,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from analytics.report import write_report
+    from analytics.settings import load_settings
 
     warehouse = Path(args.warehouse)
     if not warehouse.exists():
@@ -82,7 +83,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 2
     out = Path(args.out)
     _progress(f"report: reading {warehouse.resolve()}, writing to {out.resolve()}")
-    res = write_report(warehouse, out, raw_root=Path(args.raw) if args.raw else None)
+    settings = load_settings()
+    res = write_report(warehouse, out, raw_root=Path(args.raw) if args.raw else None,
+                       year_start=settings.year_start, year_end=settings.year_end)
     print(f"wrote {res['html'].resolve()}  (self-contained HTML)")
     print(f"      {res['markdown'].resolve()}")
     print(f"      {len(res['tables'])} tables in {(out / 'tables').resolve()} (.md, .tex)")
@@ -145,6 +148,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
 
+    from analytics.settings import load_settings
     from orchestration.dbt_cli import run_dbt
 
     out = Path(args.out)
@@ -154,7 +158,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
         if not warehouse.exists():  # the catalog then has no column types, the site still builds
             warehouse = Path(tmp) / "empty.duckdb"
         res = run_dbt(["docs", "generate", "--no-compile"] if not Path(args.warehouse).exists() else ["docs", "generate"],
-                      Path(args.raw), warehouse, target_path=Path(tmp) / "target")
+                      Path(args.raw), warehouse, settings=load_settings(), target_path=Path(tmp) / "target")
         if not res.success:
             print(f"gvc docs: dbt docs generate failed: {res.exception}", file=sys.stderr)
             return 1
@@ -191,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--reports", default=None,
                    help="folder for the report (tables, figures, report.html); default $GVC_REPORTS, else reports/ "
                         "in the project")
+    b.add_argument("--dry-run", action="store_true",
+                   help="say which years and assets would be (re)built and why, and build nothing")
+    _config_option(b)
     b.set_defaults(func=_cmd_build)
 
     r = sub.add_parser("report", help="write the report: tables (Markdown, LaTeX), figures (PNG), one HTML file")
@@ -199,24 +206,58 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--raw", default=None,
                    help="raw root whose truth.json feeds the truth section when the warehouse has no "
                         "analytics.synthetic_truth rows")
+    _config_option(r)
     r.set_defaults(func=_cmd_report)
 
     u = sub.add_parser("ui", help="start the Dagster UI on 127.0.0.1 with the whole asset graph")
     u.add_argument("--raw", default="data/raw", help="the raw root; default data/raw")
     u.add_argument("--warehouse", default="data/warehouse.duckdb", help="the warehouse; default data/warehouse.duckdb")
     u.add_argument("--port", type=int, default=3000, help="port on 127.0.0.1; default 3000")
+    _config_option(u)
     u.set_defaults(func=_cmd_ui)
 
     d = sub.add_parser("docs", help="write the dbt docs site (index.html, manifest.json, catalog.json)")
     d.add_argument("--out", required=True, help="folder to write the site into")
     d.add_argument("--raw", default="data/raw", help="the raw root the models read; default data/raw")
     d.add_argument("--warehouse", default="data/warehouse.duckdb", help="warehouse for the catalog; default data/warehouse.duckdb")
+    _config_option(d)
     d.set_defaults(func=_cmd_docs)
     return p
 
 
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default=None,
+                        help="settings file ([method] table, e.g. year_end = 2015); default $GVC_CONFIG, else "
+                             "gvc.toml in the project")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    before = os.environ.get("GVC_CONFIG")
+    try:
+        return _run(args)
+    finally:  # main() called in-process (tests) leaves the environment as it was
+        if before is None:
+            os.environ.pop("GVC_CONFIG", None)
+        else:
+            os.environ["GVC_CONFIG"] = before
+
+
+def _run(args: argparse.Namespace) -> int:
+    if getattr(args, "config", None):
+        # the settings file of this command and of what it starts (dagster dev, dbt)
+        os.environ["GVC_CONFIG"] = str(Path(args.config).resolve())
+    if hasattr(args, "config"):
+        from analytics.settings import config_path, load_settings
+
+        try:
+            settings = load_settings()
+        except (OSError, ValueError) as err:
+            print(f"gvc {args.command}: bad settings: {err}", file=sys.stderr)
+            return 2
+        where = config_path() or "the METHOD defaults"
+        _progress(f"settings: {where} (years {settings.year_start}-{settings.year_end}, "
+                  f"less {list(settings.exclude_years)})")
     return int(args.func(args) or 0)
 
 

@@ -17,11 +17,11 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from analytics.settings import DEFAULT_SETTINGS
+from analytics.settings import MethodSettings
 from orchestration.dbt_cli import AFTER_PYTHON_SELECT, dbt_vars
-from orchestration.partitions import YEARS
+from orchestration.partitions import year_partitions
 from orchestration.metadata import with_table_metadata
-from orchestration.resources import raw_root, warehouse_path
+from orchestration.resources import GvcResource, raw_root, warehouse_path
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 YEARLY_SELECT = "config.materialized:incremental"
@@ -74,11 +74,11 @@ def model_relations(manifest: Path) -> dict[dg.AssetKey, tuple[str, str]]:
 
 
 def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, relations: dict,
-               years: list[int] | None = None):
+               settings: MethodSettings, years: list[int] | None = None):
     """One `dbt build` of the asset's selection; each model's event carries its
     row count, null shares and (marts) a preview, read once dbt has exited."""
     invocation = dbt.cli(["build", "--indirect-selection", "buildable",
-                          "--vars", json.dumps(dbt_vars(raw_root(), DEFAULT_SETTINGS, years))], context=context)
+                          "--vars", json.dumps(dbt_vars(raw_root(), settings, years))], context=context)
 
     def key_of(ev):
         return ev.asset_key if isinstance(ev, dg.AssetMaterialization) else context.asset_key_for_output(ev.output_name)
@@ -86,7 +86,10 @@ def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, relations: d
     yield from with_table_metadata(invocation.stream(), str(warehouse_path()), relations, key_of, years)
 
 
-def build_dbt_assets() -> list[dg.AssetsDefinition]:
+def build_dbt_assets(settings: MethodSettings) -> list[dg.AssetsDefinition]:
+    """The three dbt asset sets; the per-year one partitioned by the years of
+    ``settings``, whose switches every `dbt build` receives as vars. Each takes
+    ``gvc`` so that its run holds the warehouse's writer lock."""
     manifest = ensure_manifest()
     relations = model_relations(manifest)
 
@@ -95,14 +98,14 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         project=project,
         select=YEARLY_SELECT,
         name="dbt_yearly",
-        partitions_def=YEARS,
+        partitions_def=year_partitions(settings),
         backfill_policy=dg.BackfillPolicy.single_run(),
         dagster_dbt_translator=TRANSLATOR,
     )
-    def dbt_yearly(context: AssetExecutionContext, dbt: DbtCliResource):
+    def dbt_yearly(context: AssetExecutionContext, dbt: DbtCliResource, gvc: GvcResource):
         years = sorted(int(k) for k in context.partition_keys)
         context.log.info(f"dbt build of the per-year models for {years}")
-        yield from _dbt_build(context, dbt, relations, years)
+        yield from _dbt_build(context, dbt, relations, settings, years)
 
     @dbt_assets(
         manifest=manifest,
@@ -111,8 +114,8 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         name="dbt_cross_year",
         dagster_dbt_translator=TRANSLATOR,
     )
-    def dbt_cross_year(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from _dbt_build(context, dbt, relations)
+    def dbt_cross_year(context: AssetExecutionContext, dbt: DbtCliResource, gvc: GvcResource):
+        yield from _dbt_build(context, dbt, relations, settings)
 
     @dbt_assets(
         manifest=manifest,
@@ -122,8 +125,8 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         name="dbt_panel",
         dagster_dbt_translator=TRANSLATOR,
     )
-    def dbt_panel(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from _dbt_build(context, dbt, relations)
+    def dbt_panel(context: AssetExecutionContext, dbt: DbtCliResource, gvc: GvcResource):
+        yield from _dbt_build(context, dbt, relations, settings)
 
     return [dbt_yearly, dbt_cross_year, dbt_panel]
 

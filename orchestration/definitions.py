@@ -6,10 +6,12 @@ from pathlib import Path
 
 import dagster as dg
 
+from analytics.settings import MethodSettings, load_settings
 from orchestration.changes import build_inputs, raw_changes_sensor
 from orchestration.dbt import build_dbt_assets, dbt_resource
+from orchestration.partitions import year_partitions
 from orchestration.raw import raw_assets
-from orchestration.resources import GvcResource, raw_root, warehouse_path
+from orchestration.resources import GvcResource, method_json, raw_root, warehouse_path
 from orchestration.estimation import estimation_assets
 from orchestration.production import production_assets
 from orchestration.report import report_assets
@@ -30,10 +32,14 @@ def _with_owner(spec: dg.AssetSpec) -> dg.AssetSpec:
     return spec.replace_attributes(owners=[DATA_OWNER if spec.group_name in DATA_GROUPS else STUDY_OWNER])
 
 
-def make_definitions(raw: Path | str | None = None, warehouse: Path | str | None = None) -> dg.Definitions:
-    """Every asset, check and resource; paths default to GVC_RAW / GVC_WAREHOUSE."""
-    gvc = GvcResource(raw_root=str(raw or raw_root()), warehouse=str(warehouse or warehouse_path()))
-    assets = [*raw_assets, synthetic_truth, *build_dbt_assets(), *production_assets,
+def make_definitions(raw: Path | str | None = None, warehouse: Path | str | None = None,
+                     settings: MethodSettings | None = None) -> dg.Definitions:
+    """Every asset, check and resource; paths default to GVC_RAW / GVC_WAREHOUSE,
+    the METHOD settings to gvc.toml / GVC_CONFIG (they give the year partitions)."""
+    settings = settings or load_settings()
+    gvc = GvcResource(raw_root=str(raw or raw_root()), warehouse=str(warehouse or warehouse_path()),
+                      method=method_json(settings))
+    assets = [*raw_assets(year_partitions(settings)), synthetic_truth, *build_dbt_assets(settings), *production_assets,
               *estimation_assets, spec_curve_asset, *report_assets, build_inputs]
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_owner, assets),

@@ -10,24 +10,23 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from analytics.rawio import REFERENCE_TABLES, YEARLY_TABLES
-from orchestration.partitions import YEARS
 from orchestration.resources import GvcResource
 from schemas.validate import RawValidationError, validate_raw_root
 
 
 def _check(gvc: GvcResource, table: str, years: list[int] | None) -> int:
     try:
-        counts = validate_raw_root(gvc.raw_root, years=years, tables=[table])
+        counts = validate_raw_root(gvc.raw_root, years=years, tables=[table], settings=gvc.settings)
     except RawValidationError as err:
         raise dg.Failure(description=str(err)) from err
     return int(counts.get(table, 0))
 
 
-def _yearly(table: str) -> dg.AssetsDefinition:
+def _yearly(table: str, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", table],
         group_name="raw",
-        partitions_def=YEARS,
+        partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         description=f"Raw `{table}` files of the partition's years, validated against schemas.raw.",
         kinds={"parquet", "pandera"},
@@ -55,4 +54,6 @@ def _reference(table: str) -> dg.AssetsDefinition:
     return _asset
 
 
-raw_assets = [_yearly(t) for t in YEARLY_TABLES] + [_reference(t) for t in REFERENCE_TABLES]
+def raw_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """One asset per raw table: the yearly ones partitioned by ``partitions``."""
+    return [_yearly(t, partitions) for t in YEARLY_TABLES] + [_reference(t) for t in REFERENCE_TABLES]

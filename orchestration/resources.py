@@ -7,12 +7,15 @@ GVC_WAREHOUSE) so the Dagster UI, `gvc build` and dbt's profile agree;
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import dagster as dg
+from pydantic import PrivateAttr
 
-from analytics.settings import DEFAULT_SETTINGS, MethodSettings
+from analytics.settings import MethodSettings, settings_from_dict
+from orchestration.warehouse import WriterLock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = PROJECT_ROOT / "data" / "raw"
@@ -33,15 +36,37 @@ def reports_dir() -> Path:
 
 
 class GvcResource(dg.ConfigurableResource):
-    """Where the raw root and the warehouse are, and the METHOD settings."""
+    """Where the raw root and the warehouse are, and the METHOD settings
+    (``method``: the switches that differ from the defaults, as JSON; the
+    Definitions put there what gvc.toml / GVC_CONFIG say). Every asset that
+    writes the warehouse requires it, so a run holds the writer lock."""
 
     raw_root: str
     warehouse: str
+    method: str = "{}"
+    _lock: WriterLock | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Hold the warehouse's writer lock for the whole run (orchestration.warehouse):
+        a run waits for `gvc build` (or a run outside the queue) to finish.
+        Outside a run (a sensor's evaluation reads only) there is no lock."""
+        if context.dagster_run is None:
+            return
+        log = context.log.info if context.log is not None else None
+        self._lock = WriterLock(self.warehouse, holder=f"dagster run {context.run_id or '?'}")
+        self._lock.acquire(progress=log)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def settings(self) -> MethodSettings:
-        return DEFAULT_SETTINGS
+        return settings_from_dict(json.loads(self.method), "GvcResource.method")
 
 
-def gvc_resource() -> GvcResource:
-    return GvcResource(raw_root=str(raw_root()), warehouse=str(warehouse_path()))
+def method_json(settings: MethodSettings) -> str:
+    """The switches of ``settings`` that differ from the defaults, as JSON."""
+    default = MethodSettings().as_dict()
+    return json.dumps({k: v for k, v in settings.as_dict().items() if v != default[k]}, sort_keys=True)

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 import pandera.pandas as pa
 
+from analytics.settings import SUPPORTED_YEARS
+
 __all__ = ["PANEL_COLUMNS", "panel_schema", "REGRESSION_RESULTS", "TABLE_IDS", "MODELS"]
 
 TABLE_IDS = ["table4", "table5", "table6", "table7", "table8", "table9", "table10", "table11", "fig6",
@@ -42,7 +44,7 @@ _FLOAT = [
 PANEL_COLUMNS: dict[str, pa.Column] = {
     "panel_firm_id": pa.Column(str, nullable=False, coerce=True),
     "firm_id": pa.Column(str, nullable=True, coerce=True),
-    "year": pa.Column(int, checks=[pa.Check.in_range(2000, 2014)], coerce=True),
+    "year": pa.Column(int, checks=[pa.Check.in_range(*SUPPORTED_YEARS)], coerce=True),  # any configurable year
     "city_code": _code(6),
     "province_code": _code(2),
     "industry_code": _code(2),

@@ -4,7 +4,9 @@ Each model encodes every rule of the contract's table: column types
 (coerced to the canonical dtypes: ints -> ``Int64``, floats -> ``float64``,
 strings -> ``str``; codes stay strings with their leading zeros), nullability,
 ranges (customs year 2000-2014, survey year 1998-2014, patent
-application_year 1985-2014, month 1-12, money and quantities >= 0), code
+application_year 1985-2014 -- the last year is the settings' year_end,
+applied by ``schemas.validate``: see ``YEAR_RANGES`` --, month 1-12, money
+and quantities >= 0), code
 lengths and digit patterns, allowed values, not-empty names, the unique key
 of the table's grain (``Config.unique``) and the survey's
 "year_established between 1800 and year" frame rule.  Columns beyond the
@@ -20,9 +22,19 @@ from schemas.checks import Float, Int, Str, frame_rule
 
 NON_NEGATIVE = {"ge": 0}
 
+# The year column of each raw table and its first year. Its last year is the
+# contract's 2014 here; ``schemas.validate`` puts the settings' year_end in its
+# place, so a year added in gvc.toml (``year_end = 2015``) passes.
+CONTRACT_YEAR_END = 2014
+YEAR_RANGES: dict[str, tuple[str, int]] = {
+    "customs_transactions": ("year", 2000),
+    "firm_survey": ("year", 1998),
+    "patents": ("application_year", 1985),
+}
+
 
 class CustomsTransactions(pa.DataFrameModel):
-    year: Series[Int] = pa.Field(in_range={"min_value": 2000, "max_value": 2014})
+    year: Series[Int] = pa.Field(in_range={"min_value": 2000, "max_value": CONTRACT_YEAR_END})
     month: Series[Int] = pa.Field(in_range={"min_value": 1, "max_value": 12}, nullable=True)
     customs_firm_id: Series[Str] = pa.Field(str_length={"min_value": 10, "max_value": 10})
     firm_name: Series[Str] = pa.Field(not_empty=())
@@ -43,7 +55,7 @@ class CustomsTransactions(pa.DataFrameModel):
 
 
 class FirmSurvey(pa.DataFrameModel):
-    year: Series[Int] = pa.Field(in_range={"min_value": 1998, "max_value": 2014})
+    year: Series[Int] = pa.Field(in_range={"min_value": 1998, "max_value": CONTRACT_YEAR_END})
     firm_id: Series[Str] = pa.Field(str_length={"min_value": 9, "max_value": 9})
     firm_name: Series[Str] = pa.Field(not_empty=())
     legal_rep: Series[Str] = pa.Field(nullable=True)
@@ -81,7 +93,7 @@ class FirmSurvey(pa.DataFrameModel):
 
 class Patents(pa.DataFrameModel):
     application_id: Series[Str] = pa.Field(not_empty=())
-    application_year: Series[Int] = pa.Field(in_range={"min_value": 1985, "max_value": 2014})
+    application_year: Series[Int] = pa.Field(in_range={"min_value": 1985, "max_value": CONTRACT_YEAR_END})
     patent_type: Series[Str] = pa.Field(isin=["invention", "utility_model", "design"])
     applicant_name: Series[Str] = pa.Field(not_empty=())
     applicant_city_code: Series[Str] = pa.Field(digits=6)

@@ -13,7 +13,11 @@ that span chunks and files are checked on the side:
   holds the year, per table otherwise: e.g. patents' application_id); the
   chunks are therefore validated without the model's ``unique`` setting;
 - a yearly file's year column equals its ``year=YYYY`` folder (a partitioned
-  file without the column takes the folder's year, as ``rawio.read_year``).
+  file without the column takes the folder's year, as ``rawio.read_year``);
+- the yearly tables' last year is the settings' ``year_end`` (gvc.toml), not
+  the contract's 2014 (``raw.YEAR_RANGES``);
+- ``reference/exchange_rates`` and ``reference/city_year`` have rows for every
+  sample year with a customs folder (a year added needs its reference rows).
 
 Every broken rule becomes a ``Failure`` (file, column, rule, failing-row
 count, up to ``MAX_ROWS_SHOWN`` failing rows as read); all of them are raised
@@ -38,7 +42,8 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.parquet as pq
 
-from analytics.rawio import REFERENCE_TABLES, YEAR_COLUMN, YEARLY_TABLES, table_files
+from analytics.rawio import REFERENCE_TABLES, YEAR_COLUMN, YEARLY_TABLES, read_reference, table_files, years_present
+from analytics.settings import MethodSettings, load_settings
 from schemas import raw, reference
 from schemas.checks import RULE_COLUMNS
 
@@ -214,31 +219,37 @@ def _schema_failures(err: pa.errors.SchemaErrors, table: str, frame: pd.DataFram
 
 
 @cache
-def _schema(table: str, with_key: bool = True) -> pa.DataFrameSchema:
-    """The table's schema; without its unique key for files, whose keys _KeyTracker checks."""
+def _schema(table: str, with_key: bool = True, year_end: int = raw.CONTRACT_YEAR_END) -> pa.DataFrameSchema:
+    """The table's schema, its year column ending at ``year_end``; without its
+    unique key for files, whose keys _KeyTracker checks."""
     schema = copy.deepcopy(MODELS[table].to_schema())
+    if table in raw.YEAR_RANGES:
+        column, first = raw.YEAR_RANGES[table]
+        schema = schema.update_column(column, checks=[pa.Check.in_range(first, year_end)])
     if not with_key:
         schema.unique = None
     return schema
 
 
 def _check(
-    df: pd.DataFrame, table: str, source: str, with_key: bool = True
+    df: pd.DataFrame, table: str, source: str, with_key: bool = True, year_end: int = raw.CONTRACT_YEAR_END
 ) -> tuple[pd.DataFrame | None, list[Failure]]:
     try:
-        return _schema(table, with_key).validate(prepare(df, table), lazy=True), []
+        return _schema(table, with_key, year_end).validate(prepare(df, table), lazy=True), []
     except pa.errors.SchemaErrors as err:
         return None, _schema_failures(err, table, df, source)
 
 
-def validate_frame(df: pd.DataFrame, table: str, source: str = "<frame>") -> pd.DataFrame:
+def validate_frame(df: pd.DataFrame, table: str, source: str = "<frame>",
+                   settings: MethodSettings | None = None) -> pd.DataFrame:
     """Validate an in-memory frame of ``table``; return it coerced to the canonical
     dtypes (ints ``Int64``, floats ``float64``, strings ``str``, flags ``boolean``).
-    Raises RawValidationError naming ``source`` for every broken rule."""
+    Raises RawValidationError naming ``source`` for every broken rule.
+    ``settings`` (default gvc.toml) give the last year."""
     if table not in MODELS:
         raise ValueError(f"unknown table {table!r}; known: {sorted(MODELS)}")
     work = df.reset_index(drop=True)
-    out, failures = _check(work, table, source)
+    out, failures = _check(work, table, source, year_end=(settings or load_settings()).year_end)
     if failures:
         raise RawValidationError(failures)
     out.index = df.index
@@ -336,7 +347,8 @@ class _KeyTracker:
 
 
 def _validate_file(
-    table: str, path: Path, folder_year: int | None, tracker: _KeyTracker, failures: _Failures, encoding: str
+    table: str, path: Path, folder_year: int | None, tracker: _KeyTracker, failures: _Failures, encoding: str,
+    year_end: int,
 ) -> int:
     """Validate one file chunk by chunk; return its row count."""
     source = str(path)
@@ -354,7 +366,7 @@ def _validate_file(
                 if wrong.any():
                     rule = f"equals its folder year={folder_year}"
                     failures.add(_mask_failure(source, table, year_col, rule, chunk, wrong))
-        coerced, found = _check(chunk, table, source, with_key=False)
+        coerced, found = _check(chunk, table, source, with_key=False, year_end=year_end)
         for failure in found:
             failures.add(failure)
         if any(f.rule == MISSING_COLUMN for f in found):
@@ -375,6 +387,7 @@ def _validate_table(
     progress: Progress | None,
     encoding: str,
     con: duckdb.DuckDBPyConnection,
+    year_end: int,
 ) -> int:
     key = list(MODELS[table].Config.unique or [])
 
@@ -387,11 +400,35 @@ def _validate_table(
     for _, group in itertools.groupby(sorted(files, key=lambda p: (scope(p), str(p))), key=scope):
         tracker = _KeyTracker(key, con)
         for path in group:
-            n = _validate_file(table, path, _folder_year(path, folder), tracker, failures, encoding)
+            n = _validate_file(table, path, _folder_year(path, folder), tracker, failures, encoding, year_end)
             rows += n
             if progress is not None:
                 progress(table, path, n)
     return rows
+
+
+# reference tables with one row per year (and city) that every sample year needs
+YEAR_COVERAGE = {"exchange_rates": "survey money in yuan to dollars", "city_year": "city GDP, market access, controls"}
+
+
+def _year_coverage_failures(root: Path, wanted: list[str], years: list[int] | None,
+                            settings: MethodSettings) -> list[Failure]:
+    """A sample year with a customs folder needs its rows in each YEAR_COVERAGE table."""
+    built = [y for y in years_present(root, "customs_transactions") if y in settings.years
+             and (years is None or y in years)]
+    out = []
+    for table, why in YEAR_COVERAGE.items():
+        if table not in wanted or not built:
+            continue
+        have = set(pd.to_numeric(read_reference(root, table)["year"], errors="coerce").dropna().astype(int))
+        missing = [y for y in built if y not in have]
+        if missing:
+            out.append(Failure(
+                str(root / "reference" / table), "year",
+                "has rows for every sample year with a customs_transactions/year= folder", len(missing),
+                pd.DataFrame({"sample year without rows": missing}),
+                f"needed for {why}; add the year's rows (gvc.toml year_end = {settings.year_end})"))
+    return out
 
 
 def validate_raw_root(
@@ -401,16 +438,20 @@ def validate_raw_root(
     progress: Progress | None = None,
     *,
     encoding: str = "utf-8",
+    settings: MethodSettings | None = None,
 ) -> dict[str, int]:
     """Validate a raw root file by file; return ``{table: rows_checked}``.
 
     ``years`` restricts the yearly tables to those ``year=YYYY`` folders (files
     directly under a table folder are always checked); ``tables`` restricts the
     tables (default: every raw and reference table).  ``progress(table, path,
-    rows)`` is called after each file.  Raises RawValidationError listing every
-    broken rule (file, column, rule, up to 10 failing rows), including a missing
-    table folder or column."""
+    rows)`` is called after each file.  ``settings`` (default gvc.toml /
+    GVC_CONFIG) give the last year and the sample years.  Raises
+    RawValidationError listing every broken rule (file, column, rule, up to 10
+    failing rows), including a missing table folder or column and a sample
+    year without its exchange rate or city-year rows."""
     root = Path(root)
+    settings = settings or load_settings()
     wanted = list(tables) if tables is not None else [*YEARLY_TABLES, *REFERENCE_TABLES]
     unknown = sorted(set(wanted) - set(MODELS))
     if unknown:
@@ -429,7 +470,11 @@ def validate_raw_root(
                 continue
             if years is not None and table in YEARLY_TABLES:
                 files = [p for p in files if _folder_year(p, folder) in (None, *years)]
-            summary[table] = _validate_table(table, folder, files, failures, progress, encoding, con)
+            summary[table] = _validate_table(table, folder, files, failures, progress, encoding, con,
+                                             settings.year_end)
+    if not failures:  # the tables are readable: are the years covered?
+        for failure in _year_coverage_failures(root, wanted, years, settings):
+            failures.add(failure)
     if failures:
         raise RawValidationError(list(failures.items.values()))
     return summary

@@ -23,6 +23,21 @@ def dagster_home(tmp_path_factory) -> Path:
         os.environ["DAGSTER_HOME"] = before
 
 
+@pytest.fixture(scope="session", autouse=True)
+def default_settings(tmp_path_factory) -> Path:
+    """The METHOD defaults for every test, whatever the project's gvc.toml says
+    (GVC_CONFIG: an empty settings file); a test that needs others passes its own."""
+    path = tmp_path_factory.mktemp("settings") / "gvc.toml"
+    path.write_text("[method]\n")
+    before = os.environ.get("GVC_CONFIG")
+    os.environ["GVC_CONFIG"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("GVC_CONFIG", None)
+    else:
+        os.environ["GVC_CONFIG"] = before
+
+
 @pytest.fixture(scope="session")
 def tiny_world(tmp_path_factory) -> tuple[Path, dict]:
     """The tiny world, seed 1 (about 15 s)."""

@@ -429,8 +429,8 @@ def _build_key_value(rows: pd.DataFrame, table_id: str, spec: TableSpec, digits:
         if _isnum(r.get("std_error")):
             cell += f" ({r['std_error']:.{max(digits, 3)}f})"
         body.append([label, cell])
-    note = ("Note: mean change in C 2000->2014 times the Table 7 column (4) coefficient, over the mean change in DVAR "
-            "(paper: 0.18 x 0.21 / 0.1521, about 25%).")
+    note = ("Note: mean change in C from the panel's first to its last year (2000->2014 by default) times the "
+            "Table 7 column (4) coefficient, over the mean change in DVAR (paper: 0.18 x 0.21 / 0.1521, about 25%).")
     return RenderedTable(table_id, spec.title, [["Quantity", "Value"]], [body], note,
                          _uniq(rows.get("run_id")), _uniq(rows.get("asset")))
 

@@ -1,13 +1,14 @@
 {#- METHOD §1 classifications, equal to analytics.synth.truth.trade. -#}
 
 {#- HS version in force in a year: HS1996 2000-2001, HS2002 2002-2006,
-    HS2007 2007-2011, HS2012 2012-2014; NULL outside 2000-2014. -#}
+    HS2007 2007-2011, HS2012 2012-2016 (analytics.settings.HS_VERSION_BY_YEAR);
+    NULL outside 2000-2016. -#}
 {% macro hs_version(year) -%}
 case
     when {{ year }} between 2000 and 2001 then 'HS1996'
     when {{ year }} between 2002 and 2006 then 'HS2002'
     when {{ year }} between 2007 and 2011 then 'HS2007'
-    when {{ year }} between 2012 and 2014 then 'HS2012'
+    when {{ year }} between 2012 and 2016 then 'HS2012'
 end
 {%- endmacro %}
 

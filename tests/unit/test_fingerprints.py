@@ -8,8 +8,9 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analytics.fingerprints import ALL_YEARS, inputs_frame, raw_fingerprints, stale_years, year_inputs
-from analytics.rawio import REFERENCE_TABLES
+from analytics.fingerprints import (ALL_YEARS, PER_YEAR_REFERENCE, inputs_frame, raw_fingerprints, stale_years,
+                                    year_inputs)
+from analytics.rawio import REFERENCE_TABLES, write_reference
 from analytics.settings import DEFAULT_SETTINGS
 
 YEARS = [2003, 2004, 2005]
@@ -85,8 +86,35 @@ def test_year_inputs_lists_what_a_year_reads():
     keys = set(year_inputs(_fps(), 2004, DEFAULT_SETTINGS))
     assert {"settings", "customs_transactions/year=2004", "patents/year=2004"} <= keys
     assert {f"firm_survey/year={y}" for y in [2002, *YEARS]} <= keys
-    assert {f"reference/{t}" for t in REFERENCE_TABLES} <= keys
+    assert {f"reference/{t}" for t in PER_YEAR_REFERENCE} <= keys
     assert "customs_transactions/year=2003" not in keys and "patents/year=2003" not in keys
+    # read by cross-year models only (market access, the panel's controls, the IV's policy)
+    assert not {"reference/city_year", "reference/industries", "reference/hs_industry",
+                "reference/province_industry_policy"} & keys
+
+
+def test_cross_year_reference_tables_touch_no_year():
+    got = stale_years(_recorded(), _fps(reference__city_year="new", reference__industries="new"), YEARS,
+                      DEFAULT_SETTINGS)
+    assert got == {}
+
+
+def test_exchange_rates_are_an_input_of_their_own_year_only(tmp_path):
+    """A year's DVAR converts its survey at its own year's rate: a rate added for
+    2006 or corrected for 2004 touches that year alone."""
+    root = tmp_path / "raw"
+    rates = pd.DataFrame({"year": [2003, 2004, 2005], "cny_per_usd": [8.28, 8.28, 8.19]})
+    write_reference(root, "exchange_rates", rates)
+    fps = raw_fingerprints(root)
+    assert set(fps.loc[fps["table"] == "reference/exchange_rates", "year"]) == {2003, 2004, 2005}
+    assert "reference/exchange_rates/year=2004" in year_inputs(fps, 2004, DEFAULT_SETTINGS)
+    rec = inputs_frame(fps, YEARS, DEFAULT_SETTINGS)
+    write_reference(root, "exchange_rates", pd.concat([rates, pd.DataFrame({"year": [2006], "cny_per_usd": [7.97]})]))
+    assert stale_years(rec, raw_fingerprints(root), YEARS, DEFAULT_SETTINGS) == {}
+    rates.loc[1, "cny_per_usd"] = 8.2765
+    write_reference(root, "exchange_rates", rates)
+    got = stale_years(rec, raw_fingerprints(root), YEARS, DEFAULT_SETTINGS)
+    assert got == {2004: ["reference/exchange_rates/year=2004 changed"]}
 
 
 def test_raw_fingerprints_follow_content_not_timestamps(tmp_path):

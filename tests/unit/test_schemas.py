@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.rawio import REFERENCE_TABLES, YEAR_COLUMN, YEARLY_TABLES, write_reference, write_year
+from analytics.rawio import REFERENCE_TABLES, YEAR_COLUMN, YEARLY_TABLES, read_year, write_reference, write_year
+from analytics.settings import MethodSettings
 from schemas import validate as v
 from schemas.validate import MODELS, RawValidationError, validate_frame, validate_raw_root
 
@@ -77,9 +78,9 @@ REFERENCE = {
     "cities": pd.DataFrame({"city_code": ["110100", "330200"], "city_name": ["北京市", "宁波市"],
                             "province_code": ["11", "33"], "longitude": [116.4, 121.6], "latitude": [39.9, 29.9],
                             "innovation_center": [True, True], "yrd_prd": [False, True]}),
-    "city_year": pd.DataFrame({"city_code": ["110100", "330200"], "year": [2005, 2005], "gdp": [6970.0, 2450.0],
-                               "gdp_per_capita": [45000.0, 43000.0], "basic_research": [3.0, 0.0],
-                               "market_access": [None, 12.5]}),
+    "city_year": pd.DataFrame({"city_code": ["110100", "330200", "110100"], "year": [2005, 2005, 2006],
+                               "gdp": [6970.0, 2450.0, 8117.8], "gdp_per_capita": [45000.0, 43000.0, 50000.0],
+                               "basic_research": [3.0, 0.0, 3.5], "market_access": [None, 12.5, None]}),
     "industries": pd.DataFrame({"industry_code": ["13", "40"],
                                 "industry_name": ["农副食品加工业", "通信设备制造业"],
                                 "tech_intensity": ["low", "high"]}),
@@ -269,6 +270,43 @@ def test_partitioned_file_without_year_column_takes_folder_year(tmp_path):
         return df.drop(columns=[YEAR_COLUMN[t]]) if t in BUILDERS else df
     summary = validate_raw_root(write_root(tmp_path, change))
     assert summary["patents"] == 4
+
+
+def add_year(root: Path, year: int, reference_rows: bool = True) -> Path:
+    """A new year: the last year's files with their year replaced, and its reference rows."""
+    last = max(YEARS)
+    for table in BUILDERS:
+        df = read_year(root, table, last)
+        df[YEAR_COLUMN[table]] = year
+        if table == "patents":  # application ids are unique across years
+            df["application_id"] = df["application_id"].str.replace(str(last), str(year))
+        write_year(root, table, year, df)
+    if reference_rows:
+        for table in ("exchange_rates", "city_year"):
+            ref = REFERENCE[table]
+            write_reference(root, table, pd.concat([ref, ref[ref["year"] == last].assign(year=year)]))
+    return root
+
+
+def test_a_year_past_2014_needs_it_in_the_settings(tmp_path):
+    root = add_year(write_root(tmp_path), 2015)
+    block = failure_block(rejection(root, settings=MethodSettings()), "year", "in_range(2000, 2014)")
+    assert "customs_transactions/year=2015/part-0.parquet" in block and "2015" in block
+    assert "application_year" in rejection(root, settings=MethodSettings())  # patents too
+    summary = validate_raw_root(root, settings=MethodSettings(year_end=2015))
+    assert summary["customs_transactions"] == 9 and summary["patents"] == 6
+
+
+def test_a_sample_year_needs_its_exchange_rate_and_city_year_rows(tmp_path):
+    root = add_year(write_root(tmp_path), 2015, reference_rows=False)
+    text = rejection(root, settings=MethodSettings(year_end=2015))
+    blocks = re.split(r"\n(?=- file )", text)
+    for table in ("exchange_rates", "city_year"):
+        hit = [b for b in blocks if f"reference/{table} | column year | rule has rows for every sample year" in b]
+        assert len(hit) == 1 and "1 failing row" in hit[0], text
+        assert "2015" in hit[0] and "2005" not in hit[0] and "2006" not in hit[0]  # only the year without rows
+    # a year outside the settings' sample, or not among the years validated, needs none
+    assert validate_raw_root(root, years=[2005, 2006], settings=MethodSettings(year_end=2015))
 
 
 def test_years_restrict_the_yearly_folders(tmp_path):
