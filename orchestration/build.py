@@ -83,7 +83,6 @@ def build(
     holds it. Every successful build records, per year built, the
     fingerprints of the inputs it consumed.
     """
-    from orchestration.definitions import make_definitions
     from orchestration.resources import reports_dir
     from orchestration.warehouse import WarehouseBusy, WriterLock
 
@@ -103,16 +102,16 @@ def build(
     except WarehouseBusy as err:
         raise BuildError(f"{err}; try again when it has finished") from None
     try:
-        return _build_locked(raw, warehouse, years, settings, progress, reports, changed, instance, dry_run,
-                             make_definitions)
+        return _build_locked(raw, warehouse, years, settings, progress, reports, changed, instance, dry_run)
     finally:
         lock.release()
 
 
 def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: MethodSettings, progress: Progress,
-                  reports: Path, changed: bool, instance: dg.DagsterInstance | None, dry_run: bool,
-                  make_definitions) -> dict:
+                  reports: Path, changed: bool, instance: dg.DagsterInstance | None, dry_run: bool) -> dict:
     """build() once it holds the writer lock."""
+    from orchestration.definitions import make_definitions  # (loads the dbt manifest)
+
     stale: dict[int, list[str]] = {}
     result = {"warehouse": str(warehouse), "years": [], "stale": {}, "marts": {}, "seconds": 0.0,
               "reports": str(reports)}
