@@ -18,6 +18,7 @@ import pytest
 from analytics import rawio
 from orchestration.build import BuildError, build, year_ranges
 from orchestration.cli import main as gvc
+from orchestration.warehouse import WriterLock
 
 DVAR_NUMERIC = ["dvar", "exports_usd", "exports_processing_usd", "exports_ordinary_usd", "imports_processing_usd",
                 "imports_ordinary_scaled_usd", "capital_imports_scaled_usd", "foreign_content_usd"]
@@ -144,3 +145,7 @@ def test_killed_build_leaves_the_warehouse_as_it_was(built, tmp_path):
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL  # killed mid-build, not finished
     assert _sha(wh2) == digest
+    # the killed build held the writer lock: the kernel freed it, the next writer goes on
+    lock = WriterLock(wh2, "the next build")
+    lock.acquire(timeout=1.0)
+    lock.release()
