@@ -190,7 +190,7 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
             n_materialised += len(mats)
             n_checks += len(checks)
             if not res.success or failed_checks:
-                msgs = [e.message for e in res.all_events if e.is_failure][:5]
+                msgs = [_failure_text(e) for e in res.all_events if e.is_failure][:5]
                 msgs += [f"check failed: {e.event_specific_data.check_name}" for e in failed_checks[:5]]
                 raise BuildError("build failed; the warehouse is unchanged.\n" + "\n".join(m or "" for m in msgs))
             progress(f"  {len(mats)} asset materialisations, {len(checks)} checks passed ({time.perf_counter() - t0:.0f} s)")
@@ -212,6 +212,18 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
     if html.exists() and html.stat().st_mtime >= time.time() - (time.perf_counter() - t0):
         progress(f"report: {html}  (tables as .md/.tex in {reports / 'tables'}, figures in {reports / 'figures'})")
     return {**result, "years": years, "stale": stale, "marts": marts, "seconds": time.perf_counter() - t0}
+
+
+def _failure_text(event) -> str:
+    """A failure event's message and, for a failed step, the error that failed it
+    (the last line of its cause chain: what went wrong, not Dagster's wrapper)."""
+    text = event.message or ""
+    error = getattr(event.event_specific_data, "error", None)
+    while error is not None and error.cause is not None:
+        error = error.cause
+    if error is not None and error.message:
+        text += f"\n  {error.message.strip()}"
+    return text
 
 
 def unconfigured_years(raw: Path, settings: MethodSettings) -> list[str]:

@@ -18,10 +18,11 @@ from orchestration.resources import GvcResource
 
 def _tick(defs, raw, wh, cursor=None):
     sensor = defs.get_sensor_def("raw_changes_sensor")
-    ctx = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=cursor,
-                                  repository_def=defs.get_repository_def(),
-                                  resources={"gvc": GvcResource(raw_root=str(raw), warehouse=str(wh))})
-    return sensor.evaluate_tick(ctx)
+    # GvcResource has a run lifecycle (the writer lock): its context opens it, and outside a run takes no lock
+    with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=cursor,
+                                 repository_def=defs.get_repository_def(),
+                                 resources={"gvc": GvcResource(raw_root=str(raw), warehouse=str(wh))}) as ctx:
+        return sensor.evaluate_tick(ctx)
 
 
 def test_sensor_requests_the_changed_year_then_the_cross_year_assets(tiny_world, tmp_path):
