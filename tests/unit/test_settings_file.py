@@ -1,0 +1,53 @@
+"""The project settings file (analytics.settings.load_settings): gvc.toml's
+[method] table over the METHOD defaults; GVC_CONFIG names another file."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics.settings import (DEFAULT_SETTINGS, PROJECT_CONFIG, SUPPORTED_YEARS, config_path, load_settings,
+                                settings_from_dict)
+
+
+def test_the_shipped_gvc_toml_is_the_defaults():
+    assert PROJECT_CONFIG.is_file()
+    assert load_settings(PROJECT_CONFIG) == DEFAULT_SETTINGS
+
+
+def test_a_method_table_overrides_the_defaults(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text('[method]\nyear_end = 2015\nexclude_years = [2010, 2003]\nipc_counting = "fractional"\n')
+    s = load_settings(f)
+    assert s.year_end == 2015 and s.exclude_years == (2003, 2010) and s.ipc_counting == "fractional"
+    assert 2015 in s.years and 2003 not in s.years
+    assert s.winsor_lower == DEFAULT_SETTINGS.winsor_lower  # the rest stays
+
+
+def test_gvc_config_names_the_file(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text("[method]\nyear_start = 2002\n")
+    assert config_path({"GVC_CONFIG": str(f)}) == f
+    assert load_settings(environ={"GVC_CONFIG": str(f)}).year_start == 2002
+    with pytest.raises(FileNotFoundError, match="GVC_CONFIG=.*no such settings file"):
+        config_path({"GVC_CONFIG": str(tmp_path / "missing.toml")})
+    assert config_path({}) in (PROJECT_CONFIG, None)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[method]\nyear_end = 2016\n", f"must lie within {SUPPORTED_YEARS[0]}-{SUPPORTED_YEARS[1]}"),
+    ("[method]\nipc_levels = 'class'\n", "ipc_levels='class' is not one of"),
+    ("[method]\nwinsor = 0.01\n", "unknown METHOD setting(s) ['winsor']"),
+    ("[methods]\nyear_end = 2015\n", "unknown table(s) ['methods']"),
+    ("[method\n", "not valid TOML"),
+])
+def test_bad_files_are_named(tmp_path, text, message):
+    f = tmp_path / "bad.toml"
+    f.write_text(text)
+    with pytest.raises(ValueError) as info:
+        load_settings(f)
+    assert str(f) in str(info.value) and message in str(info.value)
+
+
+def test_supported_years_follow_the_hs_versions_and_plans():
+    assert SUPPORTED_YEARS == (2000, 2015)
+    assert settings_from_dict({"year_end": 2015}).years[-1] == 2015
