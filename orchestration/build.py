@@ -111,6 +111,7 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
                   reports: Path, changed: bool, instance: dg.DagsterInstance | None, dry_run: bool) -> dict:
     """build() once it holds the writer lock."""
     from orchestration.definitions import make_definitions  # (loads the dbt manifest)
+    from orchestration.resources import scoped_environ
 
     stale: dict[int, list[str]] = {}
     result = {"warehouse": str(warehouse), "years": [], "stale": {}, "marts": {}, "seconds": 0.0,
@@ -165,45 +166,40 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
         leftover.unlink(missing_ok=True)
     if warehouse.exists():
         shutil.copy2(warehouse, tmp)
-    env_before = {k: os.environ.get(k) for k in ("GVC_RAW", "GVC_WAREHOUSE", "GVC_REPORTS")}
-    os.environ["GVC_RAW"], os.environ["GVC_WAREHOUSE"], os.environ["GVC_REPORTS"] = str(raw), str(tmp), str(reports)
     dagster_log = logging.getLogger("dagster")
     level = dagster_log.level
     try:
-        n_materialised = n_checks = 0
-        for what, selection, tags in runs:
-            progress(f"materialising {what}")
-            dagster_log.setLevel(logging.WARNING)
-            res = dg.materialize(
-                list(defs.assets),
-                selection=selection,
-                resources=defs.resources,
-                tags=tags,
-                instance=instance,
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-                raise_on_error=False,
-            )
-            dagster_log.setLevel(level)
-            mats = res.get_asset_materialization_events()
-            checks = [e for e in res.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-            failed_checks = [e for e in checks if not e.event_specific_data.passed]
-            n_materialised += len(mats)
-            n_checks += len(checks)
-            if not res.success or failed_checks:
-                msgs = [_failure_text(e) for e in res.all_events if e.is_failure][:5]
-                msgs += [f"check failed: {e.event_specific_data.check_name}" for e in failed_checks[:5]]
-                raise BuildError("build failed; the warehouse is unchanged.\n" + "\n".join(m or "" for m in msgs))
-            progress(f"  {len(mats)} asset materialisations, {len(checks)} checks passed ({time.perf_counter() - t0:.0f} s)")
-        os.replace(tmp, warehouse)
+        # the assets write the copy (GvcResource and dbt's profile read these)
+        with scoped_environ(GVC_RAW=str(raw), GVC_WAREHOUSE=str(tmp), GVC_REPORTS=str(reports)):
+            n_materialised = n_checks = 0
+            for what, selection, tags in runs:
+                progress(f"materialising {what}")
+                dagster_log.setLevel(logging.WARNING)
+                res = dg.materialize(
+                    list(defs.assets),
+                    selection=selection,
+                    resources=defs.resources,
+                    tags=tags,
+                    instance=instance,
+                    run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                    raise_on_error=False,
+                )
+                dagster_log.setLevel(level)
+                mats = res.get_asset_materialization_events()
+                checks = [e for e in res.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+                failed_checks = [e for e in checks if not e.event_specific_data.passed]
+                n_materialised += len(mats)
+                n_checks += len(checks)
+                if not res.success or failed_checks:
+                    msgs = [_failure_text(e) for e in res.all_events if e.is_failure][:5]
+                    msgs += [f"check failed: {e.event_specific_data.check_name}" for e in failed_checks[:5]]
+                    raise BuildError("build failed; the warehouse is unchanged.\n" + "\n".join(m or "" for m in msgs))
+                progress(f"  {len(mats)} asset materialisations, {len(checks)} checks passed ({time.perf_counter() - t0:.0f} s)")
+            os.replace(tmp, warehouse)
     finally:
         for leftover in scratch:
             leftover.unlink(missing_ok=True)
         dagster_log.setLevel(level)
-        for k, v in env_before.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     marts = mart_counts(warehouse)
     progress(f"built in {time.perf_counter() - t0:.0f} s: {n_materialised} materialisations, {n_checks} checks")
     for name, n in marts.items():

@@ -232,21 +232,17 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from orchestration.resources import scoped_environ
+
     args = build_parser().parse_args(argv)
-    before = os.environ.get("GVC_CONFIG")
-    try:
+    # --config: the settings file of this command and of what it starts (dagster dev, dbt);
+    # main() called in-process (tests) leaves the environment as it was
+    config = {"GVC_CONFIG": str(Path(args.config).resolve())} if getattr(args, "config", None) else {}
+    with scoped_environ(**config):
         return _run(args)
-    finally:  # main() called in-process (tests) leaves the environment as it was
-        if before is None:
-            os.environ.pop("GVC_CONFIG", None)
-        else:
-            os.environ["GVC_CONFIG"] = before
 
 
 def _run(args: argparse.Namespace) -> int:
-    if getattr(args, "config", None):
-        # the settings file of this command and of what it starts (dagster dev, dbt)
-        os.environ["GVC_CONFIG"] = str(Path(args.config).resolve())
     if hasattr(args, "config"):
         from analytics.settings import config_path, load_settings
 

@@ -14,13 +14,9 @@ from analytics.synth.world import generate
 def dagster_home(tmp_path_factory) -> Path:
     """A Dagster instance of the session's own (`gvc build` records its runs there)."""
     home = tmp_path_factory.mktemp("dagster_home")
-    before = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(home)
-    yield home
-    if before is None:
-        os.environ.pop("DAGSTER_HOME", None)
-    else:
-        os.environ["DAGSTER_HOME"] = before
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_HOME", str(home))
+        yield home
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -29,13 +25,9 @@ def default_settings(tmp_path_factory) -> Path:
     (GVC_CONFIG: an empty settings file); a test that needs others passes its own."""
     path = tmp_path_factory.mktemp("settings") / "gvc.toml"
     path.write_text("[method]\n")
-    before = os.environ.get("GVC_CONFIG")
-    os.environ["GVC_CONFIG"] = str(path)
-    yield path
-    if before is None:
-        os.environ.pop("GVC_CONFIG", None)
-    else:
-        os.environ["GVC_CONFIG"] = before
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GVC_CONFIG", str(path))
+        yield path
 
 
 @pytest.fixture(scope="session")

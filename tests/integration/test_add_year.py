@@ -12,31 +12,15 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pandas as pd
 import pytest
 
 from analytics.fingerprints import PER_YEAR_REFERENCE
-from analytics.rawio import YEAR_COLUMN, YEARLY_TABLES, read_reference, read_year, write_reference, write_year
 from analytics.settings import MethodSettings, load_settings
 from orchestration.cli import main as gvc
 from orchestration.definitions import make_definitions
+from tests.worlds import add_year
 
 NEW, LAST = 2015, 2014
-
-
-def add_year(raw: Path, tables=YEARLY_TABLES) -> None:
-    """Year 2015 of ``tables``: 2014's files with the year replaced (patent ids
-    renumbered, they are unique across years), and 2015's reference rows."""
-    for table in tables:
-        df = read_year(raw, table, LAST)
-        df[YEAR_COLUMN[table]] = NEW
-        if table == "patents":
-            df["application_id"] = df["application_id"].str.replace(f"CN{LAST}", f"CN{NEW}", regex=False)
-        write_year(raw, table, NEW, df)
-    for table in ("exchange_rates", "city_year"):
-        ref = read_reference(raw, table)
-        shutil.rmtree(raw / "reference" / table)
-        write_reference(raw, table, pd.concat([ref, ref[ref["year"] == LAST].assign(year=NEW)], ignore_index=True))
 
 
 def settings_file(tmp_path: Path) -> Path:
@@ -50,7 +34,7 @@ def raw_with_2015(tiny_warehouse, tmp_path):
     root, wh = tiny_warehouse
     raw = tmp_path / "raw"
     shutil.copytree(root, raw)
-    add_year(raw)
+    add_year(raw, NEW, LAST)  # 2015: a copy of 2014, with its reference rows
     wh2 = tmp_path / "w.duckdb"
     shutil.copy2(wh, wh2)
     return raw, wh2

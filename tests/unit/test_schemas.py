@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.rawio import REFERENCE_TABLES, YEAR_COLUMN, YEARLY_TABLES, read_year, write_reference, write_year
+from analytics.rawio import REFERENCE_TABLES, YEAR_COLUMN, YEARLY_TABLES, write_reference, write_year
 from analytics.settings import MethodSettings
 from schemas import validate as v
 from schemas.validate import MODELS, RawValidationError, validate_frame, validate_raw_root
+from tests.worlds import add_year
 
 YEARS = (2005, 2006)
 
@@ -272,24 +273,9 @@ def test_partitioned_file_without_year_column_takes_folder_year(tmp_path):
     assert summary["patents"] == 4
 
 
-def add_year(root: Path, year: int, reference_rows: bool = True) -> Path:
-    """A new year: the last year's files with their year replaced, and its reference rows."""
-    last = max(YEARS)
-    for table in BUILDERS:
-        df = read_year(root, table, last)
-        df[YEAR_COLUMN[table]] = year
-        if table == "patents":  # application ids are unique across years
-            df["application_id"] = df["application_id"].str.replace(str(last), str(year))
-        write_year(root, table, year, df)
-    if reference_rows:
-        for table in ("exchange_rates", "city_year"):
-            ref = REFERENCE[table]
-            write_reference(root, table, pd.concat([ref, ref[ref["year"] == last].assign(year=year)]))
-    return root
-
-
 def test_a_year_past_2014_needs_it_in_the_settings(tmp_path):
-    root = add_year(write_root(tmp_path), 2015)
+    root = write_root(tmp_path)
+    add_year(root, 2015, max(YEARS))
     block = failure_block(rejection(root, settings=MethodSettings()), "year", "in_range(2000, 2014)")
     assert "customs_transactions/year=2015/part-0.parquet" in block and "2015" in block
     assert "application_year" in rejection(root, settings=MethodSettings())  # patents too
@@ -298,7 +284,8 @@ def test_a_year_past_2014_needs_it_in_the_settings(tmp_path):
 
 
 def test_a_sample_year_needs_its_exchange_rate_and_city_year_rows(tmp_path):
-    root = add_year(write_root(tmp_path), 2015, reference_rows=False)
+    root = write_root(tmp_path)
+    add_year(root, 2015, max(YEARS), reference_rows=False)
     text = rejection(root, settings=MethodSettings(year_end=2015))
     blocks = re.split(r"\n(?=- file )", text)
     for table in ("exchange_rates", "city_year"):
