@@ -24,7 +24,7 @@ import dagster as dg
 from analytics.fingerprints import raw_fingerprints, stale_years
 from analytics.rawio import years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings, load_settings
-from orchestration.changes import YEARS_TAG, read_build_inputs
+from orchestration.changes import YEARS_TAG, read_build_inputs, year_selections
 from schemas.validate import validate_raw_root
 
 Progress = Callable[[str], None]
@@ -131,16 +131,13 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
     tmp = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
     defs = make_definitions(raw, tmp, settings)
     graph = defs.resolve_asset_graph()
-    partitioned = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None]
-    # the per-year runs take what the partitioned assets read too (reference
-    # tables, staging views: unpartitioned); the last run takes the rest once
-    yearly = dg.AssetSelection.assets(*partitioned).upstream()
+    # the per-year runs take what the partitioned assets read too; the last run takes the rest once
+    yearly, cross = year_selections(graph)
     runs: list[tuple[str, dg.AssetSelection, dict]] = [
         (f"the per-year assets of {start}-{end} (raw -> staging -> intermediate -> per-year marts)", yearly,
          {"dagster/asset_partition_range_start": str(start), "dagster/asset_partition_range_end": str(end)})
         for start, end in year_ranges(years, settings)
     ]
-    cross = dg.AssetSelection.all() - yearly
     # the last cross-year asset (meta/build_inputs) records what the years of YEARS_TAG consumed
     runs.append(("the cross-year assets (complementarity, panel, production, estimation, report)", cross,
                  {YEARS_TAG: ",".join(map(str, years))}))

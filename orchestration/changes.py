@@ -98,11 +98,18 @@ def change_run_requests(stale: dict[int, list[str]], yearly_keys: list[dg.AssetK
     return out
 
 
-def _selections(context) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
-    graph = context.repository_def.asset_graph
+def year_selections(graph) -> tuple[dg.AssetSelection, dg.AssetSelection]:
+    """(per-year, cross-year): the partitioned assets with what they read (reference
+    tables, staging views: unpartitioned), and the rest -- the two kinds of run of
+    `gvc build` and of this sensor."""
     partitioned = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None]
     yearly = dg.AssetSelection.assets(*partitioned).upstream()
-    cross = dg.AssetSelection.all() - yearly
+    return yearly, dg.AssetSelection.all() - yearly
+
+
+def _selections(context) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
+    graph = context.repository_def.asset_graph
+    yearly, cross = year_selections(graph)
     return sorted(yearly.resolve(graph)), sorted(cross.resolve(graph))
 
 
@@ -142,4 +149,4 @@ def raw_changes_sensor(context: dg.SensorEvaluationContext, gvc: GvcResource):
 
 
 __all__ = ["build_inputs", "raw_changes_sensor", "read_build_inputs", "record_build_inputs", "years_of_run",
-           "change_run_requests", "YEARS_TAG"]
+           "change_run_requests", "year_selections", "YEARS_TAG"]
