@@ -1,4 +1,4 @@
-"""Which sample years a change of raw files makes stale (issue 6).
+"""Which sample years, and whether the cross-year work, a change makes stale.
 
 A raw root is observed as fingerprints: sha256 over the names and contents of
 the files of one ``year=YYYY`` folder of a yearly table, or of one reference
@@ -25,7 +25,20 @@ The inputs of sample year ``t`` (what its per-year models read):
   dbt vars) -- all but the sample's year range
   (year_start, year_end, exclude_years): a year's per-year models do not
   read which other years are in the sample, so adding 2015 to it leaves the
-  other years' inputs as they were.
+  other years' inputs as they were;
+- the version of the code that computes it (``code/per_year``: a digest of
+  the per-year dbt models' SQL, the macros, seeds and the raw-reading Python,
+  made by ``orchestration.changes.code_versions``): an edited model makes
+  its years stale.
+
+The cross-year work (complementarity's panel, the analysis panel, the
+production side, the study, the report) reads every built year and also:
+every reference table (city_year, industries, hs_industry, the provincial
+policy table feed only it), the whole settings (the year range included)
+and the rest of the code (``code/cross_year``). Those inputs are recorded
+under the pseudo-year :data:`ALL_YEARS` (:func:`cross_inputs`), and
+:func:`stale_cross` says why the cross-year work must rerun when no year is
+stale.
 
 Pure functions: no Dagster, no warehouse.
 """
@@ -43,7 +56,7 @@ from analytics.rawio import REFERENCE_TABLES, YEARLY_TABLES, read_reference, yea
 from analytics.settings import MethodSettings
 
 __all__ = ["file_sha256", "raw_fingerprints", "year_inputs", "stale_years", "settings_fingerprint", "ALL_YEARS",
-           "PER_YEAR_REFERENCE", "YEAR_KEYED_REFERENCE"]
+           "PER_YEAR_REFERENCE", "YEAR_KEYED_REFERENCE", "cross_inputs", "stale_cross", "inputs_frame"]
 
 ALL_YEARS = -1  # the "year" of a reference table or of an unpartitioned yearly table
 
@@ -121,9 +134,10 @@ def raw_fingerprints(root: Path | str) -> pd.DataFrame:
 YEAR_RANGE_SETTINGS = ("year_start", "year_end", "exclude_years")
 
 
-def settings_fingerprint(settings: MethodSettings) -> str:
-    """sha256 of the switches a year's per-year models read (all but the year range)."""
-    switches = {k: v for k, v in settings.as_dict().items() if k not in YEAR_RANGE_SETTINGS}
+def settings_fingerprint(settings: MethodSettings, year_range: bool = False) -> str:
+    """sha256 of the switches a year's per-year models read (all but the year range;
+    with ``year_range``, every switch: what the cross-year work reads)."""
+    switches = {k: v for k, v in settings.as_dict().items() if year_range or k not in YEAR_RANGE_SETTINGS}
     return hashlib.sha256(json.dumps(switches, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -131,14 +145,18 @@ def _input(table: str, year: int) -> str:
     return table if year == ALL_YEARS else f"{table}/year={year}"
 
 
-def year_inputs(fingerprints: pd.DataFrame, year: int, settings: MethodSettings) -> dict[str, str]:
+def year_inputs(fingerprints: pd.DataFrame, year: int, settings: MethodSettings,
+                code: dict[str, str] | None = None) -> dict[str, str]:
     """The inputs of sample year ``year`` with their fingerprints (module docstring).
 
     An input absent from the raw root is recorded as ``"absent"`` (a year
-    folder that appears later is then a change).
+    folder that appears later is then a change). ``code``: the code versions
+    (``{"per_year": ..., "cross_year": ...}``); its ``per_year`` is an input.
     """
     fp = {(r.table, int(r.year)): str(r.fingerprint) for r in fingerprints.itertuples()}
     out: dict[str, str] = {"settings": settings_fingerprint(settings)}
+    if code:
+        out["code/per_year"] = code["per_year"]
 
     def add(table: str, years: Iterable[int]) -> None:
         if (table, ALL_YEARS) in fp:  # not partitioned: the whole table is one input
@@ -165,8 +183,10 @@ def stale_years(
     fingerprints: pd.DataFrame,
     years: Iterable[int],
     settings: MethodSettings,
+    code: dict[str, str] | None = None,
 ) -> dict[int, list[str]]:
-    """Sample years whose inputs differ from what their last build recorded.
+    """Sample years whose inputs differ from what their last build recorded
+    (``code``: the code versions, see :func:`year_inputs`).
 
     ``recorded``: rows ``year, input, fingerprint`` (the warehouse's
     ``meta.build_inputs``; None or empty: nothing built yet). Returns
@@ -179,31 +199,68 @@ def stale_years(
             rec.setdefault(int(r.year), {})[str(r.input)] = str(r.fingerprint)
     out: dict[int, list[str]] = {}
     for y in sorted(years):
-        now = year_inputs(fingerprints, y, settings)
+        now = year_inputs(fingerprints, y, settings, code)
         before = rec.get(y)
         if before is None:
             out[y] = ["never built"]
             continue
-        reasons = []
-        for key in sorted(set(now) | set(before)):
-            a, b = before.get(key), now.get(key)
-            if a == b or (b is None and key.startswith("reference/")):
-                continue  # (a reference table recorded by an older build that is no input of the year)
-            if key == "settings":
-                reasons.append("the METHOD settings changed")
-            elif a in (None, "absent"):
-                reasons.append(f"{key} added")
-            elif b in (None, "absent"):
-                reasons.append(f"{key} removed")
-            else:
-                reasons.append(f"{key} changed")
+        reasons = _differences(before, now)
         if reasons:
             out[y] = reasons
     return out
 
 
-def inputs_frame(fingerprints: pd.DataFrame, years: Iterable[int], settings: MethodSettings) -> pd.DataFrame:
-    """``year, input, fingerprint`` rows recording what a build of ``years`` consumed."""
-    rows = [(y, k, v) for y in years for k, v in year_inputs(fingerprints, y, settings).items()]
+def _differences(before: dict[str, str], now: dict[str, str]) -> list[str]:
+    """Why the inputs ``now`` differ from those recorded ``before``, one reason per input."""
+    reasons = []
+    for key in sorted(set(now) | set(before)):
+        a, b = before.get(key), now.get(key)
+        if a == b or (b is None and key.startswith("reference/")):
+            continue  # (a reference table recorded by an older build that is no input here)
+        if key == "settings":
+            reasons.append("the METHOD settings changed")
+        elif key.startswith("code/"):
+            reasons.append(f"the code of the {key[5:].replace('_', '-')} models changed")
+        elif a in (None, "absent"):
+            reasons.append(f"{key} added")
+        elif b in (None, "absent"):
+            reasons.append(f"{key} removed")
+        else:
+            reasons.append(f"{key} changed")
+    return reasons
+
+
+def cross_inputs(fingerprints: pd.DataFrame, settings: MethodSettings,
+                 code: dict[str, str] | None = None) -> dict[str, str]:
+    """The inputs of the cross-year work beyond the years it reads (module docstring):
+    every reference table, every setting, the cross-year code version."""
+    out = {"settings": settings_fingerprint(settings, year_range=True)}
+    if code:
+        out["code/cross_year"] = code["cross_year"]
+    for r in fingerprints.itertuples():
+        if str(r.table).startswith("reference/"):
+            out[_input(str(r.table), int(r.year))] = str(r.fingerprint)
+    return out
+
+
+def stale_cross(recorded: pd.DataFrame | None, fingerprints: pd.DataFrame, settings: MethodSettings,
+                code: dict[str, str] | None = None) -> list[str]:
+    """Why the cross-year work is stale even if no year is: its recorded inputs
+    (the :data:`ALL_YEARS` rows of ``recorded``) differ from the raw root's now
+    (``[]``: current; nothing recorded: every input counts as added)."""
+    before = {} if recorded is None else {
+        str(r.input): str(r.fingerprint) for r in recorded.itertuples() if int(r.year) == ALL_YEARS}
+    if not before:
+        return ["the cross-year inputs were never recorded"] if recorded is not None and len(recorded) else []
+    return _differences(before, cross_inputs(fingerprints, settings, code))
+
+
+def inputs_frame(fingerprints: pd.DataFrame, years: Iterable[int], settings: MethodSettings,
+                 code: dict[str, str] | None = None, cross: bool = False) -> pd.DataFrame:
+    """``year, input, fingerprint`` rows recording what a build of ``years`` consumed;
+    with ``cross``, also the cross-year work's own inputs (year :data:`ALL_YEARS`)."""
+    rows = [(y, k, v) for y in years for k, v in year_inputs(fingerprints, y, settings, code).items()]
+    if cross:
+        rows += [(ALL_YEARS, k, v) for k, v in cross_inputs(fingerprints, settings, code).items()]
     return pd.DataFrame(rows, columns=["year", "input", "fingerprint"]).astype(
         {"year": "int64", "input": "string", "fingerprint": "string"})

@@ -2,9 +2,12 @@
 
 A build never leaves a half-written warehouse: it works on a temporary copy
 next to the target (``<warehouse>.building-<pid>``) and replaces the target
-with one atomic rename only when every asset and check succeeded; on any
-failure (or a kill) the target is as it was and the copy is removed (or left
-as an orphan named for its pid, never mistaken for the warehouse). From its
+with one atomic rename only when every asset and check succeeded; the report
+is written into ``<reports>.building-<pid>`` and moved into the report folder
+right after. On any failure the target and the report are as they were and
+the work copies are removed; a killed build leaves them named for its pid,
+never mistaken for the warehouse, and the next build removes them
+(``orchestration.recovery``), with the runs the dead build left unfinished. From its
 first read of the warehouse to the swap it holds the warehouse's writer lock,
 which every Dagster run writing it holds too: a run started in `gvc ui`
 during a build waits for it, and the build waits for a running one.
@@ -21,10 +24,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from analytics.fingerprints import raw_fingerprints, stale_years
+from analytics.fingerprints import ALL_YEARS, raw_fingerprints, stale_cross, stale_years
 from analytics.rawio import years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings, load_settings
-from orchestration.changes import YEARS_TAG, read_build_inputs, year_selections
+from orchestration.changes import YEARS_TAG, code_versions, read_build_inputs, year_selections
+from orchestration.recovery import building_name, fail_dead_runs, remove_orphans
 from schemas.validate import validate_raw_root
 
 Progress = Callable[[str], None]
@@ -102,6 +106,10 @@ def build(
     except WarehouseBusy as err:
         raise BuildError(f"{err}; try again when it has finished") from None
     try:
+        # what a build or run that died left behind (no live writer now: we hold the lock)
+        remove_orphans(warehouse, reports, progress=progress)
+        if instance is not None:
+            fail_dead_runs(instance, progress=progress)
         return _build_locked(raw, warehouse, years, settings, progress, reports, changed, instance, dry_run)
     finally:
         lock.release()
@@ -115,20 +123,37 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
 
     stale: dict[int, list[str]] = {}
     result = {"warehouse": str(warehouse), "years": [], "stale": {}, "marts": {}, "seconds": 0.0,
-              "reports": str(reports)}
+              "reports": str(reports), "dropped": []}
+    recorded = read_build_inputs(warehouse)
+    # years the warehouse holds that the raw root (or the settings) no longer has: removed from every table
+    dropped = dropped_years(recorded, default_years(raw, settings))
+    if dropped:
+        progress(f"the warehouse holds years the raw root no longer has: {dropped}; their rows are removed "
+                 "from every per-year table")
     if changed:
-        stale = stale_years(read_build_inputs(warehouse), raw_fingerprints(raw), years, settings)
-        if not stale:
+        fps, code = raw_fingerprints(raw), code_versions()
+        stale = stale_years(recorded, fps, years, settings, code)
+        cross_why = stale_cross(recorded, fps, settings, code) + ([f"years {dropped} removed"] if dropped else [])
+        if not stale and not cross_why:
             progress(f"nothing changed in {raw} since the last build of {warehouse}: up to date")
             return {**result, "marts": mart_counts(warehouse) if warehouse.exists() else {}}
-        progress(f"changed since the last build, {len(stale)} of {len(years)} years to rebuild:")
-        for line in describe_stale(stale, settings):
-            progress(f"  {line}")
+        if stale:
+            progress(f"changed since the last build, {len(stale)} of {len(years)} years to rebuild:")
+            for line in describe_stale(stale, settings):
+                progress(f"  {line}")
+        else:
+            progress(f"no year is stale; the cross-year assets are: {'; '.join(cross_why)}")
         years = sorted(stale)
     progress(f"raw root: {raw}")
     progress(f"warehouse: {warehouse}")
     progress(f"years: {years}")
-    tmp = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
+    t0 = time.perf_counter()
+    if not dry_run:  # first, so that a bad file is refused before anything else is loaded
+        progress("validating the raw root against the contract (schemas/)")
+        counts = validate_raw_root(raw, years=years, settings=settings, progress=lambda t, p, n: progress(
+            f"  valid {t}: {p.name if hasattr(p, 'name') else p} ({n:,} rows)"))
+        progress(f"raw root valid: {sum(counts.values()):,} rows in {len(counts)} tables")
+    tmp = building_name(warehouse)
     defs = make_definitions(raw, tmp, settings)
     graph = defs.resolve_asset_graph()
     # the per-year runs take what the partitioned assets read too; the last run takes the rest once
@@ -144,30 +169,34 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
     per_year = sorted(k.to_user_string() for k in yearly.resolve(graph))
     once = sorted(k.to_user_string() for k in cross.resolve(graph))
     if changed or dry_run:
-        progress(f"will rebuild partitions {years} of {len(per_year)} per-year assets: {', '.join(per_year)}")
-        progress(f"then {len(once)} cross-year assets: {', '.join(once)}")
+        if years:
+            progress(f"will rebuild partitions {years} of {len(per_year)} per-year assets: {', '.join(per_year)}")
+        progress(f"{'then ' if years else 'will rebuild '}{len(once)} cross-year assets: {', '.join(once)}")
     if dry_run:
         progress("dry run: nothing built")
-        return {**result, "years": years, "stale": stale, "per_year_assets": per_year, "cross_year_assets": once}
+        return {**result, "years": years, "stale": stale, "dropped": dropped, "per_year_assets": per_year,
+                "cross_year_assets": once}
 
-    t0 = time.perf_counter()
-    progress("validating the raw root against the contract (schemas/)")
-    counts = validate_raw_root(raw, years=years, settings=settings, progress=lambda t, p, n: progress(
-        f"  valid {t}: {p.name if hasattr(p, 'name') else p} ({n:,} rows)"))
-    progress(f"raw root valid: {sum(counts.values()):,} rows in {len(counts)} tables")
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    # the copy's own files: the database, its write-ahead log, the writer lock its runs take
+    # the copy's own files: the database, its write-ahead log, the writer lock its runs take;
+    # and the report's work folder, swapped in with the warehouse
     scratch = (tmp, Path(f"{tmp}.wal"), Path(f"{tmp}.lock"))
+    report_work = building_name(reports)
     for leftover in scratch:
         leftover.unlink(missing_ok=True)
+    shutil.rmtree(report_work, ignore_errors=True)
+    report_work.mkdir(parents=True)
     if warehouse.exists():
         shutil.copy2(warehouse, tmp)
+        if dropped:
+            drop_years(tmp, dropped)
     dagster_log = logging.getLogger("dagster")
     level = dagster_log.level
     try:
         # the assets write the copy (GvcResource and dbt's profile read these)
-        with scoped_environ(GVC_RAW=str(raw), GVC_WAREHOUSE=str(tmp), GVC_REPORTS=str(reports)):
+        with scoped_environ(GVC_RAW=str(raw), GVC_WAREHOUSE=str(tmp), GVC_REPORTS=str(reports),
+                            GVC_REPORTS_BUILDING=str(report_work)):
             n_materialised = n_checks = 0
             for what, selection, tags in runs:
                 progress(f"materialising {what}")
@@ -193,18 +222,67 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
                     raise BuildError("build failed; the warehouse is unchanged.\n" + "\n".join(m or "" for m in msgs))
                 progress(f"  {len(mats)} asset materialisations, {len(checks)} checks passed ({time.perf_counter() - t0:.0f} s)")
             os.replace(tmp, warehouse)
+            swap_in(report_work, reports)
     finally:
         for leftover in scratch:
             leftover.unlink(missing_ok=True)
+        shutil.rmtree(report_work, ignore_errors=True)
         dagster_log.setLevel(level)
     marts = mart_counts(warehouse)
     progress(f"built in {time.perf_counter() - t0:.0f} s: {n_materialised} materialisations, {n_checks} checks")
     for name, n in marts.items():
         progress(f"  {warehouse}  marts.{name:<36} {n:>10,} rows")
     html = reports / "report.html"
-    if html.exists() and html.stat().st_mtime >= time.time() - (time.perf_counter() - t0):
+    if html.exists():
         progress(f"report: {html}  (tables as .md/.tex in {reports / 'tables'}, figures in {reports / 'figures'})")
-    return {**result, "years": years, "stale": stale, "marts": marts, "seconds": time.perf_counter() - t0}
+    return {**result, "years": years, "stale": stale, "dropped": dropped, "marts": marts,
+            "seconds": time.perf_counter() - t0}
+
+
+def dropped_years(recorded, present: list[int]) -> list[int]:
+    """Years the warehouse recorded a build of (``meta.build_inputs``) that are
+    not among ``present`` (the raw root's sample years) any more."""
+    if recorded is None or not len(recorded):
+        return []
+    return sorted({int(y) for y in recorded["year"] if int(y) != ALL_YEARS} - set(present))
+
+
+def drop_years(warehouse: Path, years: list[int]) -> None:
+    """Delete ``years`` from every per-year table (the incremental dbt models)
+    and from ``meta.build_inputs``, in one transaction."""
+    import duckdb
+
+    from orchestration.dbt import ensure_manifest, yearly_relations
+    from orchestration.warehouse import transaction
+
+    with transaction(warehouse) as con:
+        have = {(s, t) for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall()}
+        targets = [(s, t, k) for s, t, k in yearly_relations(ensure_manifest()) if (s, t) in have]
+        if ("meta", "build_inputs") in have:
+            targets.append(("meta", "build_inputs", "year"))
+        marks = ", ".join("?" * len(years))
+        for schema, table, key in targets:
+            try:
+                con.execute(f'delete from "{schema}"."{table}" where "{key}" in ({marks})', years)
+            except duckdb.Error as err:
+                raise BuildError(f"could not remove years {years} from {schema}.{table}: {err}") from err
+
+
+def swap_in(work: Path, target: Path) -> None:
+    """Move what a build wrote into ``work`` into the folder ``target``, entry by entry
+    (``tables/``, ``figures/``, ``report.html``, ...): each replaced whole, so no entry
+    mixes two builds; files of the user's own in ``target`` stay."""
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(work.iterdir()):
+        dest = target / entry.name
+        if dest.is_dir() and not dest.is_symlink():
+            old = building_name(dest.with_name(f"{dest.name}.old"))
+            os.replace(dest, old)
+            os.replace(entry, dest)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(entry, dest)
 
 
 def _failure_text(event) -> str:

@@ -1,11 +1,17 @@
-"""Change-driven rebuilds (issue 6): what each year's build consumed, and the
-sensor that rebuilds what a changed raw file makes stale.
+"""Change-driven rebuilds: what each year's build consumed, and the sensor
+that rebuilds what a changed raw file, setting or model makes stale.
 
 - ``meta/build_inputs`` (asset, last of a cross-year run): records, for the
   years the run rebuilt, the fingerprints of the inputs each consumed
-  (``analytics.fingerprints``) in ``meta.build_inputs``. The years come from
+  (``analytics.fingerprints``) in ``meta.build_inputs``, and under year -1
+  the cross-year work's own inputs (every reference table, every setting,
+  the code version). The years come from
   the run's ``gvc/years`` tag (`gvc build`, the sensor), else from its
   partition range tags (a backfill from the UI).
+- :func:`code_versions`: digests of the code, per-year (the per-year dbt
+  models with what they read, the macros, seeds and the raw-reading Python)
+  and cross-year (the other models and the Python of the method), so an
+  edited model makes its years stale.
 - ``raw_changes_sensor`` (running by default in `gvc ui`): compares the raw
   root with ``meta.build_inputs`` and requests one run per stale year of the
   per-year assets (with what they read upstream), then one run of the
@@ -15,6 +21,7 @@ sensor that rebuilds what a changed raw file makes stale.
 
 # no `from __future__ import annotations`: dagster inspects the context annotation
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -22,7 +29,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from analytics.fingerprints import inputs_frame, raw_fingerprints, stale_years
+from analytics.fingerprints import inputs_frame, raw_fingerprints, stale_cross, stale_years
 from orchestration.resources import GvcResource
 from orchestration.warehouse import transaction
 
@@ -57,10 +64,63 @@ def record_build_inputs(warehouse: Path | str, rows: pd.DataFrame) -> None:
         con.execute(f"insert into {BUILD_INPUTS} select year, input, fingerprint, current_timestamp from new_inputs")
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# the Python that reads the raw root for the per-year models (validation, reading, the settings they pass)
+PER_YEAR_PYTHON = ("schemas", "analytics/rawio.py", "analytics/settings.py", "analytics/names.py",
+                   "orchestration/raw.py", "orchestration/dbt.py", "orchestration/dbt_cli.py")
+# the Python of the method's cross-year part (the generator is no part of it)
+CROSS_YEAR_PYTHON = ("analytics", "orchestration", "schemas")
+
+
+def _python_files(entries: tuple[str, ...], exclude: tuple[str, ...] = ()) -> list[Path]:
+    out = []
+    for e in entries:
+        p = PROJECT_ROOT / e
+        out += sorted(p.rglob("*.py")) if p.is_dir() else ([p] if p.exists() else [])
+    return [f for f in out if not any(f.is_relative_to(PROJECT_ROOT / x) for x in exclude)]
+
+
+def code_versions(manifest: Path | str | None = None) -> dict[str, str]:
+    """``{"per_year": sha256, "cross_year": sha256}`` of the code (module docstring),
+    from the dbt manifest's checksums of each model and seed and its macros' text."""
+    from orchestration.dbt import DBT_DIR, ensure_manifest
+
+    m = json.loads(Path(manifest or ensure_manifest()).read_text())
+    nodes = {u: n for u, n in m["nodes"].items() if n["resource_type"] in ("model", "seed")}
+    yearly = {u for u, n in nodes.items() if n["resource_type"] == "model"
+              and n["config"].get("materialized") == "incremental"}
+    todo = list(yearly)
+    while todo:  # with the staging views and seeds they read
+        for d in nodes[todo.pop()].get("depends_on", {}).get("nodes", []):
+            if d in nodes and d not in yearly:
+                yearly.add(d)
+                todo.append(d)
+    project = m["metadata"].get("project_name") or "gvc"
+    macros = sorted(f"{k}:{hashlib.sha256(v['macro_sql'].encode()).hexdigest()}"
+                    for k, v in m["macros"].items() if v["package_name"] == project)
+
+    def digest(items: list[str], files: list[Path]) -> str:
+        h = hashlib.sha256()
+        for item in sorted(items):
+            h.update(item.encode() + b"\n")
+        for f in files:
+            h.update(f.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + f.read_bytes())
+        return h.hexdigest()
+
+    def checksum(u: str) -> str:
+        return f"{u}:{nodes[u]['checksum']['checksum']}"
+
+    config = [(DBT_DIR / "dbt_project.yml").read_text()]
+    per_year = digest([checksum(u) for u in yearly] + macros + config, _python_files(PER_YEAR_PYTHON))
+    cross = digest([checksum(u) for u in nodes if u not in yearly] + [per_year],
+                   _python_files(CROSS_YEAR_PYTHON, exclude=("analytics/synth",)))
+    return {"per_year": per_year, "cross_year": cross}
+
+
 def years_of_run(tags: dict[str, str], sample_years: tuple[int, ...]) -> list[int]:
     """The sample years a run rebuilt: its ``gvc/years`` tag, else its partition range."""
-    if tags.get(YEARS_TAG):
-        return sorted(int(y) for y in tags[YEARS_TAG].split(","))
+    if YEARS_TAG in tags:
+        return sorted(int(y) for y in tags[YEARS_TAG].split(",") if y)
     if RANGE_START in tags and RANGE_END in tags:
         lo, hi = int(tags[RANGE_START]), int(tags[RANGE_END])
         return [y for y in sample_years if lo <= y <= hi]
@@ -78,23 +138,27 @@ def years_of_run(tags: dict[str, str], sample_years: tuple[int, ...]) -> list[in
 )
 def build_inputs(context: dg.AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
     settings = gvc.settings
-    years = years_of_run(dict(context.run.tags), settings.years)
-    if not years:
+    tags = dict(context.run.tags)
+    years = years_of_run(tags, settings.years)
+    cross = YEARS_TAG in tags  # a cross-year run of `gvc build` or of the sensor: the whole cross-year work ran
+    if not years and not cross:
         context.log.info("no rebuilt years in this run's tags: nothing recorded")
         return dg.MaterializeResult(metadata={"years": "", "rows": 0})
-    rows = inputs_frame(raw_fingerprints(gvc.raw_root), years, settings)
+    rows = inputs_frame(raw_fingerprints(gvc.raw_root), years, settings, code_versions(), cross=cross)
     record_build_inputs(gvc.warehouse, rows)
     return dg.MaterializeResult(metadata={"years": ", ".join(map(str, years)), "rows": len(rows)})
 
 
 def change_run_requests(stale: dict[int, list[str]], yearly_keys: list[dg.AssetKey],
-                        cross_keys: list[dg.AssetKey]) -> list[dg.RunRequest]:
-    """One run per stale year of the per-year assets, then one cross-year run."""
+                        cross_keys: list[dg.AssetKey], cross_reasons: list[str] = ()) -> list[dg.RunRequest]:
+    """One run per stale year of the per-year assets, then one cross-year run
+    (alone when only the cross-year inputs changed: ``cross_reasons``)."""
     years = sorted(stale)
     tag = ",".join(map(str, years))
     out = [dg.RunRequest(run_key=None, partition_key=str(y), asset_selection=yearly_keys,
                          tags={"gvc/reason": "; ".join(stale[y])[:1000]}) for y in years]
-    out.append(dg.RunRequest(run_key=None, asset_selection=cross_keys, tags={YEARS_TAG: tag}))
+    tags = {YEARS_TAG: tag, **({} if years else {"gvc/reason": "; ".join(cross_reasons)[:1000]})}
+    out.append(dg.RunRequest(run_key=None, asset_selection=cross_keys, tags=tags))
     return out
 
 
@@ -133,20 +197,24 @@ def raw_changes_sensor(context: dg.SensorEvaluationContext, gvc: GvcResource):
         return dg.SkipReason("the warehouse records no build inputs yet (gvc build records them)")
     settings = gvc.settings
     from orchestration.build import default_years
+    from orchestration.recovery import fail_dead_runs
 
-    stale = stale_years(recorded, raw_fingerprints(gvc.raw_root), default_years(Path(gvc.raw_root), settings),
-                        settings)
-    if not stale:
+    fail_dead_runs(context.instance, progress=context.log.warning)  # so that a dead run never blocks the queue
+    fps, code = raw_fingerprints(gvc.raw_root), code_versions()
+    stale = stale_years(recorded, fps, default_years(Path(gvc.raw_root), settings), settings, code)
+    cross_why = [] if stale else stale_cross(recorded, fps, settings, code)
+    if not stale and not cross_why:
         context.update_cursor(None)
-        return dg.SkipReason("no raw file changed since the last build")
-    signature = json.dumps(stale, sort_keys=True)
+        return dg.SkipReason("no raw file, setting or model changed since the last build")
+    signature = json.dumps([stale, cross_why], sort_keys=True)
     if context.cursor == signature:
-        return dg.SkipReason(f"rebuild of {sorted(stale)} already requested")
+        return dg.SkipReason(f"rebuild of {sorted(stale) or 'the cross-year assets'} already requested")
     context.update_cursor(signature)
     yearly, cross = _selections(context)
-    context.log.info(f"stale years {sorted(stale)}: {stale}")
-    return change_run_requests(stale, yearly, cross)
+    context.log.info(f"stale years {sorted(stale)}: {stale}" if stale else f"cross-year assets stale: {cross_why}")
+    return change_run_requests(stale, yearly, cross, cross_why)
 
 
 __all__ = ["build_inputs", "raw_changes_sensor", "read_build_inputs", "record_build_inputs", "years_of_run",
+           "code_versions",
            "change_run_requests", "year_selections", "YEARS_TAG"]

@@ -134,6 +134,9 @@ def _cmd_ui(args: argparse.Namespace) -> int:
 
     ensure_manifest()
     env = _dagster_env(Path(args.raw), Path(args.warehouse))
+    from orchestration.recovery import fail_dead_runs
+
+    fail_dead_runs(_instance(), progress=_progress)  # runs a dead process left STARTED would block the queue
     _progress(f"ui: raw root {env['GVC_RAW']}, warehouse {env['GVC_WAREHOUSE']}, instance {env['DAGSTER_HOME']}")
     _progress(f"ui: http://127.0.0.1:{args.port}")
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(args.port)]
@@ -235,6 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.resources import scoped_environ
 
     args = build_parser().parse_args(argv)
+    if args.command in ("build", "ui", "docs"):  # dagster's notes on its beta/preview parameters we use
+        import warnings
+
+        from dagster import BetaWarning, PreviewWarning
+
+        for category in (BetaWarning, PreviewWarning):
+            warnings.filterwarnings("ignore", category=category)
     # --config: the settings file of this command and of what it starts (dagster dev, dbt);
     # main() called in-process (tests) leaves the environment as it was
     config = {"GVC_CONFIG": str(Path(args.config).resolve())} if getattr(args, "config", None) else {}

@@ -73,6 +73,13 @@ def model_relations(manifest: Path) -> dict[dg.AssetKey, tuple[str, str]]:
     return {TRANSLATOR.get_asset_key(n): (n["schema"], n["alias"]) for n in nodes if n["resource_type"] == "model"}
 
 
+def yearly_relations(manifest: Path) -> list[tuple[str, str, str]]:
+    """(schema, table, year column) of every per-year model (incremental on its year)."""
+    nodes = json.loads(Path(manifest).read_text())["nodes"].values()
+    return sorted((n["schema"], n["alias"], n["config"].get("unique_key") or "year") for n in nodes
+                  if n["resource_type"] == "model" and n["config"].get("materialized") == "incremental")
+
+
 def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, relations: dict,
                settings: MethodSettings, years: list[int] | None = None):
     """One `dbt build` of the asset's selection; each model's event carries its

@@ -14,7 +14,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from analytics.report.render import ESTIMATION_TABLES, write_report, write_stylised_facts
-from orchestration.resources import GvcResource, reports_dir
+from orchestration.resources import GvcResource, reports_dir, reports_write_dir
 
 STYLISED_KEY = dg.AssetKey(["report", "stylised_facts"])
 REPORT_KEY = dg.AssetKey(["report", "report"])
@@ -29,6 +29,15 @@ def _run_id(context: AssetExecutionContext) -> str:
     return context.run.run_id
 
 
+def _final(path: Path | str) -> str:
+    """Where a written report file will live (`gvc build` writes a work folder it swaps in)."""
+    path = Path(path)
+    try:
+        return str(reports_dir() / path.relative_to(reports_write_dir()))
+    except ValueError:
+        return str(path)
+
+
 @dg.asset(
     key=STYLISED_KEY,
     group_name="report",
@@ -39,13 +48,13 @@ def _run_id(context: AssetExecutionContext) -> str:
 )
 def stylised_facts(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
     s = gvc.settings
-    res = write_stylised_facts(Path(gvc.warehouse), reports_dir(), s.year_start, s.year_end, run_id=_run_id(context))
+    res = write_stylised_facts(Path(gvc.warehouse), reports_write_dir(), s.year_start, s.year_end, run_id=_run_id(context))
     for key, why in res["missing"].items():
         context.log.warning(f"stylised fact {key} not built: {why}")
     preview = "\n\n".join(f"**{k}**\n\n{md}" for k, md in res["previews"].items())
     return dg.MaterializeResult(metadata={
-        "figures": dg.MetadataValue.json({k: str(p) for k, p in res["figures"].items()}),
-        "tables": dg.MetadataValue.json({k: str(v["md"]) for k, v in res["tables"].items()}),
+        "figures": dg.MetadataValue.json({k: _final(p) for k, p in res["figures"].items()}),
+        "tables": dg.MetadataValue.json({k: _final(v["md"]) for k, v in res["tables"].items()}),
         "missing": dg.MetadataValue.json(res["missing"]),
         "preview": dg.MetadataValue.md(preview or "_no stylised facts: input tables missing_"),
     })
@@ -62,13 +71,13 @@ def stylised_facts(context: AssetExecutionContext, gvc: GvcResource) -> dg.Mater
 def report(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
     s = gvc.settings
     raw = Path(gvc.raw_root) if gvc.raw_root else None
-    res = write_report(Path(gvc.warehouse), reports_dir(), raw_root=raw, run_id=_run_id(context),
+    res = write_report(Path(gvc.warehouse), reports_write_dir(), raw_root=raw, run_id=_run_id(context),
                        year_start=s.year_start, year_end=s.year_end)
     for key, why in res["missing"].items():
         context.log.warning(f"report exhibit {key} not built: {why}")
     meta = {
-        "html": dg.MetadataValue.path(str(res["html"])),
-        "markdown": dg.MetadataValue.path(str(res["markdown"])),
+        "html": dg.MetadataValue.path(_final(res["html"])),
+        "markdown": dg.MetadataValue.path(_final(res["markdown"])),
         "tables": len(res["tables"]),
         "figures": len(res["figures"]),
         "missing": dg.MetadataValue.json(res["missing"]),

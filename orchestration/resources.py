@@ -17,6 +17,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from analytics.settings import MethodSettings, settings_from_dict
+from orchestration.recovery import PROCESS_TAG, process_token
 from orchestration.warehouse import WriterLock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +51,14 @@ def scoped_environ(**values: str) -> Iterator[None]:
 
 
 def reports_dir() -> Path:
-    """Where the report assets write (GVC_REPORTS, else PROJECT_ROOT/reports)."""
+    """Where the report lives (GVC_REPORTS, else PROJECT_ROOT/reports): what links point to."""
     return Path(os.environ.get("GVC_REPORTS", PROJECT_ROOT / "reports"))
+
+
+def reports_write_dir() -> Path:
+    """Where the report assets write: `gvc build` has them write a work folder
+    (GVC_REPORTS_BUILDING) that it swaps in with the warehouse; else reports_dir()."""
+    return Path(os.environ.get("GVC_REPORTS_BUILDING") or reports_dir())
 
 
 class GvcResource(dg.ConfigurableResource):
@@ -69,8 +76,10 @@ class GvcResource(dg.ConfigurableResource):
         """Hold the warehouse's writer lock for the whole run (orchestration.warehouse):
         a run waits for `gvc build` (or a run outside the queue) to finish.
         Outside a run (a sensor's evaluation reads only) there is no lock."""
-        if context.dagster_run is None:
+        if context.run is None:
             return
+        if context.instance is not None:  # who runs it: a run whose process dies is marked failed later
+            context.instance.add_run_tags(context.run.run_id, {PROCESS_TAG: process_token()})
         log = context.log.info if context.log is not None else None
         self._lock = WriterLock(self.warehouse, holder=f"dagster run {context.run_id or '?'}")
         self._lock.acquire(progress=log)

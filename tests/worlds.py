@@ -27,3 +27,14 @@ def add_year(raw: Path, new: int, template: int, tables=YEARLY_TABLES, reference
             shutil.rmtree(raw / "reference" / table)
             rows = ref[pd.to_numeric(ref["year"]) == template].assign(year=new)
             write_reference(raw, table, pd.concat([ref, rows], ignore_index=True))
+
+
+def keep_years(root: Path, dst: Path, years: list[int]) -> Path:
+    """A copy of raw root ``root`` (without its truth) whose yearly tables keep
+    only the ``year=`` folders of ``years``: a world of fewer sample years."""
+    shutil.copytree(root, dst, ignore=shutil.ignore_patterns("truth", "truth.json"))
+    for table in YEARLY_TABLES:
+        for folder in (dst / table).glob("year=*"):
+            if int(folder.name.split("=", 1)[1]) not in years:
+                shutil.rmtree(folder)
+    return dst

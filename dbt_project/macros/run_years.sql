@@ -52,3 +52,13 @@
     {%- endfor -%}
     {{ return(rows | join(', ')) }}
 {%- endmacro %}
+
+{#- Pre-hook of every model (dbt_project.yml): an incremental per-year model
+    first deletes every year of the run, so a year whose input rows vanished
+    (an emptied folder, rows removed) loses its old rows too; delete+insert
+    alone would only replace the years that still have new rows. -#}
+{% macro delete_run_years() -%}
+    {%- if execute and config.get('materialized') == 'incremental' and is_incremental() -%}
+        delete from {{ this }} where {{ in_run_years(config.get('unique_key') or 'year') }}
+    {%- endif -%}
+{%- endmacro %}

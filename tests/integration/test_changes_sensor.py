@@ -11,7 +11,8 @@ import pandas as pd
 
 from analytics.fingerprints import inputs_frame, raw_fingerprints
 from analytics.settings import DEFAULT_SETTINGS
-from orchestration.changes import YEARS_TAG, record_build_inputs, years_of_run
+from analytics.rawio import read_reference, write_reference
+from orchestration.changes import YEARS_TAG, code_versions, record_build_inputs, years_of_run
 from orchestration.definitions import make_definitions
 from orchestration.resources import GvcResource
 
@@ -31,11 +32,21 @@ def test_sensor_requests_the_changed_year_then_the_cross_year_assets(tiny_world,
     shutil.copytree(root, raw)
     wh = tmp_path / "w.duckdb"
     years = list(DEFAULT_SETTINGS.years)
-    record_build_inputs(wh, inputs_frame(raw_fingerprints(raw), years, DEFAULT_SETTINGS))
+    record_build_inputs(wh, inputs_frame(raw_fingerprints(raw), years, DEFAULT_SETTINGS, code_versions(), cross=True))
     defs = make_definitions(raw, wh)
 
     first = _tick(defs, raw, wh)
-    assert not first.run_requests and "no raw file changed" in first.skip_message
+    assert not first.run_requests and "no raw file, setting or model changed" in first.skip_message
+
+    # a reference table only the cross-year models read: one cross-year run, no year
+    cy = read_reference(raw, "city_year")
+    cy.loc[cy.index[0], "gdp"] = float(cy["gdp"].iloc[0]) * 1.01
+    write_reference(raw, "city_year", cy)
+    res = _tick(defs, raw, wh)
+    assert [r.partition_key for r in res.run_requests] == [None]
+    assert res.run_requests[0].tags[YEARS_TAG] == ""
+    assert res.run_requests[0].tags["gvc/reason"] == "reference/city_year changed"
+    record_build_inputs(wh, inputs_frame(raw_fingerprints(raw), [], DEFAULT_SETTINGS, code_versions(), cross=True))
 
     f = raw / "customs_transactions" / "year=2004" / "part-0.parquet"
     cu = pd.read_parquet(f)

@@ -8,8 +8,8 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analytics.fingerprints import (ALL_YEARS, PER_YEAR_REFERENCE, inputs_frame, raw_fingerprints, stale_years,
-                                    year_inputs)
+from analytics.fingerprints import (ALL_YEARS, PER_YEAR_REFERENCE, inputs_frame, raw_fingerprints, stale_cross,
+                                    stale_years, year_inputs)
 from analytics.rawio import REFERENCE_TABLES, write_reference
 from analytics.settings import DEFAULT_SETTINGS
 
@@ -142,3 +142,51 @@ def test_raw_fingerprints_follow_content_not_timestamps(tmp_path):
 def test_window_setting_is_checked(bad):
     with pytest.raises(ValueError):
         dataclasses.replace(DEFAULT_SETTINGS, patent_window_years=bad)
+
+
+CODE = {"per_year": "p1", "cross_year": "c1"}
+
+
+def _built(settings=DEFAULT_SETTINGS, code=CODE) -> pd.DataFrame:
+    """What a whole build records: the years' inputs and the cross-year work's (year -1)."""
+    return inputs_frame(_fps(), YEARS, settings, code, cross=True)
+
+
+@pytest.mark.parametrize("table", REFERENCE_TABLES)
+def test_every_reference_table_triggers_its_rebuild(table):
+    """A changed reference table makes every year stale when a per-year model reads it,
+    else the cross-year work alone -- never nothing."""
+    fps = _fps(**{f"reference__{table}": "new"})
+    years = stale_years(_built(), fps, YEARS, DEFAULT_SETTINGS, CODE)
+    cross = stale_cross(_built(), fps, DEFAULT_SETTINGS, CODE)
+    assert cross == [f"reference/{table} changed"]
+    if table in PER_YEAR_REFERENCE:
+        assert years == {y: [f"reference/{table} changed"] for y in YEARS}
+    else:
+        assert years == {}
+
+
+def test_nothing_changed_leaves_the_cross_year_work_current():
+    assert stale_cross(_built(), _fps(), DEFAULT_SETTINGS, CODE) == []
+    assert stale_years(_built(), _fps(), YEARS, DEFAULT_SETTINGS, CODE) == {}
+
+
+def test_year_range_setting_is_a_cross_year_input_only():
+    wider = dataclasses.replace(DEFAULT_SETTINGS, exclude_years=())
+    assert stale_years(_built(), _fps(), YEARS, wider, CODE) == {}
+    assert stale_cross(_built(), _fps(), wider, CODE) == ["the METHOD settings changed"]
+
+
+def test_code_versions_are_inputs():
+    per_year = {**CODE, "per_year": "p2"}
+    assert stale_years(_built(), _fps(), YEARS, DEFAULT_SETTINGS, per_year) == {
+        y: ["the code of the per-year models changed"] for y in YEARS}
+    cross = {**CODE, "cross_year": "c2"}
+    assert stale_years(_built(), _fps(), YEARS, DEFAULT_SETTINGS, cross) == {}
+    assert stale_cross(_built(), _fps(), DEFAULT_SETTINGS, cross) == ["the code of the cross-year models changed"]
+
+
+def test_a_warehouse_without_cross_year_inputs_reruns_them_once():
+    old = inputs_frame(_fps(), YEARS, DEFAULT_SETTINGS, CODE)  # a build that recorded years only
+    assert stale_cross(old, _fps(), DEFAULT_SETTINGS, CODE) == ["the cross-year inputs were never recorded"]
+    assert stale_cross(None, _fps(), DEFAULT_SETTINGS, CODE) == []  # nothing built: the years say so
