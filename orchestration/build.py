@@ -183,17 +183,22 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
     # and the report's work folder, swapped in with the warehouse
     scratch = (tmp, Path(f"{tmp}.wal"), Path(f"{tmp}.lock"))
     report_work = building_name(reports)
-    for leftover in scratch:
-        leftover.unlink(missing_ok=True)
-    shutil.rmtree(report_work, ignore_errors=True)
-    report_work.mkdir(parents=True)
-    if warehouse.exists():
-        shutil.copy2(warehouse, tmp)
-        if dropped:
-            drop_years(tmp, dropped)
     dagster_log = logging.getLogger("dagster")
     level = dagster_log.level
     try:
+        for leftover in scratch:
+            leftover.unlink(missing_ok=True)
+        shutil.rmtree(report_work, ignore_errors=True)
+        report_work.mkdir(parents=True)
+        if warehouse.exists():
+            try:
+                shutil.copy2(warehouse, tmp)
+            except OSError as err:  # a full disk, most often: say so, leave nothing behind
+                raise BuildError(f"could not copy the warehouse to {tmp} to build on it: {err.strerror or err} "
+                                 f"(the build needs about {warehouse.stat().st_size / 1e6:,.0f} MB free there "
+                                 "and more as it goes); the warehouse is unchanged") from None
+            if dropped:
+                drop_years(tmp, dropped)
         # the assets write the copy (GvcResource and dbt's profile read these)
         with scoped_environ(GVC_RAW=str(raw), GVC_WAREHOUSE=str(tmp), GVC_REPORTS=str(reports),
                             GVC_REPORTS_BUILDING=str(report_work)):

@@ -11,6 +11,8 @@ checks. Groups come from `meta.dagster.group` in dbt_project.yml.
 
 import json
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -139,4 +141,6 @@ def build_dbt_assets(settings: MethodSettings) -> list[dg.AssetsDefinition]:
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=project)
+    """dbt of this environment (beside its Python), also when the venv is not on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return DbtCliResource(project_dir=project, dbt_executable=shutil.which("dbt") or str(beside))
