@@ -6,8 +6,13 @@ an intermediary carries one of the keywords of METHOD §2 (``...进出口有限�
 names never contain a keyword.  :func:`messy_variant` returns the way another
 clerk typed the same name (full-width letters and digits, other brackets
 around 集团, ASCII or ideographic spaces, 有限责任公司 <-> 有限公司): it
-normalises to the same key under METHOD §2.  :func:`rename` returns a
-genuinely different name (new 字号 or new industry word).
+normalises to the same key under METHOD §2.  :func:`unicode_variant` goes
+further, to what only Unicode NFKC and the White_Space property reconcile
+(no-break, em and other Unicode spaces, Kangxi-radical and CJK-compatibility
+forms of a character, small and vertical presentation-form brackets,
+circled, full-width and mathematical letters and digits, a space inside
+有限责任公司); :func:`with_unicode_variants` writes a share of a column so.
+:func:`rename` returns a genuinely different name (new 字号 or new industry word).
 
 Every function takes the random generator explicitly (``numpy.random.Generator``
 or ``random.Random``), so the same seed gives the same names.
@@ -32,6 +37,8 @@ __all__ = [
     "messy_variant",
     "phone",
     "rename",
+    "unicode_variant",
+    "with_unicode_variants",
     "zip_code",
 ]
 
@@ -159,10 +166,14 @@ def _weighted(rng: Rng, items: tuple[tuple[str, float], ...]) -> str:
     return items[-1][0]
 
 
+# Unicode's White_Space property (PropList.txt): what METHOD §2 removes as "whitespace"
+_WHITE_SPACE = re.compile("[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+
+
 def _norm_key(name: str) -> str:
     """METHOD §2 normalisation (kept private; the platform has its own)."""
     s = unicodedata.normalize("NFKC", name)
-    s = re.sub(r"\s+", "", s)
+    s = _WHITE_SPACE.sub("", s)
     s = s.translate({ord(ch): None for ch in _BRACKETS_ALL})
     return s.replace("有限责任公司", "有限公司")
 
@@ -265,6 +276,90 @@ def messy_variant(rng: Rng, name: str) -> str:
         if s != name and _norm_key(s) == _norm_key(name):
             return s
     return name + " "
+
+
+# Unicode spaces: NFKC makes all but U+1680 an ASCII space; all are White_Space
+_UNICODE_SPACES = ("\u00a0", "\u2002", "\u2003", "\u2009", "\u202f", "\u3000", "\u1680")
+# presentation-form brackets whose NFKC is a bracket METHOD §2 removes
+_COMPAT_BRACKET_PAIRS: tuple[tuple[str, str], ...] = (
+    ("\ufe59", "\ufe5a"),  # small parentheses -> ()
+    ("\ufe35", "\ufe36"),  # vertical parentheses -> ()
+    ("\ufe5d", "\ufe5e"),  # small tortoise shell brackets -> 〔〕
+    ("\ufe3b", "\ufe3c"),  # vertical black lenticular brackets -> 【】
+    ("\ufe41", "\ufe42"),  # vertical corner brackets -> 「」
+    ("\uff08", "\uff09"),  # full-width parentheses -> ()
+)
+
+
+def _compat_forms() -> dict[str, tuple[str, ...]]:
+    """character -> the code points NFKC maps to it alone: Kangxi radicals,
+    CJK radicals, CJK compatibility ideographs; circled, full-width and
+    mathematical bold forms of the ASCII letters and digits."""
+    ranges = [(0x2E80, 0x2FE0), (0xF900, 0xFB00), (0x2F800, 0x2FA20),  # CJK
+              (0x2460, 0x2469), (0x24B6, 0x24EA), (0x24EA, 0x24EB),   # ①-⑨, Ⓐ-ⓩ, ⓪
+              (0xFF10, 0xFF1A), (0xFF21, 0xFF3B), (0xFF41, 0xFF5B),   # full-width
+              (0x1D400, 0x1D434), (0x1D7CE, 0x1D7D8)]                  # bold A-z, 0-9
+    out: dict[str, list[str]] = {}
+    for lo, hi in ranges:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            target = unicodedata.normalize("NFKC", ch)
+            if len(target) == 1 and target != ch:
+                out.setdefault(target, []).append(ch)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+_COMPAT = _compat_forms()
+
+
+def unicode_variant(rng: Rng, name: str) -> str:
+    """The same firm (or person) written with characters that only NFKC and
+    Unicode's White_Space reconcile: same METHOD §2 key, other string.
+
+    One or two of: a Unicode space inside or around the name (NBSP, U+2002,
+    U+2003, U+2009, U+202F, U+3000, U+1680); one character in a compatibility
+    form (a Kangxi radical or CJK compatibility ideograph for 金, 大, 山, ...;
+    circled, full-width or mathematical bold for a latin letter or digit);
+    presentation-form brackets around 集团 or the city; a space inside
+    有限责任公司 / 有限公司 (which may switch between the two).
+    """
+    for _ in range(20):
+        s = name
+        ops = [op for op in range(4) if _u(rng) < 0.35] or [_int(rng, 4)]
+        for op in ops:
+            if op == 0:  # a Unicode space inside, before or after
+                sp = _pick(rng, _UNICODE_SPACES)
+                pos = _int(rng, len(s) + 1)
+                s = s[:pos] + sp + s[pos:]
+            elif op == 1:  # one character in a compatibility form
+                spots = [i for i, ch in enumerate(s) if ch in _COMPAT]
+                if spots:
+                    i = _pick(rng, spots)
+                    s = s[:i] + _pick(rng, _COMPAT[s[i]]) + s[i + 1:]
+            elif op == 2:  # presentation-form brackets around 集团 or the city
+                o, c = _pick(rng, _COMPAT_BRACKET_PAIRS)
+                m = re.search(r"[（(【〔［「]集团[）)】〕］」]", s) or re.search("集团", s)
+                if m:
+                    s = s[: m.start()] + f"{o}集团{c}" + s[m.end():]
+                elif len(s) > 6:
+                    s = f"{o}{s[:2]}{c}{s[2:]}"
+            else:  # a space inside the organisation form
+                sp = _pick(rng, _UNICODE_SPACES)
+                if s.endswith("有限责任公司"):
+                    s = s[: -len("有限责任公司")] + _pick(rng, (f"有限{sp}责任公司", f"有限责任{sp}公司", f"有限{sp}公司"))
+                elif s.endswith("有限公司") and not s.endswith("股份有限公司"):
+                    s = s[: -len("有限公司")] + _pick(rng, (f"有限{sp}责任公司", f"有限{sp}公司"))
+        if s != name and _norm_key(s) == _norm_key(name):
+            return s
+    return name + "\u00a0"
+
+
+def with_unicode_variants(rng: Rng, values, share: float = 0.03) -> list:
+    """``values`` with a ``share`` of the non-missing ones replaced by a
+    :func:`unicode_variant` (one uniform draw per value, in order)."""
+    out = list(values)
+    hit = [_u(rng) < share for _ in out]
+    return [unicode_variant(rng, v) if h and isinstance(v, str) and v.strip() else v for v, h in zip(out, hit)]
 
 
 def _split_name(name: str) -> tuple[str, str, str]:

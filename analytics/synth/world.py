@@ -53,7 +53,13 @@ from analytics.synth.truth.complementarity import (
 from analytics.synth.truth.matching import survey_index_rows
 
 Progress = Callable[[str], None]
-COMPONENTS = {"geo": 1, "registry": 2, "patents": 3, "production": 4, "customs": 5, "survey": 6, "idents": 7, "shares": 8}
+COMPONENTS = {"geo": 1, "registry": 2, "patents": 3, "production": 4, "customs": 5, "survey": 6, "idents": 7, "shares": 8,
+              "variants": 9}
+# share of the survey's firm names and legal representatives, and of each year's
+# customs firm names, written in a Unicode variant form (names.unicode_variant):
+# Unicode spaces, compatibility characters, presentation-form brackets, all of
+# which only METHOD §2's NFKC and White_Space removal reconcile
+UNICODE_VARIANT_SHARE = 0.03
 TINY_INDUSTRIES = ["17", "26", "27", "35", "39", "40"]
 FIRM_WEIGHT = {"17": 2.0, "18": 1.6, "40": 1.8, "39": 1.5, "35": 1.5, "26": 1.4, "34": 1.2, "30": 1.1,
                "36": 1.1, "31": 1.1, "37": 1.0, "16": 0.1, "25": 0.3, "43": 0.2, "28": 0.4}
@@ -119,6 +125,9 @@ def generate(
     firms, fy = firms_mod.build_registry(
         sc, params, chosen, counties, industries, cat.industry4, _rng(seed, "registry")
     )
+    rv = _rng(seed, "variants")  # a stream of its own: the other draws stay as they were
+    fy["firm_name"] = nm.with_unicode_variants(rv, fy["firm_name"], UNICODE_VARIANT_SHARE)
+    fy["legal_rep"] = nm.with_unicode_variants(rv, fy["legal_rep"], UNICODE_VARIANT_SHARE)
     say(f"registry: {len(firms)} firms, {len(fy)} survey firm-years")
     # the survey as it will be written: county code and 4-digit industry
     index = pd.concat(
@@ -249,6 +258,7 @@ def generate(
         inter = alive_o[alive_o["intermediary"]]
         inter_flows = trd.intermediary_flows(pd.concat([flows, loose]), book, s_h, inter, rc)
         ident = _identities(ex, alive_o, t, _rng(seed, "idents", t))
+        ident["firm_name"] = nm.with_unicode_variants(_rng(seed, "variants", t), ident["firm_name"], UNICODE_VARIANT_SHARE)
         rows = trd.customs_rows(pd.concat([flows, loose, inter_flows], ignore_index=True), ident, t, rc,
                                 max_months=max(1, min(12, sc.lines_per_exporter_year // 8)))
         rawio.write_year(out, "customs_transactions", t, rows)

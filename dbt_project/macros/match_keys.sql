@@ -1,19 +1,18 @@
-{#- METHOD §2 step (b) keys, equal to analytics.synth.truth.names.
+{#- METHOD §2 step (b) keys: the DuckDB functions gvc_phone_key and
+    gvc_zip_key, i.e. analytics.names.phone_key / zip_key themselves (see
+    normalise_name.sql for how they reach SQL, and why only tables may call them).
 
-    `phone_key(expr)`: NFKC (full-width digits become ASCII), every non-digit
-    dropped, the last 7 digits; NULL when missing or fewer than 7 digits.
-    `zip_key(expr)`: NFKC, digits only; NULL when missing or no digit.
+    `phone_key(expr)`: NFKC (full-width and circled digits become ASCII), every
+    character but the ASCII digits 0-9 dropped, the last 7 digits; NULL when
+    missing or fewer than 7 digits.
+    `zip_key(expr)`: NFKC, ASCII digits only; NULL when missing or no digit.
 -#}
-{% macro _digits_only(expr) -%}
-regexp_replace(translate({{ expr }}, '０１２３４５６７８９', '0123456789'), '[^0-9]+', '', 'g')
-{%- endmacro %}
-
 {% macro phone_key(expr) -%}
-case when length({{ _digits_only(expr) }}) >= 7 then right({{ _digits_only(expr) }}, 7) end
+{{ method_key_function('gvc_phone_key', expr) }}
 {%- endmacro %}
 
 {% macro zip_key(expr) -%}
-nullif({{ _digits_only(expr) }}, '')
+{{ method_key_function('gvc_zip_key', expr) }}
 {%- endmacro %}
 
 {#- A flag column (boolean in Parquet, `true`/`false` any case in CSV). -#}

@@ -3,6 +3,12 @@
 Scalar functions state the rule; the ``*_series`` variants apply the very same
 scalar function to the distinct values of a column and map the result back,
 so a file of millions of rows costs one call per distinct value.
+
+Written apart from the platform's :mod:`analytics.names` (which the dbt
+models call through DuckDB functions), so the two check each other
+(tests/unit/test_name_normalisation.py).  "Whitespace" is Unicode's
+White_Space property, the 25 code points of :data:`WHITE_SPACE_CLASS`, not
+the regex ``\\s`` (which adds U+001C-U+001F).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import pandas as pd
 
 __all__ = [
     "BRACKETS",
+    "WHITE_SPACE_CLASS",
     "is_intermediary",
     "is_intermediary_series",
     "normalise_name",
@@ -28,7 +35,11 @@ __all__ = [
 BRACKETS = "()[]{}【】〔〕「」『』《》〈〉"
 """The brackets METHOD §2 removes (after NFKC, so full-width ``（）`` are covered)."""
 
-_DROP = re.compile(r"[\s" + re.escape(BRACKETS) + r"]+")
+WHITE_SPACE_CLASS = "\t\n\x0b\x0c\r\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""The code points with Unicode's White_Space property (PropList.txt), as a
+regex character class body (U+2000-U+200A is a range)."""
+
+_DROP = re.compile("[" + WHITE_SPACE_CLASS + re.escape(BRACKETS) + "]+")
 _NON_DIGIT = re.compile(r"[^0-9]+")
 
 
@@ -40,7 +51,7 @@ def normalise_name(s: str | None) -> str | None:
     """METHOD §2 normalised firm name.
 
     Unicode NFKC (full-width letters, digits, brackets and the ideographic
-    space become half-width), then every whitespace character and the brackets
+    space become half-width), then every White_Space character and the brackets
     ``()[]{}【】〔〕「」『』《》〈〉`` are removed, then ``有限责任公司`` is replaced
     by ``有限公司``.  A missing or empty result is ``None`` (it never matches).
     """

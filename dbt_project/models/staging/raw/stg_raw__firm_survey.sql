@@ -1,3 +1,9 @@
+{{ config(materialized='table') }}
+{#- A table, not a view like the other staging models: its METHOD §2 keys
+    come from the gvc_* functions only dbt's connections have (macros
+    normalise_name / phone_key / zip_key), so every other reader gets them
+    computed.  Rebuilt by every run that builds it (the per-year runs do). -#}
+
 {#- Annual survey of industrial firms, typed (CONTRACT firm_survey), with the
     METHOD §2 match keys. One row per (year, firm_id); money in thousand RMB. -#}
 with source_rows as (
@@ -30,14 +36,37 @@ typed as (
         cast(rd_expenditure as double) as rd_expenditure,
         cast(subsidy as double) as subsidy
     from source_rows
+),
+
+{#- each distinct value keyed once, then joined back: a firm's name recurs
+    every year, a zip code in thousands of rows (a NULL value finds no key
+    row and keeps a NULL key, as the functions give) -#}
+name_keys as materialized (
+    select name, {{ normalise_name('name') }} as name_norm
+    from (select firm_name as name from typed union select legal_rep from typed)
+    where name is not null
+),
+
+phone_keys as materialized (
+    select phone, {{ phone_key('phone') }} as phone_key
+    from (select distinct phone from typed where phone is not null)
+),
+
+zip_keys as materialized (
+    select zip_code, {{ zip_key('zip_code') }} as zip_key
+    from (select distinct zip_code from typed where zip_code is not null)
 )
 
 select
-    *,
-    {{ normalise_name('firm_name') }} as name_norm,
-    {{ normalise_name('legal_rep') }} as legal_rep_norm,
-    {{ phone_key('phone') }} as phone_key,
-    {{ zip_key('zip_code') }} as zip_key,
-    left(city_code, 4) || '00' as prefecture_code,
-    left(industry_code, 2) as industry_code_2
+    typed.*,
+    firm_names.name_norm,
+    legal_reps.name_norm as legal_rep_norm,
+    phone_keys.phone_key,
+    zip_keys.zip_key,
+    left(typed.city_code, 4) || '00' as prefecture_code,
+    left(typed.industry_code, 2) as industry_code_2
 from typed
+left join name_keys as firm_names on typed.firm_name = firm_names.name
+left join name_keys as legal_reps on typed.legal_rep = legal_reps.name
+left join phone_keys on typed.phone = phone_keys.phone
+left join zip_keys on typed.zip_code = zip_keys.zip_code

@@ -1,3 +1,9 @@
+{{ config(materialized='table') }}
+{#- A table, not a view like the other staging models: its METHOD §2 keys
+    come from the gvc_* functions only dbt's connections have (macros
+    normalise_name / phone_key / zip_key), so every other reader gets them
+    computed.  Rebuilt by every run that builds it (the per-year runs do). -#}
+
 {#- Patent applications (CONTRACT raw `patents`), typed: one row per
     application, with what METHOD §4 keys on.
 
@@ -34,19 +40,27 @@ split_fields as (
             lambda code: code <> ''
         ) as ipc_list
     from typed
+),
+
+{#- each distinct first applicant normalised once, then joined back (an
+    applicant files many patents; NULL finds no row and stays NULL) -#}
+applicant_keys as materialized (
+    select first_applicant, {{ normalise_name('first_applicant') }} as applicant_name_norm
+    from (select distinct first_applicant from split_fields where first_applicant is not null)
 )
 
 select
-    application_id,
-    year,
-    patent_type,
-    applicant_name,
-    first_applicant,
-    {{ normalise_name('first_applicant') }} as applicant_name_norm,
-    applicant_city_code,
-    ipc_codes,
-    ipc_list,
-    cast(len(ipc_list) as integer) as n_ipc,
-    ipc_list[1] as main_ipc,
-    left(ipc_list[1], 4) as main_subclass
+    split_fields.application_id,
+    split_fields.year,
+    split_fields.patent_type,
+    split_fields.applicant_name,
+    split_fields.first_applicant,
+    applicant_keys.applicant_name_norm,
+    split_fields.applicant_city_code,
+    split_fields.ipc_codes,
+    split_fields.ipc_list,
+    cast(len(split_fields.ipc_list) as integer) as n_ipc,
+    split_fields.ipc_list[1] as main_ipc,
+    left(split_fields.ipc_list[1], 4) as main_subclass
 from split_fields
+left join applicant_keys on split_fields.first_applicant = applicant_keys.first_applicant

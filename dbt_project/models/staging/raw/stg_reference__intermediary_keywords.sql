@@ -1,3 +1,9 @@
+{{ config(materialized='table') }}
+{#- A table, not a view like the other staging models: its METHOD §2 keys
+    come from the gvc_* functions only dbt's connections have (macros
+    normalise_name / phone_key / zip_key), so every other reader gets them
+    computed.  Rebuilt by every run that builds it (the per-year runs do). -#}
+
 {#- Trade-intermediary name keywords (METHOD §2): reference/intermediary_keywords
     of the raw root when present, else the seed `intermediary_keywords`.
     keyword_norm is the METHOD §2 normalised keyword (NULL when empty: it
