@@ -132,12 +132,15 @@ def raw_fingerprints(root: Path | str) -> pd.DataFrame:
 
 
 YEAR_RANGE_SETTINGS = ("year_start", "year_end", "exclude_years")
+# settings no per-year model reads: the study's random seed
+STUDY_SETTINGS = ("seed",)
 
 
 def settings_fingerprint(settings: MethodSettings, year_range: bool = False) -> str:
-    """sha256 of the switches a year's per-year models read (all but the year range;
-    with ``year_range``, every switch: what the cross-year work reads)."""
-    switches = {k: v for k, v in settings.as_dict().items() if year_range or k not in YEAR_RANGE_SETTINGS}
+    """sha256 of the switches a year's per-year models read (all but the year range
+    and the study's seed; with ``year_range``, every switch: what the cross-year work reads)."""
+    per_year_only = YEAR_RANGE_SETTINGS + STUDY_SETTINGS
+    switches = {k: v for k, v in settings.as_dict().items() if year_range or k not in per_year_only}
     return hashlib.sha256(json.dumps(switches, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -6,10 +6,21 @@ partitioned by ``year=YYYY``; and ``reference/<table>/`` folders.  The
 generator writes Parquet files that carry every contract column *and* sit in
 ``year=YYYY`` folders.  These helpers read one year of one table at a time so
 nothing ever holds a whole table in memory.
+
+CSV files are text in the settings' ``csv_encoding`` (``utf-8`` by default;
+``gbk``/``gb18030`` for Chinese deliveries).  A file that is not text in that
+encoding raises :class:`CsvDecodeError`, naming the file, the byte offset and
+line, the encoding tried, an encoding that does read it, and the setting.
+DuckDB (dbt's reader) reads only UTF-8 CSV here (its ``encodings`` extension
+is not installed offline): :func:`stage_utf8_csv` writes UTF-8 copies of a
+raw root's CSV files, which dbt's ``read_raw`` reads in their place
+(``GVC_CSV_UTF8``).
 """
 
 from __future__ import annotations
 
+import codecs
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -57,31 +68,143 @@ def years_present(root: Path | str, table: str) -> list[int]:
     return sorted(out)
 
 
-def _read_file(path: Path) -> pd.DataFrame:
+CSV_OPTIONS = dict(dtype=str, keep_default_na=False, na_values=[""])
+# what a wrongly decoded Chinese CSV usually is, tried in this order for the suggestion
+CANDIDATE_ENCODINGS = ("utf-8", "gb18030", "gbk")
+SETTING_HINT = "under [method] in gvc.toml (or in the file GVC_CONFIG / --config names)"
+UTF8_STAGING_ENV = "GVC_CSV_UTF8"
+
+
+class CsvDecodeError(ValueError):
+    """A CSV file that is not text in the encoding it was read with."""
+
+    def __init__(self, path: Path | str, encoding: str, offset: int, line: int, bad: bytes,
+                 suggestion: str | None):
+        self.path, self.encoding, self.offset, self.line, self.bad = str(path), encoding, offset, line, bad
+        self.suggestion = suggestion
+        if suggestion:
+            fix = f"the bytes there read as {suggestion}: set csv_encoding = \"{suggestion}\""
+        else:
+            fix = "set csv_encoding to the file's encoding (\"utf-8\", \"gbk\" or \"gb18030\")"
+        self.hint = f"{fix} {SETTING_HINT}, or re-save the file as {encoding}"
+        super().__init__(f"{self.path}: not {encoding} text at byte offset {offset} (line {line}): "
+                         f"bytes {bad!r}; {self.hint}")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        codecs.getincrementaldecoder(encoding)("strict").decode(data, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def decode_error(path: Path | str, encoding: str, block: int = 1 << 20) -> CsvDecodeError | None:
+    """The first place ``path`` is not ``encoding`` text, as a CsvDecodeError (None when
+    the whole file decodes). Streams the file in blocks; the line is 1-based."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    offset = newlines = 0  # bytes and newlines fed to the decoder so far
+    with open(path, "rb") as f:
+        while True:
+            data = f.read(block)
+            pending = decoder.getstate()[0]  # the start of a character split by the block edge
+            try:
+                decoder.decode(data, final=not data)
+            except UnicodeDecodeError:
+                buf = pending + data  # starts on a character boundary
+                try:
+                    buf.decode(encoding)
+                    start = len(buf)  # a character cut by the end of the file
+                except UnicodeDecodeError as err:
+                    start = err.start
+                at = offset - len(pending) + start
+                line = newlines - pending.count(b"\n") + buf[:start].count(b"\n") + 1
+                # a newline byte is never part of a multibyte character in these encodings
+                window = buf[buf.rfind(b"\n", 0, start) + 1:start + (64 << 10)]
+                suggestion = next((c for c in CANDIDATE_ENCODINGS
+                                   if codecs.lookup(c).name != codecs.lookup(encoding).name and _decodes(window, c)),
+                                  None)
+                return CsvDecodeError(path, encoding, at, line, buf[start:start + 4], suggestion)
+            if not data:
+                return None
+            newlines += data.count(b"\n")
+            offset += len(data)
+
+
+def read_csv(path: Path | str, encoding: str = "utf-8", **kw) -> pd.DataFrame:
+    """A raw CSV as text columns (empty cells NULL); a decoding failure raises CsvDecodeError."""
+    try:
+        return pd.read_csv(path, encoding=encoding, **{**CSV_OPTIONS, **kw})
+    except UnicodeDecodeError:
+        err = decode_error(path, encoding)
+        if err is None:
+            raise
+        raise err from None
+
+
+def _read_file(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    return read_csv(path, encoding)
 
 
-def read_year(root: Path | str, table: str, year: int) -> pd.DataFrame:
+def read_year(root: Path | str, table: str, year: int, encoding: str = "utf-8") -> pd.DataFrame:
     """One year of a yearly table (empty frame when the year is absent)."""
     folder = Path(root) / table / f"year={year}"
     files = sorted(p for p in folder.glob("*") if p.suffix in (".parquet", ".csv"))
     if not files:
         return pd.DataFrame()
-    df = pd.concat([_read_file(p) for p in files], ignore_index=True)
+    df = pd.concat([_read_file(p, encoding) for p in files], ignore_index=True)
     col = YEAR_COLUMN[table]
     if col not in df.columns:
         df[col] = year
     return df
 
 
-def read_reference(root: Path | str, table: str) -> pd.DataFrame:
+def read_reference(root: Path | str, table: str, encoding: str = "utf-8") -> pd.DataFrame:
     """A reference table: every file of ``reference/<table>/`` concatenated."""
     files = table_files(Path(root) / "reference", table)
     if not files:
         raise FileNotFoundError(f"reference table {table!r} has no file under {root}/reference/{table}")
-    return pd.concat([_read_file(p) for p in files], ignore_index=True)
+    return pd.concat([_read_file(p, encoding) for p in files], ignore_index=True)
+
+
+def csv_files(root: Path | str) -> list[Path]:
+    """Every CSV file of a raw root's tables (yearly and reference), sorted."""
+    root = Path(root)
+    tables = [root / t for t in YEARLY_TABLES] + ([root / "reference"] if (root / "reference").is_dir() else [])
+    return sorted(p for base in tables if base.is_dir() for p in base.rglob("*.csv"))
+
+
+def stage_utf8_csv(root: Path | str, encoding: str, dest: Path | str) -> Path | None:
+    """UTF-8 copies of the raw root's CSV files under ``dest``, at the same relative
+    paths, for readers that take UTF-8 only (DuckDB, i.e. dbt's ``read_raw``).
+
+    Returns ``dest`` (emptied and rewritten), or None when nothing needs it: the
+    encoding is UTF-8 or the root has no CSV file.  The caller passes ``dest``
+    to dbt as ``GVC_CSV_UTF8`` (``UTF8_STAGING_ENV``).  A file that is not
+    ``encoding`` text raises CsvDecodeError (validation refuses it first)."""
+    root, dest = Path(root), Path(dest)
+    files = csv_files(root)
+    if codecs.lookup(encoding).name == "utf-8" or not files:
+        return None
+    if dest.exists():
+        import shutil
+
+        shutil.rmtree(dest)
+    for src in files:
+        out = dest / src.relative_to(root)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".part")
+        try:
+            with open(src, encoding=encoding, newline="") as fin, open(tmp, "w", encoding="utf-8", newline="") as fout:
+                while chunk := fin.read(1 << 20):
+                    fout.write(chunk)
+        except UnicodeDecodeError:
+            tmp.unlink(missing_ok=True)
+            raise decode_error(src, encoding) from None
+        os.replace(tmp, out)
+    return dest
 
 
 def write_parquet(df: pd.DataFrame, path: Path, schema: pa.Schema | None = None) -> None:

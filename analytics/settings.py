@@ -26,6 +26,8 @@ IpcCounting = Literal["main", "fractional"]
 WeightDenominator = Literal["national", "partners"]
 DvarOutOfRange = Literal["drop", "clip"]
 Winsorisation = Literal["full_sample", "per_year"]
+# encoding of the raw root's CSV files (CONTRACT: UTF-8; GBK accepted with the setting)
+CsvEncoding = Literal["utf-8", "gbk", "gb18030"]
 
 # HS version in force by year (METHOD §1; HS2012 was in force 2012-2016, and
 # the contract's concordance links HS2002, HS2007 and HS2012 only).
@@ -85,6 +87,10 @@ class MethodSettings:
     winsor_upper: float = 0.995
     kqs_sigma: float = 5.0
     depreciation: float = 0.10
+    # the study's random seed (not METHOD's): every bootstrap draws from a
+    # generator derived from it and a fixed label (analytics.seeding)
+    seed: int = 0
+    csv_encoding: CsvEncoding = "utf-8"
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -94,6 +100,7 @@ class MethodSettings:
         check_literal("weight_denominator", self.weight_denominator, WeightDenominator)
         check_literal("dvar_out_of_range", self.dvar_out_of_range, DvarOutOfRange)
         check_literal("winsorisation", self.winsorisation, Winsorisation)
+        check_literal("csv_encoding", self.csv_encoding, CsvEncoding)
         lo, hi = SUPPORTED_YEARS
         if not (lo <= self.year_start <= self.year_end <= hi):
             raise ValueError(
@@ -105,6 +112,8 @@ class MethodSettings:
             raise ValueError("patent_window_years must be >= 1")
         if not (0.0 <= self.foreign_content_share < 1.0):
             raise ValueError("foreign_content_share must lie in [0, 1)")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
+            raise ValueError(f"seed must be an integer in [0, 2**63), got {self.seed!r}")
         object.__setattr__(self, "exclude_years", tuple(sorted(set(self.exclude_years))))
 
     @property

@@ -25,7 +25,7 @@ from pathlib import Path
 import dagster as dg
 
 from analytics.fingerprints import ALL_YEARS, raw_fingerprints, stale_cross, stale_years
-from analytics.rawio import years_present
+from analytics.rawio import UTF8_STAGING_ENV, stage_utf8_csv, years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings, load_settings
 from orchestration.changes import YEARS_TAG, code_versions, read_build_inputs, year_selections
 from orchestration.recovery import building_name, fail_dead_runs, remove_orphans
@@ -70,8 +70,12 @@ def build(
     instance: dg.DagsterInstance | None = None,
     dry_run: bool = False,
     lock_timeout: float | None = None,
+    spec_curve: bool = False,
 ) -> dict:
     """Validate, materialise every asset for ``years``, swap the warehouse in.
+
+    ``spec_curve``: also rerun the specification curve (every METHOD switch;
+    without it the warehouse keeps the last curve, which the report dates).
 
     ``settings``: the METHOD switches (default gvc.toml / GVC_CONFIG); their
     years are the partition keys. ``reports``: the folder the report assets
@@ -110,15 +114,16 @@ def build(
         remove_orphans(warehouse, reports, progress=progress)
         if instance is not None:
             fail_dead_runs(instance, progress=progress)
-        return _build_locked(raw, warehouse, years, settings, progress, reports, changed, instance, dry_run)
+        return _build_locked(raw, warehouse, years, settings, progress, reports, changed, instance, dry_run,
+                             spec_curve)
     finally:
         lock.release()
 
 
 def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: MethodSettings, progress: Progress,
-                  reports: Path, changed: bool, instance: dg.DagsterInstance | None, dry_run: bool) -> dict:
+                  reports: Path, changed: bool, instance: dg.DagsterInstance | None, dry_run: bool,
+                  spec_curve: bool) -> dict:
     """build() once it holds the writer lock."""
-    from orchestration.definitions import make_definitions  # (loads the dbt manifest)
     from orchestration.resources import scoped_environ
 
     stale: dict[int, list[str]] = {}
@@ -150,14 +155,18 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
     t0 = time.perf_counter()
     if not dry_run:  # first, so that a bad file is refused before anything else is loaded
         progress("validating the raw root against the contract (schemas/)")
-        counts = validate_raw_root(raw, years=years, settings=settings, progress=lambda t, p, n: progress(
-            f"  valid {t}: {p.name if hasattr(p, 'name') else p} ({n:,} rows)"))
+        counts = validate_raw_root(raw, years=years, settings=settings, note=progress, progress=lambda t, p, n: progress(
+            f"  read {t}: {p.name if hasattr(p, 'name') else p} ({n:,} rows)"))
         progress(f"raw root valid: {sum(counts.values()):,} rows in {len(counts)} tables")
+    # CSV in another encoding than UTF-8 (csv_encoding): dbt reads UTF-8 copies kept beside the warehouse
+    utf8 = None if dry_run else stage_utf8_csv(raw, settings.csv_encoding, Path(f"{warehouse}.csv_utf8"))
+    from orchestration.definitions import make_definitions  # (after validation: loading them takes seconds)
+
     tmp = building_name(warehouse)
     defs = make_definitions(raw, tmp, settings)
     graph = defs.resolve_asset_graph()
     # the per-year runs take what the partitioned assets read too; the last run takes the rest once
-    yearly, cross = year_selections(graph)
+    yearly, cross = year_selections(graph, spec_curve=spec_curve)
     runs: list[tuple[str, dg.AssetSelection, dict]] = [
         (f"the per-year assets of {start}-{end} (raw -> staging -> intermediate -> per-year marts)", yearly,
          {"dagster/asset_partition_range_start": str(start), "dagster/asset_partition_range_end": str(end)})
@@ -201,7 +210,7 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
                 drop_years(tmp, dropped)
         # the assets write the copy (GvcResource and dbt's profile read these)
         with scoped_environ(GVC_RAW=str(raw), GVC_WAREHOUSE=str(tmp), GVC_REPORTS=str(reports),
-                            GVC_REPORTS_BUILDING=str(report_work)):
+                            GVC_REPORTS_BUILDING=str(report_work), **({UTF8_STAGING_ENV: str(utf8)} if utf8 else {})):
             n_materialised = n_checks = 0
             for what, selection, tags in runs:
                 progress(f"materialising {what}")

@@ -162,13 +162,22 @@ def change_run_requests(stale: dict[int, list[str]], yearly_keys: list[dg.AssetK
     return out
 
 
-def year_selections(graph) -> tuple[dg.AssetSelection, dg.AssetSelection]:
+SPEC_CURVE_KEY = dg.AssetKey(["estimation", "spec_curve"])
+
+
+def year_selections(graph, spec_curve: bool = False) -> tuple[dg.AssetSelection, dg.AssetSelection]:
     """(per-year, cross-year): the partitioned assets with what they read (reference
     tables, staging views: unpartitioned), and the rest -- the two kinds of run of
-    `gvc build` and of this sensor."""
+    `gvc build` and of this sensor. The specification curve (every METHOD switch
+    rerun: the costliest asset) is cross-year work only when asked (``spec_curve``);
+    otherwise it keeps its last result, which the UI then marks as stale and the
+    report dates."""
     partitioned = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None]
     yearly = dg.AssetSelection.assets(*partitioned).upstream()
-    return yearly, dg.AssetSelection.all() - yearly
+    cross = dg.AssetSelection.all() - yearly
+    if not spec_curve and graph.has(SPEC_CURVE_KEY):
+        cross = cross - dg.AssetSelection.assets(SPEC_CURVE_KEY)
+    return yearly, cross
 
 
 def _selections(context) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:

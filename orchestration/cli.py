@@ -63,7 +63,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     try:
         build(raw, Path(args.warehouse), years=args.years, progress=_progress,
               reports=Path(args.reports) if args.reports else None, changed=args.changed,
-              instance=_instance(), dry_run=args.dry_run)
+              instance=_instance(), dry_run=args.dry_run, spec_curve=args.spec_curve)
     except RawValidationError as err:
         print(f"gvc build: the raw root breaks the data contract; the warehouse was not touched.\n{err}", file=sys.stderr)
         return 2
@@ -124,6 +124,11 @@ def _dagster_env(raw: Path, warehouse: Path) -> dict:
     env = dict(os.environ)
     env.update(DAGSTER_HOME=str(home), GVC_DAGSTER_STORAGE=str(home / "storage"),
                GVC_RAW=str(raw.resolve()), GVC_WAREHOUSE=str(warehouse.resolve()))
+    from analytics.rawio import UTF8_STAGING_ENV
+
+    staged = Path(f"{warehouse.resolve()}.csv_utf8")  # the UTF-8 copies `gvc build` made of non-UTF-8 CSV
+    if staged.exists():
+        env[UTF8_STAGING_ENV] = str(staged)
     return env
 
 
@@ -198,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--reports", default=None,
                    help="folder for the report (tables, figures, report.html); default $GVC_REPORTS, else reports/ "
                         "in the project")
+    b.add_argument("--spec-curve", action="store_true",
+                   help="also rerun the specification curve (Table 7 (3) under every METHOD switch: the costliest "
+                        "step); without it the warehouse keeps the last curve and the report says when it was made")
     b.add_argument("--dry-run", action="store_true",
                    help="say which years and assets would be (re)built and why, and build nothing")
     _config_option(b)

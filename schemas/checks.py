@@ -11,7 +11,16 @@ rule":
   ``ipc_subclass=()`` (``H01L``), ``ipc_symbols=()`` (``H01L 21/02;H01L 29/78``);
 - frame rules (``frame_rule``), whose columns are recorded in ``RULE_COLUMNS``
   so a failure can name them; ``weights_sum_to_one`` builds the concordance
-  rule "weights sum to 1 per (...)".
+  rule "weights sum to 1 per (...)";
+- plausibility bounds (``plausible_max``): a model's column check named after
+  its documented bound constant, "at most 100,000,000,000 USD per line
+  (VALUE_USD_MAX)"; values past it are refused;
+- codes checked against a reference table (``in_codes``): a check built at
+  validation time from the reference rows, named like "in
+  reference/trade_regimes".
+
+``RULE_DETAILS`` maps a rule name to the sentence a rejected input prints
+under it (what the rule is for, what to change).
 
 Dtype aliases name the canonical dtypes after coercion: ``Int`` -> pandas
 ``Int64``, ``Float`` -> ``float64``, ``Str`` -> pandas ``str``, ``Bool`` ->
@@ -36,6 +45,12 @@ IPC_SYMBOL = IPC_SUBCLASS + r"(?: *[0-9]{1,4}/[0-9]{1,6})?"
 
 # frame rule name -> the columns it is about (reported as "the column")
 RULE_COLUMNS: dict[str, tuple[str, ...]] = {}
+
+# rule name -> the explanation printed with its failures
+RULE_DETAILS: dict[str, str] = {}
+
+PLAUSIBILITY_DETAIL = ("past the field's known maxima (the bound and why: schemas/raw.py): a unit slip "
+                       "(yuan for thousand yuan, cents for dollars) or a corrupt cell")
 
 
 def _register(statistics: tuple[str, ...] = ()):
@@ -95,3 +110,32 @@ def weights_sum_to_one(df: pd.DataFrame, by: list[str]) -> pd.Series:
     """True for rows whose group's ``weight`` sums to 1 (within WEIGHT_TOLERANCE)."""
     total = df.groupby(by, dropna=False, sort=False)["weight"].transform("sum")
     return ((total - 1.0).abs() <= WEIGHT_TOLERANCE).fillna(False).astype(bool)
+
+
+def plausible_max(*columns: str, bound: float, constant: str, unit: str):
+    """A model check on ``columns``: values above ``bound`` (the documented constant
+    named ``constant``, in ``unit``) fail; NULLs are left to the nullability rule.
+    Use as a class attribute of a DataFrameModel."""
+    name = f"at most {bound:,.0f} {unit} ({constant})"
+    RULE_DETAILS[name] = PLAUSIBILITY_DETAIL
+
+    def _bound(cls, s: pd.Series) -> pd.Series:
+        return s <= bound
+
+    _bound.__name__ = f"_plausible_{constant.lower()}"
+    return pa.check(*columns, name=name)(_bound)
+
+
+def in_codes(allowed, name: str, detail: str, prefix: int | None = None) -> pa.Check:
+    """A column check: the code (its first ``prefix`` characters, when given) is one
+    of ``allowed``; NULLs are left to the nullability rule."""
+    allowed = sorted({str(a) for a in allowed})
+    RULE_DETAILS[name] = detail
+
+    def _in(s: pd.Series) -> pd.Series:
+        code = s.astype(str).str.strip()
+        if prefix is not None:
+            code = code.str[:prefix]
+        return code.isin(allowed)
+
+    return pa.Check(_in, name=name)

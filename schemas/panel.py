@@ -4,7 +4,8 @@
   asset needs (types coerced, ranges, allowed values); columns beyond those
   asked for are allowed and not checked.
 - :data:`REGRESSION_RESULTS`: ``marts.fct_regression_results`` (CONTRACT
-  columns plus the interface's extras), unique on (table_id, column_id, term).
+  columns plus the interface's extras), unique on (table_id, column_id, term);
+  ``reason`` says why a row that could not be estimated has a NULL estimate.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ REGRESSION_RESULTS = pa.DataFrameSchema(
         "controls": pa.Column(str, coerce=True),
         "sample": pa.Column(str, coerce=True),
         "asset": pa.Column(str, nullable=True, coerce=True),
+        # why a row has no estimate ("not estimable: ..."); NULL on estimated rows
+        "reason": pa.Column(str, nullable=True, coerce=True),
     },
     strict=True,
     ordered=True,

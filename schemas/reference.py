@@ -9,6 +9,10 @@ are parsed by ``schemas.validate.prepare``).  Allowed values: from_version,
 end_use, regime_class, tech_intensity, plan ``9th``..``12th``, attitude 1-3.
 Each table's key is unique (``Config.unique``); concordance weights lie in
 (0, 1] and sum to 1 (within 1e-9) per (from_version, from_hs6) and per ipc.
+
+``CustomsCountries`` (``reference/customs_countries``: code, name_zh, iso3) is
+optional in a raw root: validated when present, its ``iso3`` values joining
+the country list partner codes are checked against (``schemas.raw.CODE_RULES``).
 """
 
 from __future__ import annotations
@@ -172,3 +176,15 @@ class IntermediaryKeywords(pa.DataFrameModel):
         name = "intermediary_keywords"
         coerce = True
         unique = ["keyword"]
+
+
+class CustomsCountries(pa.DataFrameModel):
+    code: Series[Str] = pa.Field(digits=3)
+    name_zh: Series[Str] = pa.Field(not_empty=())
+    # NULL for the unknown and residual "other country" codes (701, x99)
+    iso3: Series[Str] = pa.Field(upper_letters=3, nullable=True)
+
+    class Config:
+        name = "customs_countries"
+        coerce = True
+        unique = ["code", "name_zh"]

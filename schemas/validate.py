@@ -4,9 +4,10 @@
 tables' ``year=YYYY`` folders, optionally only some years, and files directly
 under a table folder) and of every reference table against the models of
 ``schemas.raw`` / ``schemas.reference``.  Nothing holds a whole table: a file
-is read in chunks of ``CHUNK_ROWS`` rows (pyarrow ``iter_batches`` for
-Parquet, ``chunksize`` for CSV) and each chunk is validated lazily.  Rules
-that span chunks and files are checked on the side:
+is read in chunks of at most ``CHUNK_ROWS`` rows (pyarrow ``iter_batches``
+for a larger Parquet file, ``chunksize`` for CSV) and the chunks are
+validated lazily (every broken rule reported, not the first).  Rules that
+span chunks and files, or need more than the file, are checked on the side:
 
 - a table's unique key, within and across chunks and files, through sorted
   64-bit hashes of the keys seen so far (per ``year=YYYY`` folder when the key
@@ -17,41 +18,66 @@ that span chunks and files are checked on the side:
 - the yearly tables' last year is the settings' ``year_end`` (gvc.toml), not
   the contract's 2014 (``raw.YEAR_RANGES``);
 - ``reference/exchange_rates`` and ``reference/city_year`` have rows for every
-  sample year with a customs folder (a year added needs its reference rows).
+  sample year with a customs folder (a year added needs its reference rows);
+- codes against the raw root's reference tables (``raw.CODE_RULES``: trade
+  regimes, partner countries, survey industries and provinces), as checks
+  built from the reference rows and added to the model's schema;
+- CSV files are read in the settings' ``csv_encoding``; a file that is not
+  text in it is refused naming the byte offset, the line and an encoding that
+  reads it (``rawio.CsvDecodeError``).
+
+Speed: pandera's cost is mostly per call and per column, not per row, so the
+chunks of a table's files are validated together, up to ``CHUNK_ROWS`` rows
+a call (chunks of the same columns and dtypes), and each failing row is
+traced back to its file and row number.
 
 Every broken rule becomes a ``Failure`` (file, column, rule, failing-row
 count, up to ``MAX_ROWS_SHOWN`` failing rows as read); all of them are raised
-together as one ``RawValidationError``.  ``validate_frame`` applies the same
-model to an in-memory frame and returns it coerced to the canonical dtypes.
+together as one ``RawValidationError``.  What is not wrong but worth a word
+(columns the contract does not have, a CSV that looks UTF-8 while
+``csv_encoding`` says otherwise) becomes a note: ``validate_raw_root``
+returns a ``ValidationSummary`` (the ``{table: rows}`` dict, with ``notes``)
+and passes each note, prefixed ``note:``, to its ``note`` callback.
+``validate_frame`` applies the same model to an in-memory frame and returns
+it coerced to the canonical dtypes.
 """
 
 from __future__ import annotations
 
 import copy
-import itertools
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 import pyarrow.parquet as pq
 
-from analytics.rawio import REFERENCE_TABLES, YEAR_COLUMN, YEARLY_TABLES, read_reference, table_files, years_present
+from analytics.rawio import (
+    REFERENCE_TABLES,
+    YEAR_COLUMN,
+    YEARLY_TABLES,
+    CsvDecodeError,
+    decode_error,
+    read_reference,
+    table_files,
+    years_present,
+)
 from analytics.settings import MethodSettings, load_settings
 from schemas import raw, reference
-from schemas.checks import RULE_COLUMNS
+from schemas.checks import RULE_COLUMNS, RULE_DETAILS, in_codes
 
 __all__ = [
     "CHUNK_ROWS",
     "MODELS",
+    "OPTIONAL_MODELS",
     "Failure",
     "RawValidationError",
+    "ValidationSummary",
     "prepare",
     "validate_frame",
     "validate_raw_root",
@@ -74,6 +100,11 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "exchange_rates": reference.ExchangeRates,
     "intermediary_keywords": reference.IntermediaryKeywords,
 }
+# reference tables a raw root may hold: validated when present
+OPTIONAL_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "customs_countries": reference.CustomsCountries,
+}
+ALL_MODELS = {**MODELS, **OPTIONAL_MODELS}
 
 CHUNK_ROWS = 1_000_000
 MAX_ROWS_SHOWN = 10
@@ -81,6 +112,16 @@ NARROW = 8  # tables this narrow show whole failing rows
 MISSING_COLUMN = "missing required column"
 
 Progress = Callable[[str, Path, int], None]
+Note = Callable[[str], None]
+
+
+class ValidationSummary(dict):
+    """``{table: rows_checked}``, and ``notes``: what the caller should print
+    (each ``note: <file>: ...``), e.g. columns the contract does not have."""
+
+    def __init__(self, *args, notes: list[str] | None = None, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.notes: list[str] = list(notes or [])
 
 
 @dataclass
@@ -145,7 +186,7 @@ class _Failures:
 
 @cache
 def _bool_columns(table: str) -> tuple[str, ...]:
-    columns = MODELS[table].to_schema().columns
+    columns = ALL_MODELS[table].to_schema().columns
     return tuple(name for name, col in columns.items() if str(col.dtype) == "boolean")
 
 
@@ -169,13 +210,18 @@ def prepare(df: pd.DataFrame, table: str) -> pd.DataFrame:
     return df
 
 
-def _shown_rows(frame: pd.DataFrame, index, columns: list[str], table: str) -> pd.DataFrame:
+def _shown_rows(frame: pd.DataFrame, index, columns: list[str], table: str,
+                row_numbers: np.ndarray | None = None) -> pd.DataFrame:
     """Up to MAX_ROWS_SHOWN failing rows as read: the rule's columns, then the
-    table's key columns (every column when the table is narrow)."""
-    key = list(MODELS[table].Config.unique or [])
+    table's key columns (every column when the table is narrow). ``row_numbers``
+    maps the frame's positions to the rows' numbers in their file (default: the index)."""
+    key = list(ALL_MODELS[table].Config.unique or [])
     others = list(frame.columns) if len(frame.columns) <= NARROW else key
     shown = list(dict.fromkeys(c for c in [*columns, *others] if c in frame.columns))
-    rows = frame.loc[list(index)[:MAX_ROWS_SHOWN], shown]
+    index = list(index)[:MAX_ROWS_SHOWN]
+    rows = frame.loc[index, shown]
+    if row_numbers is not None:
+        rows.index = row_numbers[np.asarray(index, dtype=np.int64)]
     return rows.rename_axis("row").reset_index()
 
 
@@ -186,8 +232,8 @@ def _mask_failure(
     return Failure(path, column, rule, len(index), _shown_rows(frame, index, column.split(", "), table), detail)
 
 
-def _schema_failures(err: pa.errors.SchemaErrors, table: str, frame: pd.DataFrame, source: str) -> list[Failure]:
-    """pandera's failure cases as one Failure per (column, rule)."""
+def _failure_groups(err: pa.errors.SchemaErrors, table: str) -> list[tuple[str, str, list, str]]:
+    """pandera's failure cases as (column, rule, failing index labels, detail), one per (column, rule)."""
     fc = err.failure_cases.copy()
     check = fc["check"].astype(str)
     missing = check == "column_in_dataframe"
@@ -201,7 +247,7 @@ def _schema_failures(err: pa.errors.SchemaErrors, table: str, frame: pd.DataFram
 
     column = fc["column"].astype(str)
     rule = check.copy()
-    key = list(MODELS[table].Config.unique or [])
+    key = list(ALL_MODELS[table].Config.unique or [])
     unique = check == "multiple_fields_uniqueness"
     column[unique], rule[unique] = ", ".join(key), f"unique key ({', '.join(key)})"
     rule[check == "field_uniqueness"] = "unique"
@@ -209,20 +255,22 @@ def _schema_failures(err: pa.errors.SchemaErrors, table: str, frame: pd.DataFram
         column[check == name] = ", ".join(cols)
     column[missing], rule[missing] = fc.loc[missing, "failure_case"].astype(str), MISSING_COLUMN
 
-    failures = []
+    groups = []
     for (col, rul), group in fc.groupby([column, rule], sort=False):
         index = sorted(set(group["index"].dropna()))
-        rows = _shown_rows(frame, index, col.split(", "), table) if index else None
-        detail = "" if index or rul == MISSING_COLUMN else f"check raised: {group['failure_case'].iloc[0]}"
-        failures.append(Failure(source, col, rul, len(index), rows, detail))
-    return failures
+        if index or rul == MISSING_COLUMN:
+            detail = RULE_DETAILS.get(rul, "")
+        else:
+            detail = f"check raised: {group['failure_case'].iloc[0]}"
+        groups.append((col, rul, index, detail))
+    return groups
 
 
 @cache
 def _schema(table: str, with_key: bool = True, year_end: int = raw.CONTRACT_YEAR_END) -> pa.DataFrameSchema:
     """The table's schema, its year column ending at ``year_end``; without its
     unique key for files, whose keys _KeyTracker checks."""
-    schema = copy.deepcopy(MODELS[table].to_schema())
+    schema = copy.deepcopy(ALL_MODELS[table].to_schema())
     if table in raw.YEAR_RANGES:
         column, first = raw.YEAR_RANGES[table]
         schema = schema.update_column(column, checks=[pa.Check.in_range(first, year_end)])
@@ -231,13 +279,22 @@ def _schema(table: str, with_key: bool = True, year_end: int = raw.CONTRACT_YEAR
     return schema
 
 
+def _run_schema(df: pd.DataFrame, table: str, schema: pa.DataFrameSchema):
+    """(coerced frame or None, failure groups) of one pandera call."""
+    try:
+        return schema.validate(prepare(df, table), lazy=True), []
+    except pa.errors.SchemaErrors as err:
+        return None, _failure_groups(err, table)
+
+
 def _check(
     df: pd.DataFrame, table: str, source: str, with_key: bool = True, year_end: int = raw.CONTRACT_YEAR_END
 ) -> tuple[pd.DataFrame | None, list[Failure]]:
-    try:
-        return _schema(table, with_key, year_end).validate(prepare(df, table), lazy=True), []
-    except pa.errors.SchemaErrors as err:
-        return None, _schema_failures(err, table, df, source)
+    coerced, groups = _run_schema(df, table, _schema(table, with_key, year_end))
+    failures = [Failure(source, col, rul, len(index),
+                        _shown_rows(df, index, col.split(", "), table) if index else None, detail)
+                for col, rul, index, detail in groups]
+    return coerced, failures
 
 
 def validate_frame(df: pd.DataFrame, table: str, source: str = "<frame>",
@@ -245,15 +302,54 @@ def validate_frame(df: pd.DataFrame, table: str, source: str = "<frame>",
     """Validate an in-memory frame of ``table``; return it coerced to the canonical
     dtypes (ints ``Int64``, floats ``float64``, strings ``str``, flags ``boolean``).
     Raises RawValidationError naming ``source`` for every broken rule.
-    ``settings`` (default gvc.toml) give the last year."""
-    if table not in MODELS:
-        raise ValueError(f"unknown table {table!r}; known: {sorted(MODELS)}")
+    ``settings`` (default gvc.toml) give the last year.  The reference-code
+    rules need a raw root: ``validate_raw_root`` applies them."""
+    if table not in ALL_MODELS:
+        raise ValueError(f"unknown table {table!r}; known: {sorted(ALL_MODELS)}")
     work = df.reset_index(drop=True)
     out, failures = _check(work, table, source, year_end=(settings or load_settings()).year_end)
     if failures:
         raise RawValidationError(failures)
     out.index = df.index
     return out
+
+
+# ---------------------------------------------------------------- codes against the reference tables
+
+
+def _reference_codes(root: Path, table: str, column: str, encoding: str) -> set[str] | None:
+    """The values of a reference table's column in the raw root (None when the table
+    is absent or unreadable: its own validation says why)."""
+    try:
+        df = read_reference(root, table, encoding)
+    except (OSError, ValueError, pyarrow.ArrowException):
+        return None
+    if column not in df.columns:
+        return None
+    return set(df[column].dropna().astype(str).str.strip())
+
+
+def code_checks(root: Path | str, tables, encoding: str = "utf-8") -> dict[str, dict[str, pa.Check]]:
+    """``{table: {column: check}}``: the ``raw.CODE_RULES`` of ``tables`` as pandera
+    checks built from the raw root's reference rows."""
+    out: dict[str, dict[str, pa.Check]] = {}
+    for rule in raw.CODE_RULES:
+        if rule.table not in tables:
+            continue
+        codes = _reference_codes(Path(root), rule.reference, rule.reference_column, encoding)
+        if codes is None and not rule.reference_optional:
+            continue
+        allowed = set(rule.also) | (codes or set())
+        out.setdefault(rule.table, {})[rule.column] = in_codes(allowed, rule.rule, rule.detail, rule.prefix)
+    return out
+
+
+def _file_schema(table: str, year_end: int, codes: dict[str, pa.Check]) -> pa.DataFrameSchema:
+    """The schema files of ``table`` are validated with: no unique key, the code checks added."""
+    schema = _schema(table, False, year_end)
+    if not codes:
+        return schema
+    return schema.update_columns({c: {"checks": [*schema.columns[c].checks, check]} for c, check in codes.items()})
 
 
 # ---------------------------------------------------------------- files
@@ -268,7 +364,11 @@ def _chunks(path: Path, encoding: str) -> Iterator[pd.DataFrame]:
     """A file's rows in chunks of at most CHUNK_ROWS, indexed by row number in the file."""
     if path.suffix == ".parquet":
         pf = pq.ParquetFile(path)
-        frames = (b.to_pandas(types_mapper=_nullable_ints) for b in pf.iter_batches(batch_size=CHUNK_ROWS))
+        if pf.metadata.num_rows <= CHUNK_ROWS:  # one read, no thread pool: small files are most of them
+            frames = iter([pf.read(use_threads=False).to_pandas(types_mapper=_nullable_ints, use_threads=False)])
+        else:
+            frames = (b.to_pandas(types_mapper=_nullable_ints)
+                      for b in pf.iter_batches(batch_size=CHUNK_ROWS, use_threads=False))
         empty = lambda: pf.schema_arrow.empty_table().to_pandas(types_mapper=_nullable_ints)  # noqa: E731
     else:
         kw = dict(dtype=str, keep_default_na=False, na_values=[""], encoding=encoding)
@@ -283,12 +383,39 @@ def _chunks(path: Path, encoding: str) -> Iterator[pd.DataFrame]:
         yield empty()
 
 
+def csv_encoding_rule(encoding: str) -> str:
+    return f"CSV text in csv_encoding \"{encoding}\""
+
+
 def _readable_chunks(path: Path, encoding: str, failures: _Failures) -> Iterator[pd.DataFrame]:
     """``_chunks``, an unreadable file (corrupt, wrong encoding, ragged CSV) becoming a failure."""
     try:
         yield from _chunks(path, encoding)
-    except (OSError, ValueError) as err:  # ArrowInvalid, ParserError, UnicodeDecodeError are ValueErrors
+    except UnicodeDecodeError as err:
+        where = decode_error(path, encoding)
+        if where is None:  # the file decodes when read whole: pandas' chunk offsets are all we have
+            where = CsvDecodeError(path, encoding, err.start, 0, err.object[err.start:err.end], None)
+        detail = (f"byte offset {where.offset} (line {where.line}) is not {encoding} text: bytes {where.bad!r}; "
+                  f"{where.hint}")
+        failures.add(Failure(str(path), "-", csv_encoding_rule(encoding), detail=detail))
+    except (OSError, ValueError, pyarrow.ArrowException) as err:  # ArrowInvalid, ParserError are ValueErrors
         failures.add(Failure(str(path), "-", "readable Parquet or CSV file", detail=f"{type(err).__name__}: {err}"))
+
+
+def _utf8_lookalike(path: Path, encoding: str, sample: int = 1 << 20) -> bool:
+    """A CSV whose first ``sample`` bytes are valid UTF-8 with non-ASCII text, read as
+    another encoding (GBK would turn it into other characters without an error)."""
+    if path.suffix != ".csv" or encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+        return False
+    with open(path, "rb") as f:
+        data = f.read(sample)
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return err.start >= len(data) - 3  # only a character cut by the sample's end
+    return True
 
 
 def _folder_year(path: Path, folder: Path) -> int | None:
@@ -302,29 +429,29 @@ def _folder_year(path: Path, folder: Path) -> int | None:
     return None
 
 
+def _key_hashes(keys: pd.DataFrame, con) -> np.ndarray:
+    """64-bit hashes of the key rows (DuckDB ``hash``), one call for a whole batch."""
+    columns = ", ".join(f'"{c}"' for c in keys.columns)
+    con.register("keys", keys)
+    try:
+        return np.asarray(con.execute(f"select hash({columns}) as h from keys").fetchnumpy()["h"], dtype=np.uint64)
+    finally:
+        con.unregister("keys")
+
+
 class _KeyTracker:
     """Finds rows whose key was already seen: in the same chunk, an earlier chunk or
-    an earlier file.  Holds sorted 64-bit hashes of the keys (DuckDB ``hash``),
+    an earlier file.  Holds sorted 64-bit hashes of the keys (``_key_hashes``),
     not the keys themselves."""
 
-    def __init__(self, key: list[str], con: duckdb.DuckDBPyConnection) -> None:
-        columns = ", ".join(f'"{c}"' for c in key)
-        self.sql = f"select hash({columns}) as h from keys"
-        self.con = con
+    def __init__(self) -> None:
         self.hashes = np.empty(0, dtype=np.uint64)
         self.origin = np.empty(0, dtype=np.int32)  # index into sources
         self.sources: list[str] = []
 
-    def _hash(self, keys: pd.DataFrame) -> np.ndarray:
-        self.con.register("keys", keys)
-        try:
-            return np.asarray(self.con.execute(self.sql).fetchnumpy()["h"], dtype=np.uint64)
-        finally:
-            self.con.unregister("keys")
-
-    def check(self, keys: pd.DataFrame, source: str) -> tuple[np.ndarray, str]:
-        """Mask of the rows with a repeated key, and the earlier source holding one of them."""
-        h = self._hash(keys)
+    def check(self, h: np.ndarray, source: str) -> tuple[np.ndarray, str]:
+        """Mask of the rows (of key hashes ``h``) with a repeated key, and the earlier
+        source holding one of them."""
         order = np.argsort(h, kind="stable")
         ordered = h[order]
         same = ordered[1:] == ordered[:-1]
@@ -338,7 +465,8 @@ class _KeyTracker:
             if earlier.any():
                 first = self.sources[self.origin[pos[earlier][0]]]
         new = ordered[np.r_[True, ~same]] if len(h) else ordered
-        self.sources.append(source)
+        if not self.sources or self.sources[-1] != source:
+            self.sources.append(source)
         hashes = np.concatenate([self.hashes, new])
         origin = np.concatenate([self.origin, np.full(len(new), len(self.sources) - 1, dtype=np.int32)])
         merged = np.argsort(hashes, kind="stable")  # two sorted runs: near linear
@@ -346,65 +474,121 @@ class _KeyTracker:
         return repeated | earlier, first
 
 
-def _validate_file(
-    table: str, path: Path, folder_year: int | None, tracker: _KeyTracker, failures: _Failures, encoding: str,
-    year_end: int,
-) -> int:
-    """Validate one file chunk by chunk; return its row count."""
-    source = str(path)
-    key = list(MODELS[table].Config.unique or [])
-    year_col = YEAR_COLUMN.get(table)
-    rows = 0
-    for chunk in _readable_chunks(path, encoding, failures):
-        rows += len(chunk)
-        if year_col and folder_year is not None:
-            if year_col not in chunk.columns:
-                chunk[year_col] = folder_year
-            else:
-                year = pd.to_numeric(chunk[year_col], errors="coerce")
-                wrong = year.notna() & (year != folder_year)
-                if wrong.any():
-                    rule = f"equals its folder year={folder_year}"
-                    failures.add(_mask_failure(source, table, year_col, rule, chunk, wrong))
-        coerced, found = _check(chunk, table, source, with_key=False, year_end=year_end)
-        for failure in found:
-            failures.add(failure)
-        if any(f.rule == MISSING_COLUMN for f in found):
-            break  # the layout is wrong: the remaining chunks would say the same
-        repeated, first = tracker.check((coerced if coerced is not None else chunk)[key], source)
-        if repeated.any():
-            detail = f"key also in earlier rows of {first}" if first else ""
-            rule = f"unique key ({', '.join(key)})"
-            failures.add(_mask_failure(source, table, ", ".join(key), rule, chunk, repeated, detail))
-    return rows
+class _TableValidator:
+    """Validates one table's files: reads them chunk by chunk, checks what is per
+    file (the folder year, the columns), and validates the chunks in batches of up
+    to CHUNK_ROWS rows with one pandera call each."""
 
+    def __init__(self, table: str, folder: Path, schema: pa.DataFrameSchema, failures: _Failures,
+                 progress: Progress | None, note: Note, encoding: str, con) -> None:
+        self.table, self.folder, self.schema, self.failures = table, folder, schema, failures
+        self.progress, self.note, self.encoding, self.con = progress, note, encoding, con
+        self.key = list(ALL_MODELS[table].Config.unique or [])
+        self.year_col = YEAR_COLUMN.get(table)
+        self.required = [n for n, c in schema.columns.items() if c.required]
+        self.known = set(schema.columns)
+        self.trackers: dict[int, _KeyTracker] = {}
+        self.pending: list[tuple[Path, pd.DataFrame]] = []
+        self.pending_rows = 0
+        self.signature: tuple | None = None
+        self.finished: list[tuple[Path, int]] = []  # files read to the end, not yet reported
 
-def _validate_table(
-    table: str,
-    folder: Path,
-    files: list[Path],
-    failures: _Failures,
-    progress: Progress | None,
-    encoding: str,
-    con: duckdb.DuckDBPyConnection,
-    year_end: int,
-) -> int:
-    key = list(MODELS[table].Config.unique or [])
-
-    def scope(path: Path) -> int:
+    def scope(self, path: Path) -> int:
         """Files whose keys may collide: one year folder when the key holds the year."""
-        year = _folder_year(path, folder)
-        return year if year is not None and YEAR_COLUMN.get(table) in key else -1
+        year = _folder_year(path, self.folder)
+        return year if year is not None and self.year_col in self.key else -1
 
-    rows = 0
-    for _, group in itertools.groupby(sorted(files, key=lambda p: (scope(p), str(p))), key=scope):
-        tracker = _KeyTracker(key, con)
-        for path in group:
-            n = _validate_file(table, path, _folder_year(path, folder), tracker, failures, encoding, year_end)
+    def run(self, files: list[Path]) -> int:
+        rows = 0
+        for path in sorted(files, key=lambda p: (self.scope(p), str(p))):
+            n = self._read(path)
             rows += n
-            if progress is not None:
-                progress(table, path, n)
-    return rows
+            self.finished.append((path, n))
+        self._flush()
+        return rows
+
+    def _read(self, path: Path) -> int:
+        source = str(path)
+        folder_year = _folder_year(path, self.folder)
+        n = 0
+        if _utf8_lookalike(path, self.encoding):
+            self.note(f"note: {source}: the file is valid UTF-8 with non-ASCII text but is read as "
+                      f"csv_encoding \"{self.encoding}\"; if it is UTF-8, set csv_encoding = \"utf-8\"")
+        for i, chunk in enumerate(_readable_chunks(path, self.encoding, self.failures)):
+            n += len(chunk)
+            if self.year_col and folder_year is not None:
+                if self.year_col not in chunk.columns:
+                    chunk[self.year_col] = folder_year
+                else:
+                    year = pd.to_numeric(chunk[self.year_col], errors="coerce")
+                    wrong = year.notna() & (year != folder_year)
+                    if wrong.any():
+                        rule = f"equals its folder year={folder_year}"
+                        self.failures.add(_mask_failure(source, self.table, self.year_col, rule, chunk, wrong))
+            missing = [c for c in self.required if c not in chunk.columns]
+            if missing:  # the layout is wrong: the rest of the file would say the same
+                for column in missing:
+                    self.failures.add(Failure(source, column, MISSING_COLUMN))
+                break
+            if i == 0:
+                extra = [c for c in chunk.columns if c not in self.known]
+                if extra:
+                    self.note(f"note: {source}: column(s) not in the contract, not validated and not read: "
+                              f"{', '.join(map(str, extra))}")
+            if not len(chunk):
+                continue
+            chunk = chunk[[c for c in chunk.columns if c in self.known]]
+            signature = tuple(zip(chunk.columns, map(str, chunk.dtypes)))
+            if self.pending and (signature != self.signature or self.pending_rows + len(chunk) > CHUNK_ROWS):
+                self._flush()
+            self.pending.append((path, chunk))
+            self.pending_rows += len(chunk)
+            self.signature = signature
+        return n
+
+    def _flush(self) -> None:
+        if self.pending:
+            self._validate(self.pending)
+        self.pending, self.pending_rows, self.signature = [], 0, None
+        if self.progress is not None:
+            for path, n in self.finished:
+                self.progress(self.table, path, n)
+        self.finished = []
+
+    def _validate(self, pending: list[tuple[Path, pd.DataFrame]]) -> None:
+        """One pandera call over the chunks; each failing row goes back to its file and row."""
+        chunks = [c for _, c in pending]
+        frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0].reset_index(drop=True)
+        row_numbers = np.concatenate([c.index.to_numpy() for c in chunks])
+        owner = np.concatenate([np.full(len(c), i, dtype=np.int64) for i, c in enumerate(chunks)])
+        coerced, groups = _run_schema(frame, self.table, self.schema)
+        paths = list(dict.fromkeys(p for p, _ in pending))
+        if len(paths) > 1 and any(not index for _, rule, index, _ in groups if rule != MISSING_COLUMN):
+            # a failure without rows cannot be told apart by file: the files one by one
+            for path in paths:
+                self._validate([(p, c) for p, c in pending if p == path])
+            return
+        for column, rule, index, detail in groups:
+            if not index:
+                self.failures.add(Failure(str(paths[0]), column, rule, 0, None, detail))
+                continue
+            index = np.asarray(index, dtype=np.int64)
+            for i in dict.fromkeys(owner[index].tolist()):
+                mine = index[owner[index] == i]
+                shown = _shown_rows(frame, mine, column.split(", "), self.table, row_numbers)
+                self.failures.add(Failure(str(pending[i][0]), column, rule, len(mine), shown, detail))
+        hashes = _key_hashes((coerced if coerced is not None else frame)[self.key], self.con)
+        start = 0
+        for path, chunk in pending:
+            part = hashes[start:start + len(chunk)]
+            start += len(chunk)
+            tracker = self.trackers.setdefault(self.scope(path), _KeyTracker())
+            repeated, first = tracker.check(part, str(path))
+            if repeated.any():
+                detail = f"key also in earlier rows of {first}" if first else ""
+                rule = f"unique key ({', '.join(self.key)})"
+                self.failures.add(_mask_failure(str(path), self.table, ", ".join(self.key), rule, chunk, repeated,
+                                                detail))
 
 
 # reference tables with one row per year (and city) that every sample year needs
@@ -412,7 +596,7 @@ YEAR_COVERAGE = {"exchange_rates": "survey money in yuan to dollars", "city_year
 
 
 def _year_coverage_failures(root: Path, wanted: list[str], years: list[int] | None,
-                            settings: MethodSettings) -> list[Failure]:
+                            settings: MethodSettings, encoding: str = "utf-8") -> list[Failure]:
     """A sample year with a customs folder needs its rows in each YEAR_COVERAGE table."""
     built = [y for y in years_present(root, "customs_transactions") if y in settings.years
              and (years is None or y in years)]
@@ -420,7 +604,7 @@ def _year_coverage_failures(root: Path, wanted: list[str], years: list[int] | No
     for table, why in YEAR_COVERAGE.items():
         if table not in wanted or not built:
             continue
-        have = set(pd.to_numeric(read_reference(root, table)["year"], errors="coerce").dropna().astype(int))
+        have = set(pd.to_numeric(read_reference(root, table, encoding)["year"], errors="coerce").dropna().astype(int))
         missing = [y for y in built if y not in have]
         if missing:
             out.append(Failure(
@@ -437,28 +621,50 @@ def validate_raw_root(
     tables: list[str] | None = None,
     progress: Progress | None = None,
     *,
-    encoding: str = "utf-8",
+    encoding: str | None = None,
     settings: MethodSettings | None = None,
-) -> dict[str, int]:
-    """Validate a raw root file by file; return ``{table: rows_checked}``.
+    note: Note | None = None,
+) -> ValidationSummary:
+    """Validate a raw root file by file; return ``{table: rows_checked}`` (a
+    ``ValidationSummary``, whose ``notes`` list what the caller should print).
 
     ``years`` restricts the yearly tables to those ``year=YYYY`` folders (files
     directly under a table folder are always checked); ``tables`` restricts the
-    tables (default: every raw and reference table).  ``progress(table, path,
-    rows)`` is called after each file.  ``settings`` (default gvc.toml /
-    GVC_CONFIG) give the last year and the sample years.  Raises
-    RawValidationError listing every broken rule (file, column, rule, up to 10
-    failing rows), including a missing table folder or column and a sample
-    year without its exchange rate or city-year rows."""
+    tables (default: every raw and reference table, and the optional reference
+    tables present).  ``progress(table, path, rows)`` is called after each
+    file's rows are validated; ``note(text)`` with each note (``note: <file>:
+    ...``: columns the contract does not have, a CSV that looks UTF-8 while
+    read otherwise).  ``settings`` (default gvc.toml / GVC_CONFIG) give the
+    last year, the sample years and ``csv_encoding`` (``encoding`` overrides
+    it).  Raises RawValidationError listing every broken rule (file, column,
+    rule, up to 10 failing rows), including a missing table folder or column,
+    a code missing from its reference table, a value past its plausibility
+    bound, a CSV that is not text in the encoding and a sample year without
+    its exchange rate or city-year rows."""
     root = Path(root)
     settings = settings or load_settings()
-    wanted = list(tables) if tables is not None else [*YEARLY_TABLES, *REFERENCE_TABLES]
-    unknown = sorted(set(wanted) - set(MODELS))
+    encoding = encoding or settings.csv_encoding
+    if tables is not None:
+        wanted = list(tables)
+    else:
+        optional = [t for t in OPTIONAL_MODELS if (root / "reference" / t).is_dir()]
+        wanted = [*YEARLY_TABLES, *REFERENCE_TABLES, *optional]
+    unknown = sorted(set(wanted) - set(ALL_MODELS))
     if unknown:
-        raise ValueError(f"unknown tables {unknown}; known: {sorted(MODELS)}")
+        raise ValueError(f"unknown tables {unknown}; known: {sorted(ALL_MODELS)}")
+    notes: list[str] = []
+
+    def add_note(text: str) -> None:
+        notes.append(text)
+        if note is not None:
+            note(text)
+
     failures = _Failures()
-    summary: dict[str, int] = {}
-    with duckdb.connect() as con:  # hashes the keys (_KeyTracker)
+    summary = ValidationSummary(notes=notes)
+    codes = code_checks(root, wanted, encoding)
+    import duckdb  # here, not at import: only the key hashes need it
+
+    with duckdb.connect() as con:  # hashes the keys (_key_hashes)
         for table in wanted:
             base = root if table in YEARLY_TABLES else root / "reference"
             folder = base / table
@@ -470,10 +676,12 @@ def validate_raw_root(
                 continue
             if years is not None and table in YEARLY_TABLES:
                 files = [p for p in files if _folder_year(p, folder) in (None, *years)]
-            summary[table] = _validate_table(table, folder, files, failures, progress, encoding, con,
-                                             settings.year_end)
+            schema = _file_schema(table, settings.year_end, codes.get(table, {}))
+            validator = _TableValidator(table, folder, schema, failures, progress, add_note, encoding, con)
+            summary[table] = validator.run(files)
+    summary.notes = notes
     if not failures:  # the tables are readable: are the years covered?
-        for failure in _year_coverage_failures(root, wanted, years, settings):
+        for failure in _year_coverage_failures(root, wanted, years, settings, encoding):
             failures.add(failure)
     if failures:
         raise RawValidationError(list(failures.items.values()))

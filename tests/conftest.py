@@ -53,11 +53,12 @@ def demo_world(tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="session")
 def tiny_warehouse(tiny_world, tmp_path_factory) -> tuple[Path, Path]:
-    """`gvc build` of the tiny world: (raw root, warehouse file)."""
+    """`gvc build --spec-curve` of the tiny world (every asset): (raw root, warehouse file)."""
     from orchestration.cli import main as gvc
 
     root, _ = tiny_world
     base = tmp_path_factory.mktemp("wh")
     wh = base / "warehouse.duckdb"
-    assert gvc(["build", "--raw", str(root), "--warehouse", str(wh), "--reports", str(base / "reports")]) == 0
+    assert gvc(["build", "--raw", str(root), "--warehouse", str(wh), "--reports", str(base / "reports"),
+                "--spec-curve"]) == 0
     return root, wh

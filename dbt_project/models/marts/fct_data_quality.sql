@@ -1,7 +1,11 @@
 {#- The METHOD quality counts, one row per (year, check): the trade and
-    matching counts (int_trade_quality_counts), the DVAR counts of
-    fct_firm_year_dvar (dvar_null, dvar_out_of_range) and the patent counts
-    of the complementarity half (int_patents_quality_counts).
+    matching counts (int_trade_quality_counts), the end-use count
+    (int_end_use_quality_counts), the survey counts of what validation lets
+    through (int_survey_quality_counts: cities and industries outside the
+    reference lists, intermediate inputs NULL, exporters whose sales or M
+    leave DVAR NULL), the DVAR counts of fct_firm_year_dvar (dvar_null,
+    dvar_out_of_range) and the patent counts of the complementarity half
+    (int_patents_quality_counts).
 
     Guard on the patents half: dbt records ref() while parsing, when the
     `graph` variable is still empty, so a graph check alone cannot drop the
@@ -22,6 +26,14 @@
 with trade_checks as (
     select year, "check", count, share, example
     from {{ ref('int_trade_quality_counts') }}
+),
+
+input_checks as (
+    select year, "check", count, share, example
+    from {{ ref('int_end_use_quality_counts') }}
+    union all
+    select year, "check", count, share, example
+    from {{ ref('int_survey_quality_counts') }}
 ),
 
 check_years as (
@@ -80,6 +92,8 @@ patent_checks as (
 
 all_checks as (
     select year, "check", count, share, example from trade_checks
+    union all
+    select year, "check", count, share, example from input_checks
     union all
     select year, "check", count, share, example from dvar_checks
     {%- if with_patents %}

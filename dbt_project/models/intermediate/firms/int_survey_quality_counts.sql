@@ -1,0 +1,161 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+
+{#- Survey quality counts of each run year, unioned into marts.fct_data_quality:
+    what validation lets through (schemas/raw.py says which codes are refused
+    and which are counted) but a user needs a word about. One row per
+    (year, check), also when the count is 0:
+
+    - survey_city_not_in_reference: survey firm-years whose prefecture (first
+      4 digits of city_code + '00') is missing from reference/cities
+      (province-administered county-level cities, a city left out of the
+      list): kept, but city attributes (innovation_center, yrd_prd, market
+      access) are NULL for them; share of the year's survey firm-years;
+    - survey_industry_not_in_reference: survey firm-years whose 2-digit
+      industry is missing from reference/industries (mining 06-11, utilities
+      44-46: validation refuses any other unknown division); share of the
+      year's survey firm-years;
+    - survey_intermediate_inputs_null: survey firm-years with
+      intermediate_inputs NULL (a share of 1 says the whole year lacks M:
+      its exporters get no DVAR and leave the panel); share of the year's
+      survey firm-years;
+    - exporters_sales_not_positive: exporter firm-years of
+      fct_firm_year_dvar's population (matched, not an intermediary,
+      Y1 + Y2 > 0) whose survey sales are 0 or NULL: DVAR NULL (METHOD §3
+      needs S > 0); share of the year's exporter firm-years;
+    - exporters_intermediate_inputs_null: the same exporter firm-years with
+      intermediate_inputs NULL: DVAR NULL (METHOD §3 needs M).
+
+    example = the smallest firm_id concerned, with its code where the check
+    is about one. -#}
+{%- set check_names = [
+    'survey_city_not_in_reference',
+    'survey_industry_not_in_reference',
+    'survey_intermediate_inputs_null',
+    'exporters_sales_not_positive',
+    'exporters_intermediate_inputs_null',
+] %}
+
+with run_years as (
+    select unnest([{{ run_years() | join(', ') }}]) as year
+),
+
+listed_cities as (
+    select distinct city_code
+    from {{ ref('stg_reference__cities') }}
+),
+
+listed_industries as (
+    select distinct industry_code
+    from {{ ref('stg_reference__industries') }}
+),
+
+survey_rows as (
+    select
+        survey.year,
+        survey.firm_id,
+        survey.city_code,
+        survey.industry_code,
+        survey.sales,
+        survey.intermediate_inputs,
+        listed_cities.city_code is not null as city_listed,
+        listed_industries.industry_code is not null as industry_listed
+    from {{ ref('stg_raw__firm_survey') }} as survey
+    left join listed_cities
+        on survey.prefecture_code = listed_cities.city_code
+    left join listed_industries
+        on survey.industry_code_2 = listed_industries.industry_code
+    where {{ in_run_years('survey.year') }}
+),
+
+exporter_firm_years as (
+    select distinct matches.year, matches.firm_id
+    from {{ ref('int_customs_survey_matches') }} as matches
+    inner join {{ ref('int_customs_firm_trade_totals') }} as totals
+        on matches.year = totals.year
+        and matches.customs_firm_id = totals.customs_firm_id
+    anti join {{ ref('int_intermediaries') }} as intermediaries
+        on matches.year = intermediaries.year
+        and matches.customs_firm_id = intermediaries.customs_firm_id
+    where {{ in_run_years('matches.year') }}
+        and totals.exports_processing_usd + totals.exports_ordinary_usd > 0
+),
+
+exporter_rows as (
+    select survey_rows.*
+    from survey_rows
+    inner join exporter_firm_years
+        on survey_rows.year = exporter_firm_years.year
+        and survey_rows.firm_id = exporter_firm_years.firm_id
+),
+
+flagged_items as (
+    select year, 'survey_city_not_in_reference' as check_name, firm_id,
+        firm_id || ' (city ' || city_code || ')' as example
+    from survey_rows
+    where not city_listed
+
+    union all
+
+    select year, 'survey_industry_not_in_reference' as check_name, firm_id,
+        firm_id || ' (industry ' || industry_code || ')' as example
+    from survey_rows
+    where not industry_listed
+
+    union all
+
+    select year, 'survey_intermediate_inputs_null' as check_name, firm_id, firm_id as example
+    from survey_rows
+    where intermediate_inputs is null
+
+    union all
+
+    select year, 'exporters_sales_not_positive' as check_name, firm_id,
+        firm_id || ' (sales ' || coalesce(cast(sales as varchar), 'NULL') || ')' as example
+    from exporter_rows
+    where sales is null or sales <= 0
+
+    union all
+
+    select year, 'exporters_intermediate_inputs_null' as check_name, firm_id, firm_id as example
+    from exporter_rows
+    where intermediate_inputs is null
+),
+
+check_counts as (
+    select year, check_name, count(*) as flagged, arg_min(example, firm_id) as example
+    from flagged_items
+    group by year, check_name
+),
+
+year_denominators as (
+    select
+        run_years.year,
+        (select count(*) from survey_rows where survey_rows.year = run_years.year) as survey_firm_years,
+        (select count(*) from exporter_rows where exporter_rows.year = run_years.year) as exporter_firm_years
+    from run_years
+),
+
+year_checks as (
+    select
+        year,
+        unnest([{% for c in check_names %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %}]) as check_name
+    from run_years
+)
+
+select
+    cast(year_checks.year as integer) as year,
+    cast(year_checks.check_name as varchar) as "check",
+    cast(coalesce(check_counts.flagged, 0) as bigint) as count,
+    cast(coalesce(check_counts.flagged, 0) as double) / nullif(
+        case
+            when year_checks.check_name like 'exporters_%' then year_denominators.exporter_firm_years
+            else year_denominators.survey_firm_years
+        end, 0
+    ) as share,
+    cast(check_counts.example as varchar) as example
+from year_checks
+inner join year_denominators
+    on year_checks.year = year_denominators.year
+left join check_counts
+    on year_checks.year = check_counts.year
+    and year_checks.check_name = check_counts.check_name
