@@ -37,7 +37,7 @@ patent_cells as (
 ),
 
 industry_totals as (
-    select year, industry_code, sum(invention_patents) as national_patents
+    select year, industry_code, {{ ordered_sum('invention_patents') }} as national_patents
     from patent_cells
     group by year, industry_code
 ),
@@ -48,7 +48,7 @@ weighted_pair_cra as (
         pair_cra.year,
         pair_cra.industry_code,
         pair_cra.city_code,
-        sum(pair_cra.cra * partners.invention_patents) as weighted_cra
+        {{ ordered_sum('pair_cra.cra * partners.invention_patents') }} as weighted_cra
     from {{ ref('int_city_pair_cra') }} as pair_cra
     inner join patent_cells as partners
         on pair_cra.year = partners.year

@@ -24,8 +24,8 @@ code_totals as (
     select
         year,
         hs6_1996,
-        sum(value_usd) as imports_usd,
-        coalesce(sum(value_usd) filter (where by_intermediary), 0.0) as intermediary_imports_usd
+        {{ ordered_sum('value_usd') }} as imports_usd,
+        coalesce({{ ordered_sum('value_usd') }} filter (where by_intermediary), 0.0) as intermediary_imports_usd
     from import_lines
     group by year, hs6_1996
 )

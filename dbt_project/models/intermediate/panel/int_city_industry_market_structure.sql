@@ -23,14 +23,14 @@ cell_totals as (
         city_code,
         industry_code,
         year,
-        sum(sales) as cell_sales,
-        sum(domestic_sales) as cell_domestic_sales
+        {{ ordered_sum('sales') }} as cell_sales,
+        {{ ordered_sum('domestic_sales') }} as cell_domestic_sales
     from survey_firm_years
     group by city_code, industry_code, year
 ),
 
 industry_totals as (
-    select industry_code, year, sum(domestic_sales) as industry_domestic_sales
+    select industry_code, year, {{ ordered_sum('domestic_sales') }} as industry_domestic_sales
     from survey_firm_years
     group by industry_code, year
 ),
@@ -40,7 +40,7 @@ cell_concentration as (
         survey_firm_years.city_code,
         survey_firm_years.industry_code,
         survey_firm_years.year,
-        sum(pow(survey_firm_years.sales / cell_totals.cell_sales, 2)) as hhi
+        {{ ordered_sum('pow(survey_firm_years.sales / cell_totals.cell_sales, 2)') }} as hhi
     from survey_firm_years
     inner join cell_totals
         on survey_firm_years.city_code = cell_totals.city_code

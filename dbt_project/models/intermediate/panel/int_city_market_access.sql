@@ -39,7 +39,7 @@ computed_market_access as (
     select
         city_code,
         year,
-        coalesce(sum(partner_gdp / distance_km) filter (where distance_km > 0), 0.0) as market_access
+        coalesce({{ ordered_sum('partner_gdp / distance_km') }} filter (where distance_km > 0), 0.0) as market_access
     from city_pair_distances
     group by city_code, year
 )

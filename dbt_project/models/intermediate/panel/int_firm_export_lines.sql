@@ -58,10 +58,10 @@ select
     cast(harmonised_lines.year as integer) as year,
     harmonised_lines.hs6_1996,
     harmonised_lines.partner_country,
-    sum(harmonised_lines.value_usd * harmonised_lines.split_weight) as value_usd,
+    {{ ordered_sum('harmonised_lines.value_usd * harmonised_lines.split_weight') }} as value_usd,
     case
         when count(harmonised_lines.quantity) = count(*)
-            then sum(harmonised_lines.quantity * harmonised_lines.split_weight)
+            then {{ ordered_sum('harmonised_lines.quantity * harmonised_lines.split_weight') }}
     end as quantity
 from harmonised_lines
 inner join matched_exporters

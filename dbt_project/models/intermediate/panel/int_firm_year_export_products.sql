@@ -34,8 +34,8 @@ weighted_upstreamness as (
     select
         panel_firm_id,
         year,
-        sum(value_usd * upstreamness) filter (where upstreamness is not null)
-            / nullif(sum(value_usd) filter (where upstreamness is not null), 0) as upstreamness
+        {{ ordered_sum('value_usd * upstreamness') }} filter (where upstreamness is not null)
+            / nullif({{ ordered_sum('value_usd') }} filter (where upstreamness is not null), 0) as upstreamness
     from product_upstreamness
     group by panel_firm_id, year
 ),

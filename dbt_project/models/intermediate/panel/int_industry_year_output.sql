@@ -12,6 +12,6 @@ with survey_firm_years as (
 select
     industry_code,
     year,
-    coalesce(sum(output), 0.0) as output
+    coalesce({{ ordered_sum('output') }}, 0.0) as output
 from survey_firm_years
 group by industry_code, year

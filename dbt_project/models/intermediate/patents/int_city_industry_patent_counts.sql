@@ -18,7 +18,7 @@ patent_flows as (
         year as application_year,
         city_code,
         industry_code,
-        sum(industry_weight) as invention_patents
+        {{ ordered_sum('industry_weight') }} as invention_patents
     from {{ ref('int_patents_industry_assigned') }}
     where year in ({{ application_years | sort | join(', ') }})
     group by all
@@ -29,7 +29,7 @@ window_sums as (
         focal_windows.year,
         patent_flows.city_code,
         patent_flows.industry_code,
-        sum(patent_flows.invention_patents) as invention_patents
+        {{ ordered_sum('patent_flows.invention_patents') }} as invention_patents
     from focal_windows
     inner join patent_flows
         on focal_windows.application_year = patent_flows.application_year

@@ -21,7 +21,7 @@ unit_flows as (
         industry_code,
         unit_level,
         unit,
-        sum(value) as value
+        {{ ordered_sum('value') }} as value
     from {{ ref('int_patent_technology_units') }}
     where year in ({{ application_years | sort | join(', ') }})
     group by all
@@ -34,7 +34,7 @@ window_sums as (
         unit_flows.industry_code,
         unit_flows.unit_level,
         unit_flows.unit,
-        sum(unit_flows.value) as value
+        {{ ordered_sum('unit_flows.value') }} as value
     from focal_windows
     inner join unit_flows
         on focal_windows.application_year = unit_flows.application_year

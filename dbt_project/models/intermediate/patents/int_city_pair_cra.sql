@@ -36,7 +36,7 @@ fine_vectors as (
 ),
 
 coarse_norms as (
-    select year, industry_code, city_code, sqrt(sum(value * value)) as g_norm
+    select year, industry_code, city_code, sqrt({{ ordered_sum('value * value') }}) as g_norm
     from coarse_vectors
     group by all
 ),
@@ -47,7 +47,7 @@ coarse_dot_products as (
         focal.industry_code,
         focal.city_code,
         partner.city_code as partner_city_code,
-        sum(focal.value * partner.value) as g_dot
+        {{ ordered_sum('focal.value * partner.value') }} as g_dot
     from coarse_vectors as focal
     inner join coarse_vectors as partner
         on focal.year = partner.year
@@ -63,7 +63,7 @@ fine_dot_products as (
         focal.industry_code,
         focal.city_code,
         partner.city_code as partner_city_code,
-        sum(focal.value * partner.value) as m_dot
+        {{ ordered_sum('focal.value * partner.value') }} as m_dot
     from fine_vectors as focal
     inner join fine_vectors as partner
         on focal.year = partner.year

@@ -52,11 +52,11 @@ code_shares as (
 ),
 
 unit_shares as (
-    select application_id, year, 'g' as unit_level, left(ipc_code, {{ unit_length[g_level] }}) as unit, sum(share) as share
+    select application_id, year, 'g' as unit_level, left(ipc_code, {{ unit_length[g_level] }}) as unit, {{ ordered_sum('share') }} as share
     from code_shares
     group by all
     union all
-    select application_id, year, 'm' as unit_level, left(ipc_code, {{ unit_length[m_level] }}) as unit, sum(share) as share
+    select application_id, year, 'm' as unit_level, left(ipc_code, {{ unit_length[m_level] }}) as unit, {{ ordered_sum('share') }} as share
     from code_shares
     group by all
 )

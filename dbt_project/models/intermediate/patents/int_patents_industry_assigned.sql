@@ -73,7 +73,7 @@ industries_by_ipc as (
     select
         located_patents.application_id,
         ipc_concordance.industry_code,
-        sum(ipc_concordance.weight) as industry_weight,
+        {{ ordered_sum('ipc_concordance.weight') }} as industry_weight,
         'ipc' as assignment_source
     from located_patents
     inner join ipc_concordance

@@ -38,9 +38,9 @@ firm_exports as (
     select
         year,
         customs_firm_id,
-        coalesce(sum(value_usd) filter (where regime_class = 'processing'), 0.0) as exports_processing_usd,
-        coalesce(sum(value_usd) filter (where regime_class = 'ordinary'), 0.0) as exports_ordinary_usd,
-        coalesce(sum(value_usd), 0.0) as exports_usd_all_regimes
+        coalesce({{ ordered_sum('value_usd') }} filter (where regime_class = 'processing'), 0.0) as exports_processing_usd,
+        coalesce({{ ordered_sum('value_usd') }} filter (where regime_class = 'ordinary'), 0.0) as exports_ordinary_usd,
+        coalesce({{ ordered_sum('value_usd') }}, 0.0) as exports_usd_all_regimes
     from export_lines
     group by year, customs_firm_id
 ),
@@ -73,12 +73,12 @@ firm_imports as (
     select
         year,
         customs_firm_id,
-        coalesce(sum(value_usd) filter (where regime_class = 'processing'), 0.0) as imports_processing_usd,
-        coalesce(sum(value_usd_adjusted) filter (where regime_class = 'ordinary'), 0.0) as imports_ordinary_usd,
+        coalesce({{ ordered_sum('value_usd') }} filter (where regime_class = 'processing'), 0.0) as imports_processing_usd,
+        coalesce({{ ordered_sum('value_usd_adjusted') }} filter (where regime_class = 'ordinary'), 0.0) as imports_ordinary_usd,
         coalesce(
-            sum(value_usd_adjusted) filter (where regime_class = 'ordinary' and end_use = 'capital'), 0.0
+            {{ ordered_sum('value_usd_adjusted') }} filter (where regime_class = 'ordinary' and end_use = 'capital'), 0.0
         ) as capital_imports_ordinary_usd,
-        coalesce(sum(value_usd), 0.0) as imports_usd_all_regimes
+        coalesce({{ ordered_sum('value_usd') }}, 0.0) as imports_usd_all_regimes
     from import_lines
     group by year, customs_firm_id
 ),

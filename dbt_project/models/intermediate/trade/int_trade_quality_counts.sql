@@ -31,7 +31,7 @@ with run_years as (
 ),
 
 customs_codes as (
-    select year, hs6, bool_and(not concordance_linked) as without_link, sum(value_usd) as value_usd
+    select year, hs6, bool_and(not concordance_linked) as without_link, {{ ordered_sum('value_usd') }} as value_usd
     from {{ ref('int_customs_harmonised') }}
     where {{ in_run_years('year') }}
     group by year, hs6
@@ -122,9 +122,9 @@ year_denominators as (
     select
         run_years.year,
         (select count(*) from customs_firms where customs_firms.year = run_years.year) as customs_firms,
-        (select sum(value_usd) from customs_codes where customs_codes.year = run_years.year) as customs_value_usd,
+        (select {{ ordered_sum('value_usd') }} from customs_codes where customs_codes.year = run_years.year) as customs_value_usd,
         (
-            select sum(value_usd) from customs_codes
+            select {{ ordered_sum('value_usd') }} from customs_codes
             where customs_codes.year = run_years.year and customs_codes.without_link
         ) as unlinked_value_usd
     from run_years
