@@ -44,6 +44,7 @@ import pandas as pd
 from analytics.production import dlw_markups, olley_pakes
 from analytics.settings import check_literal
 from analytics.quality import demean_fe, ksw_quality
+from analytics.seeding import stream_rng
 from analytics.upstreamness import upstreamness
 
 __all__ = [
@@ -85,6 +86,8 @@ class ProductionOptions:
     firm-years, takes about a minute on a loaded 2-core machine);
     ``markup_sample`` "exporters" averages DLW markups over exporter
     firm-years for ``markup_mean`` ("all": every survey firm-year).
+    ``seed``: the project seed (the ``seed`` setting); the bootstrap draws
+    from its stream ``"parameter_estimates/bootstrap"`` (analytics.seeding).
     """
 
     tfp_form: TfpForm = "gross_output"
@@ -360,7 +363,7 @@ def _resample_firms(frame: pd.DataFrame, rng: np.random.Generator, extra: list[p
 
     ``extra`` frames keyed by panel_firm_id (and year) are resampled alike.
     """
-    firms = frame[FIRM].unique()
+    firms = np.sort(frame[FIRM].unique())  # in id order: the draw does not depend on the row order
     pick = firms[rng.integers(0, len(firms), len(firms))]
     new_id = pd.DataFrame({FIRM: pick, "_new": np.arange(len(pick)).astype(str)})
     outs = []
@@ -396,7 +399,7 @@ def bootstrap_estimates(
         qs = quality_slope(quality, quality_truth)
         point["quality_slope"], point["n_quality_slope"] = qs["estimate"], qs["n_obs"]
         qmerged = quality.merge(quality_truth, on=[FIRM, YEAR], how="inner")
-    rng = np.random.default_rng(options.seed)
+    rng = stream_rng(options.seed, "parameter_estimates/bootstrap")
     draws = []
     for _ in range(options.n_boot):
         extra = [cells_rows] if cells_rows is not None else []

@@ -9,6 +9,7 @@ and replaces that table_id's rows in ``marts.fct_regression_results``
 
 # no `from __future__ import annotations`: dagster inspects the context annotation
 
+import inspect
 from collections.abc import Callable
 
 import dagster as dg
@@ -31,12 +32,16 @@ create table if not exists {RESULTS_TABLE} (
     table_id varchar, column_id varchar, term varchar, estimate double, std_error double,
     p_value double, n_obs bigint, r2 double, fixed_effects varchar, cluster varchar, run_id varchar,
     model varchar, dep_var varchar, ci_low double, ci_high double, controls varchar, sample varchar,
-    asset varchar
+    asset varchar, reason varchar
 )"""
+# a table created before the column existed gets it (NULL on its old rows)
+_ADD_REASON = f"alter table {RESULTS_TABLE} add column if not exists reason varchar"
 
 
 def read_panel(warehouse: str, columns: list[str]) -> pd.DataFrame:
-    """The given columns of marts.fct_firm_panel, validated (missing columns fail validation)."""
+    """The given columns of marts.fct_firm_panel, validated (missing columns fail validation),
+    in (panel_firm_id, year) order: DuckDB returns rows in no fixed order, and
+    the estimates' last bits and every bootstrap's resamples follow the row order."""
     con = duckdb.connect(warehouse, read_only=True)
     try:
         have = {r[0] for r in con.execute(
@@ -45,7 +50,9 @@ def read_panel(warehouse: str, columns: list[str]) -> pd.DataFrame:
         if not have:
             raise RuntimeError(f"marts.fct_firm_panel is missing in {warehouse}")
         cols = [c for c in dict.fromkeys(columns) if c in have]
-        df = con.execute(f"select {', '.join(cols)} from marts.fct_firm_panel").df()
+        # the panel's key (a dbt test keeps it unique); without it, every column
+        order = "panel_firm_id, year" if {"panel_firm_id", "year"} <= set(cols) else "all"
+        df = con.execute(f"select {', '.join(cols)} from marts.fct_firm_panel order by {order}").df()
     finally:
         con.close()
     return panel_schema(columns).validate(df)
@@ -58,6 +65,7 @@ def write_results(warehouse: str, table_id: str, rows: pd.DataFrame) -> None:
     with transaction(warehouse) as con:
         con.execute("create schema if not exists marts")
         con.execute(_DDL)
+        con.execute(_ADD_REASON)
         con.register("new_rows", rows[RESULT_COLUMNS])
         con.execute(f"delete from {RESULTS_TABLE} where table_id = ?", [table_id])
         con.execute(f"insert into {RESULTS_TABLE} by name select * from new_rows")
@@ -76,10 +84,17 @@ def _fmt(v: float) -> str:
     return "" if v is None or not np.isfinite(v) else f"{v:.4g}"
 
 
+def _not_estimable(rows: pd.DataFrame) -> list[bool]:
+    if "reason" not in rows.columns:
+        return [False] * len(rows)
+    return [isinstance(r, str) and bool(r) for r in rows["reason"]]
+
+
 def preview(rows: pd.DataFrame) -> str:
-    """Markdown: terms x columns, 'estimate (se)'."""
-    cell = [f"{_fmt(e)} ({_fmt(s)})" if np.isfinite(s) else _fmt(e)
-            for e, s in zip(rows["estimate"].astype(float), rows["std_error"].astype(float))]
+    """Markdown: terms x columns, 'estimate (se)' ('not estimable' where a row has a reason)."""
+    cell = ["not estimable" if ne else f"{_fmt(e)} ({_fmt(s)})" if np.isfinite(s) else _fmt(e)
+            for e, s, ne in zip(rows["estimate"].astype(float), rows["std_error"].astype(float),
+                                _not_estimable(rows))]
     t = rows.assign(cell=cell).pivot_table(index="term", columns="column_id", values="cell", aggfunc="first",
                                            sort=False)
     n = rows.drop_duplicates("column_id").set_index("column_id")["n_obs"]
@@ -94,14 +109,30 @@ def result_metadata(rows: pd.DataFrame, table_id: str) -> dict:
                 # the table as the report lays it out (written by report/report)
                 "report_table": dg.MetadataValue.path(str(reports_dir() / "tables" / f"{table_id}.md")),
                 "report_html": dg.MetadataValue.url(f"file://{reports_dir() / 'report.html'}#{table_id}")}
+    n_ne = sum(_not_estimable(rows))
+    if n_ne:
+        md["rows_not_estimable"] = dg.MetadataValue.int(n_ne)
     if len(hit):
         h = hit.iloc[0]
         md["headline"] = dg.MetadataValue.text(f"{table_id} ({col}) {term}")
-        md["estimate"] = dg.MetadataValue.float(float(h["estimate"]))
-        if np.isfinite(h["ci_low"]):
+        if _finite(h.get("estimate")):
+            md["estimate"] = dg.MetadataValue.float(float(h["estimate"]))
+        else:
+            reason = h.get("reason")
+            md["not_estimable"] = dg.MetadataValue.text(reason if isinstance(reason, str) and reason
+                                                        else "not estimable")
+        if _finite(h.get("ci_low")) and _finite(h.get("ci_high")):
             md["ci_low"] = dg.MetadataValue.float(float(h["ci_low"]))
             md["ci_high"] = dg.MetadataValue.float(float(h["ci_high"]))
     return md
+
+
+def _finite(v) -> bool:
+    """A number that is not NULL, NaN or infinite."""
+    try:
+        return v is not None and bool(np.isfinite(float(v)))
+    except (TypeError, ValueError):
+        return False
 
 
 def _finish(context, gvc: GvcResource, table_id: str, rows: pd.DataFrame) -> dg.MaterializeResult:
@@ -121,7 +152,9 @@ def _table_asset(table_id: str, fn: Callable[..., pd.DataFrame]) -> dg.AssetsDef
     )
     def _asset(context: dg.AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
         panel = read_panel(gvc.warehouse, TABLE_COLUMNS[table_id])
-        rows = fn(panel, run_id=context.run.run_id, asset=context.asset_key.to_user_string())
+        # a table that draws at random (Table 8's bootstrap) gets the seed setting
+        seeded = {"seed": gvc.settings.seed} if "seed" in inspect.signature(fn).parameters else {}
+        rows = fn(panel, run_id=context.run.run_id, asset=context.asset_key.to_user_string(), **seeded)
         return _finish(context, gvc, table_id, rows)
 
     return _asset

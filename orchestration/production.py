@@ -33,23 +33,29 @@ OUTPUT = dg.AssetKey(["int_industry_year_output"])
 IO_LINKS = dg.AssetKey(["stg_reference__io_links"])
 CELLS = dg.AssetKey(["fct_city_industry_complementarity"])
 
+# Every read has an ORDER BY on the table's key: DuckDB returns rows in no
+# fixed order, and sums, fits and the bootstrap's draws follow the row order.
 SURVEY_SQL = """
 select panel_firm_id, firm_id, year, city_code, industry_code, employment, output, sales,
        intermediate_inputs, fixed_assets, exit_flag, is_exporter
 from intermediate.int_survey_firm_years
+order by panel_firm_id, year, firm_id
 """
 LINES_SQL = """
 select panel_firm_id, year, hs6_1996, partner_country, value_usd, quantity
 from intermediate.int_firm_export_lines
+order by all
 """
-OUTPUT_SQL = "select industry_code, year, output from intermediate.int_industry_year_output"
-IO_SQL = "select industry_code, supplier_industry_code, input_coefficient from staging.stg_reference__io_links"
-CELLS_SQL = "select city_code, industry_code, year, complementarity from marts.fct_city_industry_complementarity"
+OUTPUT_SQL = "select industry_code, year, output from intermediate.int_industry_year_output order by all"
+IO_SQL = ("select industry_code, supplier_industry_code, input_coefficient from staging.stg_reference__io_links "
+          "order by all")
+CELLS_SQL = ("select city_code, industry_code, year, complementarity from marts.fct_city_industry_complementarity "
+             "order by all")
 
 
 def production_options(gvc: GvcResource) -> ms.ProductionOptions:
-    """The options the assets use: the defaults, depreciation from the METHOD settings."""
-    return ms.ProductionOptions(depreciation=gvc.settings.depreciation)
+    """The options the assets use: the defaults, depreciation and the bootstrap's seed from the settings."""
+    return ms.ProductionOptions(depreciation=gvc.settings.depreciation, seed=gvc.settings.seed)
 
 
 def _survey(gvc: GvcResource) -> pd.DataFrame:
@@ -173,7 +179,7 @@ def parameter_estimates(context: AssetExecutionContext, gvc: GvcResource) -> dg.
     if truth:
         pt = truth.get("production_truth", {})
         meta |= {f"true_{k}": float(v) for k, v in pt.items() if isinstance(v, (int, float))}
-    return dg.MaterializeResult(metadata={"rows": len(table), "n_boot": opts.n_boot, "rho_source":
+    return dg.MaterializeResult(metadata={"rows": len(table), "n_boot": opts.n_boot, "seed": opts.seed, "rho_source":
                                           "truth.json params.omega_rho" if rho is not None else "estimated", **meta})
 
 

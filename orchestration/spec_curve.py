@@ -106,6 +106,12 @@ def build_spec_panels(
     return out
 
 
+def _blank_nulls(df: pd.DataFrame) -> pd.DataFrame:
+    """NULLs as empty cells (a not-estimable specification has no estimate, only its reason)."""
+    out = df.astype(object)
+    return out.where(df.notna(), "")
+
+
 @dg.asset(
     key=["estimation", "spec_curve"],
     group_name="estimation",
@@ -126,16 +132,24 @@ def spec_curve_asset(context: AssetExecutionContext, gvc: GvcResource) -> dg.Mat
     rows = REGRESSION_RESULTS.validate(rows)
     write_results(gvc.warehouse, "spec_curve", rows)
     est = rows[(rows["term"] == "complementarity") & (rows["cluster"] == "firm")]
-    context.log.info(f"spec curve: {len(panels)} specifications estimated in {time.perf_counter() - t0:.0f} s")
+    done = est[est["estimate"].notna()]
+    context.log.info(f"spec curve: {len(panels)} specifications, {len(done)} estimated, in "
+                     f"{time.perf_counter() - t0:.0f} s")
     default = combo_label(tuple({k: getattr(settings, k) for k in sp.every_spec()[0]}.items()))
-    hit = est[est["column_id"] == default]
+    hit = done[done["column_id"] == default]
+
+    def stat(v: float) -> float | None:
+        return float(v) if pd.notna(v) else None
+
     return dg.MaterializeResult(metadata={
         "specifications": len(panels),
-        "estimate_min": float(est["estimate"].min()),
-        "estimate_median": float(est["estimate"].median()),
-        "estimate_max": float(est["estimate"].max()),
+        "not_estimable": len(est) - len(done),
+        "estimate_min": stat(done["estimate"].min()),
+        "estimate_median": stat(done["estimate"].median()),
+        "estimate_max": stat(done["estimate"].max()),
         "default_estimate": float(hit["estimate"].iloc[0]) if len(hit) else None,
         "not_in_curve": dg.MetadataValue.json(sp.NOT_IN_CURVE),
         "preview": dg.MetadataValue.md(
-            est[["column_id", "estimate", "std_error", "n_obs"]].sort_values("estimate").to_markdown(index=False)),
+            _blank_nulls(est[["column_id", "estimate", "std_error", "n_obs", "reason"]].sort_values("estimate"))
+            .to_markdown(index=False)),
     })

@@ -109,7 +109,8 @@ def _results(con) -> pd.DataFrame:
     if not _has(con, "marts.fct_regression_results"):
         return pd.DataFrame(columns=["table_id", "column_id", "term", "estimate", "std_error", "p_value", "n_obs",
                                      "r2", "fixed_effects", "cluster", "run_id"])
-    df = con.execute("select * from marts.fct_regression_results").df()
+    # a fixed row order: tables, figures and ties in sorts follow it
+    df = con.execute("select * from marts.fct_regression_results order by all").df()
     df["column_id"] = df["column_id"].astype(str)
     return df
 
@@ -164,10 +165,17 @@ def truth_comparison(results: pd.DataFrame, estimates: pd.DataFrame | None, trut
     return df
 
 
+def _truth_row(r: pd.Series) -> list[str]:
+    if not (pd.notna(r["estimate"]) and pd.notna(r["ci_low"]) and pd.notna(r["ci_high"])):
+        # the estimate's column was not estimable (the estimation table's notes say why)
+        return [r["label"], "not estimable", "n/a", f"{r['true_value']:g}", "n/a", "n/a", r["source"]]
+    return [r["label"], f"{r['estimate']:.{DIGITS}f}", f"[{r['ci_low']:.{DIGITS}f}, {r['ci_high']:.{DIGITS}f}]",
+            f"{r['true_value']:g}", f"{r['estimate'] - r['true_value']:+.{DIGITS}f}",
+            "yes" if r["covered"] else "no", r["source"]]
+
+
 def _truth_table(df: pd.DataFrame) -> RenderedTable:
-    body = [[r["label"], f"{r['estimate']:.{DIGITS}f}", f"[{r['ci_low']:.{DIGITS}f}, {r['ci_high']:.{DIGITS}f}]",
-             f"{r['true_value']:g}", f"{r['estimate'] - r['true_value']:+.{DIGITS}f}",
-             "yes" if r["covered"] else "no", r["source"]] for _, r in df.iterrows()]
+    body = [_truth_row(r) for _, r in df.iterrows()]
     header = [["Parameter", "Estimate", "95% CI", "True value", "Gap", "Covered", "Source"]]
     note = (f"Note: {int(df['covered'].sum())} of {len(df)} 95% confidence intervals cover the generator's value "
             "(truth.json). CIs are the estimation rows' ci_low/ci_high, else estimate ± 1.96 SE. Gap: estimate "
@@ -286,7 +294,8 @@ def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_i
     for tid in ESTIMATION_TABLES:
         rows = results[results["table_id"] == tid]
         if rows.empty:
-            missing[tid] = "no rows in marts.fct_regression_results"
+            missing[tid] = ("not computed yet: `gvc build --spec-curve` computes it" if tid == "spec_curve"
+                            else "no rows in marts.fct_regression_results")
             continue
         t = build_table(rows, tid, DIGITS)
         asset = t.assets[0] if t.assets else f"estimation/{tid}"
@@ -299,6 +308,10 @@ def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_i
                                      base["estimate"].iloc[-1] if len(base) else None)
         elif tid == "spec_curve":
             ex["figure"] = plot_spec_curve(rows, out / "figures" / "spec_curve.png", beta_true)
+            current = set(results.loc[results["table_id"] == "table7", "run_id"].dropna().astype(str))
+            if current and not set(t.run_ids) & current:  # `gvc build` reruns it only with --spec-curve
+                ex["trace"] = (f"{trace} · made by an earlier build than Table 7 (run {', '.join(sorted(current))}): "
+                               "the data may have changed since; `gvc build --spec-curve` recomputes it")
         exhibits[tid] = ex
 
     truth_df = None

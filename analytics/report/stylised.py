@@ -229,7 +229,9 @@ def binned_scatter_frame(con, bins: int = 20) -> tuple[pd.DataFrame, float, floa
     """Mean C and DVAR in ``bins`` quantile bins of C; OLS slope and intercept on all firm-years."""
     df = con.execute(f"""
         with b as (
-            select complementarity as c, dvar, ntile({int(bins)}) over (order by complementarity) as bin
+            -- ties in C (one value per city-industry-year) broken by DVAR: the bins hold the same
+            -- (C, DVAR) pairs whatever order the rows come in
+            select complementarity as c, dvar, ntile({int(bins)}) over (order by complementarity, dvar) as bin
             from {PANEL} where complementarity is not null and dvar is not null
         )
         select bin, avg(c) as complementarity, avg(dvar) as dvar, count(*) as n from b group by bin order by bin

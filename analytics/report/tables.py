@@ -13,7 +13,10 @@ ways: Markdown (``to_markdown``), LaTeX booktabs (``to_latex``) and HTML
   has a confidence interval but no standard error, e.g. Conley's UCI);
 - indicator rows (control variables, fixed effects: ``Yes``/``No``), the
   cluster row, then Observations, R², singletons dropped and, for Table 7,
-  the Kleibergen-Paap rk Wald F.
+  the Kleibergen-Paap rk Wald F;
+- a row that could not be estimated (NULL estimate and a ``reason``) prints
+  ``not estimable: <short reason>`` in its cell (:func:`short_reason`), its
+  column's statistics ``n/a``, and the full reason in the table's notes.
 
 Controls other than the ones a paper table reports are summarised by the
 "Control variables" row and not printed.  Numbers are rounded to ``digits``
@@ -38,6 +41,7 @@ from analytics.study.spec import PLACEBO_OUTCOMES
 __all__ = [
     "RenderedTable", "TABLE_SPECS", "build_table", "stars", "format_estimate", "format_se",
     "to_markdown", "to_latex", "to_html", "plot_fig6", "plot_spec_curve", "parse_spec", "ci_bounds",
+    "short_reason", "not_estimable_reason",
 ]
 
 DIAGNOSTIC_TERMS = ("kp_rk_wald_f", "singletons_dropped", "econ_significance_share")
@@ -258,6 +262,63 @@ def ci_bounds(row: pd.Series | dict) -> tuple[float, float]:
     return float("nan"), float("nan")
 
 
+#: (words in a reason, short form for the cell), first match wins
+_SHORT_REASONS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("singleton",), "only singletons"),
+    (("no complete rows",), "no complete rows"),
+    (("no rows",), "no rows"),
+    (("no panel row",), "no rows"),
+    (("parameters",), "too few rows"),
+    (("cluster only",), "one cluster"),
+    (("the outcome",), "outcome does not vary"),
+    (("the instrument",), "instrument collinear"),
+    (("the endogenous",), "endogenous collinear"),
+    (("table 7 column (4)",), "Table 7 (4) not estimable"),
+    (("one sample year",), "one sample year"),
+    (("mean dvar is the same",), "DVAR does not change"),
+    (("kinky least squares",), "KLS failed"),
+    (("no variation",), "no variation"),
+    (("collinear",), "collinear"),
+)
+
+
+def not_estimable_reason(row) -> str | None:
+    """The row's ``reason`` when it has one and no estimate, else None."""
+    get = row.get if hasattr(row, "get") else (lambda k, d=None: d)
+    reason = get("reason", None)
+    if not isinstance(reason, str) or not reason.strip() or _isnum(get("estimate", None)):
+        return None
+    return reason.strip()
+
+
+def short_reason(reason: str) -> str:
+    """The cell's short form of a reason: ``not estimable: only singletons`` ..."""
+    text = reason.strip()
+    body = text.split(":", 1)[1].strip() if text.lower().startswith("not estimable") and ":" in text else text
+    low = body.lower()
+    for words, short in _SHORT_REASONS:
+        if all(w in low for w in words):
+            return f"not estimable: {short}"
+    head = re.split(r"[(:;]", body, maxsplit=1)[0].strip()
+    return f"not estimable: {head[:40]}" if head else "not estimable"
+
+
+def _reason_notes(entries: list[tuple[str, str]], noun: str = "") -> str:
+    """``[(where, reason)]`` -> "(1), (2) not estimable: ...; (3) ... ." (one entry per distinct
+    reason; ``noun`` before the places, e.g. "specifications 3, 4 not estimable: ...")."""
+    grouped: dict[str, list[str]] = {}
+    for where, reason in entries:
+        grouped.setdefault(reason, [])
+        if where not in grouped[reason]:
+            grouped[reason].append(where)
+    parts = []
+    for reason, wheres in grouped.items():
+        text = reason if reason.lower().startswith("not estimable") else f"not estimable: {reason}"
+        lead = f"{noun}{'s' if len(wheres) > 1 else ''} " if noun else ""
+        parts.append(f"{lead}{', '.join(wheres)} {text}")
+    return "; ".join(parts) + "." if parts else ""
+
+
 def _fe_set(fixed_effects) -> set[str]:
     if not isinstance(fixed_effects, str) or not fixed_effects.strip():
         return set()
@@ -331,6 +392,10 @@ def build_table(rows: pd.DataFrame, table_id: str, digits: int = 2) -> RenderedT
                 est_row.append("")
                 se_row.append("")
                 continue
+            if why := not_estimable_reason(r):
+                est_row.append(short_reason(why))
+                se_row.append("")
+                continue
             p = r.get("p_value")
             if not _isnum(p):
                 p = _p_from_se(r.get("estimate"), r.get("std_error"))
@@ -350,6 +415,22 @@ def build_table(rows: pd.DataFrame, table_id: str, digits: int = 2) -> RenderedT
         return d.iloc[0] if len(d) else by_col[c].iloc[0]
 
     mains = {c: main(c) for c in cols}
+    # columns whose main row was not estimated: their statistics print "n/a"
+    col_reason = {c: not_estimable_reason(mains[c]) for c in cols}
+    reason_entries: list[tuple[str, str]] = []
+    for c in cols:
+        if col_reason[c]:
+            reason_entries.append((f"({c})", col_reason[c]))
+    for term, label in shown:
+        for c in cols:
+            if col_reason[c] or term not in by_col[c].index:
+                continue
+            if why := not_estimable_reason(by_col[c].loc[term]):
+                reason_entries.append((f"({c}) {label}", why))
+
+    def na(c: str, cell: str) -> str:
+        return "n/a" if col_reason[c] and not cell else cell
+
     indicators: list[list[str]] = []
     if spec.controls_row:
         indicators.append(["Control variables"] + [_yes(_has_controls(by_col[c], mains[c])) for c in cols])
@@ -365,19 +446,24 @@ def build_table(rows: pd.DataFrame, table_id: str, digits: int = 2) -> RenderedT
     stats: list[list[str]] = []
     if spec.kp_row:
         kp = [_diag(by_col[c], "kp_rk_wald_f", 2) for c in cols]
-        if any(kp):
-            stats.append(["K-P rk Wald F"] + kp)
+        if any(kp) or ("kp_rk_wald_f" in rows["term"].values and any(col_reason.values())):
+            stats.append(["K-P rk Wald F"] + [na(c, kp[i]) if "kp_rk_wald_f" in by_col[c].index else kp[i]
+                                               for i, c in enumerate(cols)])
     stats.append(["Observations"] + [_int(mains[c].get("n_obs")) for c in cols])
     r2 = [(f"{v:.{digits}f}" if _isnum(v := mains[c].get("r2")) else "") for c in cols]
     if any(r2):
-        stats.append(["R²"] + r2)
+        stats.append(["R²"] + [na(c, x) for c, x in zip(cols, r2)])
     single = [_diag(by_col[c], "singletons_dropped", None) for c in cols]
-    if any(single):
-        stats.append(["Singletons dropped"] + single)
+    if any(single) or any(col_reason.values()):
+        stats.append(["Singletons dropped"] + [na(c, x) for c, x in zip(cols, single)])
 
     note = "Note: " + _STARS_NOTE + " Standard errors in parentheses."
     if spec.note:
         note += " " + spec.note
+    if any(col_reason.values()):
+        note += " n/a: no estimate."
+    if reason_entries:
+        note += " " + _reason_notes(reason_entries)
     return RenderedTable(table_id, spec.title, header, [s for s in (coef, indicators, stats) if s], note,
                          _uniq(rows.get("run_id")), _uniq(rows.get("asset")))
 
@@ -420,6 +506,7 @@ def _has_placebo(d: pd.DataFrame, main: pd.Series) -> bool:
 
 def _build_key_value(rows: pd.DataFrame, table_id: str, spec: TableSpec, digits: int) -> RenderedTable:
     body = []
+    entries: list[tuple[str, str]] = []
     for _, r in rows.drop_duplicates(["column_id", "term"], keep="last").iterrows():
         label = TERM_LABELS.get(r["term"], r["term"])
         if str(r["column_id"]) not in ("1", "", "None"):
@@ -428,9 +515,16 @@ def _build_key_value(rows: pd.DataFrame, table_id: str, spec: TableSpec, digits:
         cell = f"{est:.{max(digits, 3)}f}" if _isnum(est) else ""
         if _isnum(r.get("std_error")):
             cell += f" ({r['std_error']:.{max(digits, 3)}f})"
+        if why := not_estimable_reason(r):
+            cell = short_reason(why)
+            entries.append((label, why))
         body.append([label, cell])
     note = ("Note: mean change in C from the panel's first to its last year (2000->2014 by default) times the "
             "Table 7 column (4) coefficient, over the mean change in DVAR (paper: 0.18 x 0.21 / 0.1521, about 25%).")
+    if entries and len(entries) == len(body) and len({r for _, r in entries}) == 1:
+        note += f" Every quantity {entries[0][1]}."
+    elif entries:
+        note += " " + _reason_notes(entries)
     return RenderedTable(table_id, spec.title, [["Quantity", "Value"]], [body], note,
                          _uniq(rows.get("run_id")), _uniq(rows.get("asset")))
 
@@ -483,18 +577,25 @@ def _build_spec_curve(rows: pd.DataFrame, spec: TableSpec, digits: int) -> Rende
     has_kp = r["kp_f"].notna().any()
     header = [["Specification", "Estimate", "95% CI", "Observations"] + (["K-P F"] if has_kp else []) + keys]
     body = []
+    entries: list[tuple[str, str]] = []
     for i, (_, x) in enumerate(r.iterrows(), 1):
         p = x.get("p_value") if _isnum(x.get("p_value")) else _p_from_se(x.get("estimate"), x.get("std_error"))
         kp = [f"{x['kp_f']:,.1f}" if _isnum(x["kp_f"]) else ""] if has_kp else []
-        body.append([str(i) if x["switches"] else str(x["column_id"]), format_estimate(x["estimate"], p, digits),
-                     f"[{x['lo']:.{digits}f}, {x['hi']:.{digits}f}]", _int(x.get("n_obs"))] + kp
-                    + [x["switches"].get(k, "") for k in keys])
+        name = str(i) if x["switches"] else str(x["column_id"])
+        est, ci = format_estimate(x["estimate"], p, digits), f"[{x['lo']:.{digits}f}, {x['hi']:.{digits}f}]"
+        if why := not_estimable_reason(x):
+            est, ci = short_reason(why), "n/a"
+            entries.append((name, why))
+        body.append([name, est, ci, _int(x.get("n_obs"))] + kp + [x["switches"].get(k, "") for k in keys])
     note = ("Note: " + _STARS_NOTE + " Each row re-estimates Table 7 column (3) (2SLS) under one combination of "
             "the METHOD switches, sorted by the estimate.")
     if has_kp:
         weak = int((r["kp_f"] < WEAK_IV_F).sum())
         note += (f" K-P F: the specification's first-stage Kleibergen-Paap rk Wald F; {weak} of {len(r)} "
                  f"specifications have F < {WEAK_IV_F:g} (a weak instrument: their 2SLS estimates are not informative).")
+    if entries:
+        note += (f" {len(entries)} of {len(r)} specifications not estimable (n/a: no interval): "
+                 + _reason_notes(entries, noun="specification"))
     return RenderedTable("spec_curve", spec.title, header, [body], note,
                          _uniq(rows.get("run_id")), _uniq(rows.get("asset")))
 
@@ -583,12 +684,16 @@ def _plt():
 
 
 def plot_fig6(rows: pd.DataFrame, path: Path, baseline: float | None = None) -> Path:
-    """Fig 6: the coefficient on C for DVAR in t+n, n = 1..5, with 95% CIs."""
+    """Fig 6: the coefficient on C for DVAR in t+n, n = 1..5, with 95% CIs (a
+    lead that is not estimable is left out and named on the axis)."""
     plt = _plt()
     r = rows[(rows["table_id"] == "fig6") & (rows["term"] == "complementarity")] if "table_id" in rows else rows
     r = r.drop_duplicates(["column_id"], keep="last").copy()
     r["n"] = r["column_id"].astype(str).str.extract(r"(\d+)", expand=False).astype(int)  # "3" or "lead3"
     r = r.sort_values("n")
+    finite = r["estimate"].map(_isnum).astype(bool)
+    missing_leads = [int(n) for n in r.loc[~finite, "n"]]
+    r = r[finite]
     lo_hi = np.array([ci_bounds(x) for _, x in r.iterrows()]).reshape(-1, 2)
     est = r["estimate"].to_numpy(float)
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -599,10 +704,17 @@ def plot_fig6(rows: pd.DataFrame, path: Path, baseline: float | None = None) -> 
         ax.axhline(baseline, color="#c0504d", ls="--", lw=1, label="Baseline (Table 4, column 3)")
     ax.set_xticks(r["n"])
     ax.set_xticklabels([f"t+{n}" for n in r["n"]])
-    ax.set_xlabel("Year of DVAR (C measured in t)")
+    xlabel = "Year of DVAR (C measured in t)"
+    if missing_leads:
+        xlabel += "; not estimable: " + ", ".join(f"t+{n}" for n in missing_leads)
+    if r.empty:
+        ax.text(0.5, 0.5, "No lead is estimable on this panel (see the table's notes)", ha="center",
+                va="center", transform=ax.transAxes, fontsize=9)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("Effect of technological complementarity")
     ax.set_title("Fig. 6. Long-term effects of technological complementarity on DVAR", fontsize=10)
-    ax.legend(frameon=False, fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=150)
@@ -611,9 +723,13 @@ def plot_fig6(rows: pd.DataFrame, path: Path, baseline: float | None = None) -> 
 
 
 def plot_spec_curve(rows: pd.DataFrame, path: Path, truth: float | None = None) -> Path:
-    """Sorted estimates with 95% CIs (top) and which switch values each one uses (bottom)."""
+    """Sorted estimates with 95% CIs (top) and which switch values each one uses (bottom);
+    specifications that are not estimable are left out (counted in the title)."""
     plt = _plt()
     r = _spec_frame(rows[rows["table_id"] == "spec_curve"] if "table_id" in rows else rows)
+    finite = r["estimate"].map(_isnum).astype(bool) & r["lo"].map(_isnum).astype(bool)
+    n_out = int((~finite).sum())
+    r = r[finite].reset_index(drop=True)
     items = sorted({(k, v) for sw in r["switches"] for k, v in sw.items()})
     x = np.arange(len(r))
     n_ind = max(len(items), 1)
@@ -630,8 +746,9 @@ def plot_spec_curve(rows: pd.DataFrame, path: Path, truth: float | None = None) 
     # the axis spans the intervals of the strong specifications (all of them without F), with 0 and the
     # truth; weak specifications outside it are clipped and marked at the edge
     base = r[strong] if strong.any() else r
-    lo_lim = min(float(base["lo"].min()), 0.0)
-    hi_lim = max(float(base["hi"].max()), float(truth) if truth is not None and _isnum(truth) else 0.0)
+    lo_lim = min(float(base["lo"].min()), 0.0) if len(base) else 0.0
+    hi_lim = max(float(base["hi"].max()) if len(base) else 0.0,
+                 float(truth) if truth is not None and _isnum(truth) else 0.0)
     pad = 0.15 * (hi_lim - lo_lim or 1.0)
     lo_lim, hi_lim = lo_lim - pad, hi_lim + pad
     ax.set_ylim(lo_lim, hi_lim)
@@ -646,8 +763,12 @@ def plot_spec_curve(rows: pd.DataFrame, path: Path, truth: float | None = None) 
     if truth is not None and _isnum(truth):
         ax.axhline(truth, color="#c0504d", ls="--", lw=1, label=f"True beta = {truth:g}")
     ax.set_ylabel("Coefficient on C")
-    ax.set_title("Specification curve: effect of technical complementarity on DVAR", fontsize=10)
-    ax.legend(frameon=False, fontsize=8, loc="best")
+    title = "Specification curve: effect of technical complementarity on DVAR"
+    if n_out:
+        title += f" ({n_out} not estimable, not shown)"
+    ax.set_title(title, fontsize=10)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, fontsize=8, loc="best")
     for i, (k, v) in enumerate(items):
         on = [sw.get(k) == v for sw in r["switches"]]
         ax2.scatter(x[on], np.full(sum(on), i), marker="|", s=60, color="black")

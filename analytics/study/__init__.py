@@ -10,6 +10,7 @@ from analytics.study.spec import (
     PLACEBO_OUTCOMES,
     REGIONAL_CONTROLS,
     RESULT_COLUMNS,
+    NotEstimable,
     Spec,
     fit_spec,
     run_spec,
@@ -60,6 +61,7 @@ HEADLINE: dict[str, tuple[str, str]] = {
 
 __all__ = [
     "HEADLINE",
+    "NotEstimable",
     "TABLE_COLUMNS",
     "CONTROLS",
     "FULL_CONTROLS",

@@ -18,10 +18,8 @@ from analytics.study.spec import (
     FULL_CONTROLS,
     REGIONAL_CONTROLS,
     Spec,
-    contract_rows,
-    fit_spec,
-    recluster_rows,
     run_spec,
+    run_spec_reclustered,
     to_frame,
 )
 
@@ -76,9 +74,9 @@ def table5(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.Data
                      base.with_(column_id="3", sample="without_top_sales_decile"),
                      run_id=run_id, asset=asset)
     rows += run_spec(panel, base.with_(column_id="4", dep_var="upstreamness"), run_id=run_id, asset=asset)
-    placebo = fit_spec(panel, base.with_(column_id="5", regressors=("placebo_complementarity",)))
-    rows += contract_rows(placebo, run_id=run_id, asset=asset)
-    rows += recluster_rows(placebo, "city_industry", "5b", run_id=run_id, asset=asset)
+    _, placebo = run_spec_reclustered(panel, base.with_(column_id="5", regressors=("placebo_complementarity",)),
+                                      "city_industry", "5b", run_id=run_id, asset=asset)
+    rows += placebo
     return to_frame(rows)
 
 
@@ -86,7 +84,9 @@ def fig6(panel: pd.DataFrame, leads: Iterable[int] = range(1, 6), *, run_id: str
          asset: str = "") -> pd.DataFrame:
     """Fig. 6 (Eq. 17): ``dvar_lead{n} ~ C_t + controls_t | firm + year``,
     column_id = n. Leads are the panel's ``dvar_lead1..5`` (calendar years; a
-    missing t+n row is missing, so each column has its own sample)."""
+    missing t+n row is missing, so each column has its own sample). On a
+    short panel a lead can leave no rows or only singletons: that column is
+    not estimable (its rows carry the ``reason``), the others are estimated."""
     rows = []
     for n in leads:
         spec = Spec("fig6", str(n), "ols", f"dvar_lead{n}", regressors=("complementarity",),

@@ -11,20 +11,29 @@ import pandas as pd
 from scipy.stats import norm
 
 from analytics.estimation import kleibergen_paap_f, kls, kls_bootstrap_se, ltz, uci
+from analytics.seeding import stream_seed
+from analytics.study.fe_order import keep_fixed_effect_order
 from analytics.study.spec import (
     CLUSTER_COLUMNS,
     FE_COLUMNS,
     FULL_CONTROLS,
     PLACEBO_OUTCOMES,
     Fit,
+    NotEstimable,
     Spec,
     contract_rows,
     diagnostic_row,
     fit_spec,
-    recluster_rows,
+    guarded,
+    not_estimable_rows,
     run_spec,
+    run_spec_reclustered,
     to_frame,
 )
+
+# every fit of analytics.study (this module is imported with the package): pyfixest would project
+# the fixed effects out in a per-process order otherwise (analytics/study/fe_order.py)
+keep_fixed_effect_order()
 
 __all__ = [
     "COL4_CONTROLS",
@@ -34,6 +43,7 @@ __all__ = [
     "iv_spec",
     "fe_frame",
     "kp_f",
+    "first_stage_rows",
     "table6",
     "table7",
     "table8",
@@ -78,6 +88,24 @@ def kp_f(fit: Fit) -> float:
                              fe_df=fe_frame(used, spec.fe), cluster=used[CLUSTER_COLUMNS[spec.cluster]])
 
 
+def first_stage_rows(panel: pd.DataFrame, spec: Spec, *, contract: bool = True, run_id: str = "",
+                     asset: str = "") -> list[dict]:
+    """A first stage's contract rows (if ``contract``) and its ``kp_rk_wald_f``
+    row; the same rows not estimable, with the reason, if its sample cannot be
+    estimated."""
+
+    def build() -> list[dict]:
+        fs = fit_spec(panel, spec)
+        rows = contract_rows(fs, run_id=run_id, asset=asset) if contract else []
+        rows.append(diagnostic_row(fs.spec, "kp_rk_wald_f", kp_f(fs), n_obs=int(fs.model._N), r2=fs.r2,
+                                   run_id=run_id, asset=asset))
+        return rows
+
+    return guarded(spec, build, terms=None if contract else (),
+                   diagnostics=("singletons_dropped", "kp_rk_wald_f") if contract else ("kp_rk_wald_f",),
+                   run_id=run_id, asset=asset)
+
+
 def table6(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.DataFrame:
     """Table 6: the instrument on HHI, subsidy, labour productivity and import
     share (columns 1-4), full controls, firm + year FE, CRV1 by firm."""
@@ -110,17 +138,11 @@ def table7(panel: pd.DataFrame, *, col4_controls: Sequence[str] = COL4_CONTROLS,
     province-year FE; (4b) as (4) plus ``col4b_extra`` (import share). Full
     controls, CRV1 by firm unless stated.
     """
-    rows = []
-    fs = fit_spec(panel, Spec("table7", "1", "first_stage", "complementarity", regressors=("instrument",),
-                              controls=tuple(FULL_CONTROLS)))
-    rows += contract_rows(fs, run_id=run_id, asset=asset)
-    rows.append(diagnostic_row(fs.spec, "kp_rk_wald_f", kp_f(fs), n_obs=int(fs.model._N), r2=fs.r2,
-                               run_id=run_id, asset=asset))
+    rows = first_stage_rows(panel, Spec("table7", "1", "first_stage", "complementarity", regressors=("instrument",),
+                                        controls=tuple(FULL_CONTROLS)), run_id=run_id, asset=asset)
     rows += run_spec(panel, Spec("table7", "2", "reduced_form", "dvar", regressors=("instrument",),
                                  controls=tuple(FULL_CONTROLS)), run_id=run_id, asset=asset)
-    iv = fit_spec(panel, iv_spec())
-    rows += contract_rows(iv, run_id=run_id, asset=asset)
-    rows += recluster_rows(iv, "city_industry", "3b", run_id=run_id, asset=asset)
+    rows += run_spec_reclustered(panel, iv_spec(), "city_industry", "3b", run_id=run_id, asset=asset)[1]
     extra = tuple(c for c in col4_controls if c not in FULL_CONTROLS)
     fe4 = ("firm", "year", "province^year")
     rows += run_spec(panel, iv_spec(column_id="4", controls=tuple(FULL_CONTROLS) + extra, fe=fe4),
@@ -143,6 +165,44 @@ def _normal_row(spec: Spec, model: str, term: str, b: float, se: float, n: int, 
     return row
 
 
+def _chr_rows(iv: Fit | NotEstimable, spec: Spec, mu: float, omega: float, n_grid: int, run_id: str,
+              asset: str) -> list[dict]:
+    """One Conley-Hansen-Rossi column of Table 8 (LTZ, UCI, singletons) on the Table 7 (3) fit."""
+    if isinstance(iv, NotEstimable):
+        raise iv
+    used = iv.used
+    w = used[iv.retained_controls]
+    fe_df = used[["panel_firm_id", "year"]]
+    y, x, z, cl = used["dvar"], used["complementarity"], used["instrument"], used["panel_firm_id"]
+    n = len(used)
+    b, se = ltz(y, x, z, w, cl, mu=mu, omega=omega, fe_df=fe_df)
+    rows = [_normal_row(spec, "ltz", "complementarity", b, se, n, iv.r2, run_id, asset)]
+    half = 2 * np.sqrt(omega)
+    lo, hi, grid = uci(y, x, z, w, cl, gmin=mu - half, gmax=mu + half,
+                       n_grid=n_grid if half > 0 else 1, fe_df=fe_df)
+    at_mu = float(grid.iloc[(grid["g"] - mu).abs().argmin()]["b"])
+    r = diagnostic_row(spec, "complementarity_uci", at_mu, n_obs=n, r2=iv.r2, run_id=run_id, asset=asset)
+    r.update(model="uci", ci_low=lo, ci_high=hi)
+    rows.append(r)
+    d = diagnostic_row(spec, "singletons_dropped", iv.singletons_dropped, n_obs=n, r2=iv.r2,
+                       run_id=run_id, asset=asset)
+    d["model"] = "ltz"
+    rows.append(d)
+    return rows
+
+
+def _table8_not_estimable(spec: Spec, err: Exception, model: str, run_id: str, asset: str) -> list[dict]:
+    """A Table 8 column's rows (``ltz``: complementarity, its UCI, singletons;
+    ``kls``: complementarity, singletons), not estimable, with the reason."""
+    if not isinstance(err, NotEstimable):
+        err = NotEstimable(f"{type(err).__name__}: {err}", 0)
+    terms = ("complementarity", "complementarity_uci") if model == "ltz" else ("complementarity",)
+    rows = not_estimable_rows(spec, err, terms=terms, run_id=run_id, asset=asset)
+    for r in rows:
+        r["model"] = "uci" if r["term"] == "complementarity_uci" else model
+    return rows
+
+
 def table8(panel: pd.DataFrame, *, priors: Sequence[tuple[float, float]] = PAPER_PRIORS,
            rhos: Sequence[float] = PAPER_RHOS, n_grid: int = 51, n_boot: int = 199, seed: int = 0,
            run_id: str = "", asset: str = "") -> pd.DataFrame:
@@ -161,42 +221,51 @@ def table8(panel: pd.DataFrame, *, priors: Sequence[tuple[float, float]] = PAPER
     Then one column per rho (model ``kls``): kinky least squares of dvar on C
     and the full controls with industry + city + year FE partialled out
     (METHOD: industry + city; the paper's table also has year FE), firm
-    cluster bootstrap SE (``n_boot`` draws, ``seed``), normal p and CI. The
+    cluster bootstrap SE (``n_boot`` draws), normal p and CI. The
     sample is the complete cases less singletons of those FE.
+
+    Reproducible: the panel is put in (panel_firm_id, year) order first, so
+    the row order it comes in does not matter, and the bootstrap draws from
+    the stream ``"table8/kls"`` of the project ``seed`` (the ``seed``
+    setting, :func:`analytics.seeding.stream_seed`); every rho column draws
+    the same resamples.
     """
+    panel = panel.sort_values(["panel_firm_id", "year"], kind="mergesort", ignore_index=True)
     rows: list[dict] = []
-    iv = fit_spec(panel, iv_spec("table8", "1"))
-    used = iv.used
-    w = used[iv.retained_controls]
-    fe_df = used[["panel_firm_id", "year"]]
-    y, x, z, cl = used["dvar"], used["complementarity"], used["instrument"], used["panel_firm_id"]
-    n = len(used)
+    chr_spec = iv_spec("table8", "1")
+    try:
+        iv: Fit | NotEstimable = fit_spec(panel, chr_spec)
+    except NotEstimable as err:
+        iv = err
     for j, (mu, omega) in enumerate(priors, start=1):
-        spec = iv.spec.with_(column_id=str(j), sample=f"mu={mu:g},omega={omega:g}")
-        b, se = ltz(y, x, z, w, cl, mu=mu, omega=omega, fe_df=fe_df)
-        rows.append(_normal_row(spec, "ltz", "complementarity", b, se, n, iv.r2, run_id, asset))
-        half = 2 * np.sqrt(omega)
-        lo, hi, grid = uci(y, x, z, w, cl, gmin=mu - half, gmax=mu + half,
-                           n_grid=n_grid if half > 0 else 1, fe_df=fe_df)
-        at_mu = float(grid.iloc[(grid["g"] - mu).abs().argmin()]["b"])
-        r = diagnostic_row(spec, "complementarity_uci", at_mu, n_obs=n, r2=iv.r2, run_id=run_id, asset=asset)
-        r.update(model="uci", ci_low=lo, ci_high=hi)
-        rows.append(r)
-        d = diagnostic_row(spec, "singletons_dropped", iv.singletons_dropped, n_obs=n, r2=iv.r2,
-                           run_id=run_id, asset=asset)
-        d["model"] = "ltz"
-        rows.append(d)
+        spec = chr_spec.with_(column_id=str(j), sample=f"mu={mu:g},omega={omega:g}")
+        try:
+            rows += _chr_rows(iv, spec, mu, omega, n_grid, run_id, asset)
+        except (NotEstimable, np.linalg.LinAlgError) as err:
+            rows += _table8_not_estimable(spec, err, "ltz", run_id, asset)
     k0 = len(priors)
-    ols = fit_spec(panel, Spec("table8", str(k0 + 1), "ols", "dvar", regressors=("complementarity",),
-                               controls=tuple(FULL_CONTROLS), fe=("industry", "city", "year")))
+    kls_spec = Spec("table8", str(k0 + 1), "ols", "dvar", regressors=("complementarity",),
+                    controls=tuple(FULL_CONTROLS), fe=("industry", "city", "year"))
+    try:
+        ols = fit_spec(panel, kls_spec)
+    except NotEstimable as err:
+        for j, rho in enumerate(rhos, start=k0 + 1):
+            rows += _table8_not_estimable(kls_spec.with_(column_id=str(j), sample=f"rho={rho:g}"), err, "kls",
+                                          run_id, asset)
+        return to_frame(rows)
     u = ols.used
     wk = u[ols.retained_controls]
     fk = u[["industry_code", "city_code", "year"]]
     for j, rho in enumerate(rhos, start=k0 + 1):
         spec = ols.spec.with_(column_id=str(j), sample=f"rho={rho:g}")
-        b = float(kls(u["dvar"], u["complementarity"], wk, rho, fk)[0])
-        se = float(kls_bootstrap_se(u["dvar"], u["complementarity"], wk, rho, fk, cluster=u["panel_firm_id"],
-                                    n_boot=n_boot, seed=seed)[0])
+        try:
+            b = float(kls(u["dvar"], u["complementarity"], wk, rho, fk)[0])
+            se = float(kls_bootstrap_se(u["dvar"], u["complementarity"], wk, rho, fk, cluster=u["panel_firm_id"],
+                                        n_boot=n_boot, seed=stream_seed(seed, "table8/kls"))[0])
+        except (ValueError, np.linalg.LinAlgError) as err:
+            rows += _table8_not_estimable(spec, NotEstimable(f"kinky least squares at rho = {rho:g}: {err}", len(u)),
+                                          "kls", run_id, asset)
+            continue
         rows.append(_normal_row(spec, "kls", "complementarity", b, se, len(u), ols.r2, run_id, asset))
         d = diagnostic_row(spec, "singletons_dropped", ols.singletons_dropped, n_obs=len(u), r2=ols.r2,
                            run_id=run_id, asset=asset)
@@ -215,23 +284,46 @@ def econ_significance(panel: pd.DataFrame, table7_rows: pd.DataFrame, *, run_id:
     among rows with dvar and C present; the paper's 2000 -> 2014), i.e. the
     change in yearly cross-section means, not a within-firm change. Rows
     (column '1'): ``econ_significance_share``, ``mean_change_complementarity``,
-    ``mean_change_dvar``, ``coefficient``.
+    ``mean_change_dvar``, ``coefficient``. A row that cannot be computed
+    (no rows, one sample year, Table 7 column (4) not estimable, no change in
+    mean DVAR) has a NULL estimate and its ``reason``.
     """
     t = table7_rows
     hit = t[(t["table_id"] == "table7") & (t["column_id"] == "4") & (t["term"] == "complementarity")]
     if len(hit) != 1:
         raise ValueError("econ_significance needs one table7 column 4 complementarity row")
-    b = float(hit["estimate"].iloc[0])
+    b = float(hit["estimate"].iloc[0]) if pd.notna(hit["estimate"].iloc[0]) else np.nan
+    b_reason = hit["reason"].iloc[0] if "reason" in hit.columns else None
     p = panel.dropna(subset=["dvar", "complementarity"])
+    terms = ("econ_significance_share", "mean_change_complementarity", "mean_change_dvar", "coefficient")
+    spec = Spec("econ_significance", "1", "iv", "dvar", controls=tuple(FULL_CONTROLS),
+                endog="complementarity", instrument="instrument", fe=("firm", "year", "province^year"))
+    if p.empty:
+        err = NotEstimable(f"no panel row has both DVAR and C ({len(panel):,} rows)", 0)
+        return to_frame(not_estimable_rows(spec.with_(sample="none"), err, terms=terms, diagnostics=(),
+                                           run_id=run_id, asset=asset))
     y0, y1 = int(p["year"].min()), int(p["year"].max())
     first, last = p[p["year"] == y0], p[p["year"] == y1]
+    spec = spec.with_(sample=f"{y0}-{y1}")
+    n = len(first) + len(last)
+    if y0 == y1:
+        err = NotEstimable(f"one sample year ({y0}): no change from a first to a last year", len(first))
+        return to_frame(not_estimable_rows(spec, err, terms=terms, diagnostics=(), run_id=run_id, asset=asset))
     dc = float(last["complementarity"].mean() - first["complementarity"].mean())
     dd = float(last["dvar"].mean() - first["dvar"].mean())
-    spec = Spec("econ_significance", "1", "iv", "dvar", controls=tuple(FULL_CONTROLS),
-                endog="complementarity", instrument="instrument",
-                fe=("firm", "year", "province^year"), sample=f"{y0}-{y1}")
-    n = len(first) + len(last)
-    values = {"econ_significance_share": dc * b / dd, "mean_change_complementarity": dc,
+    values = {"econ_significance_share": dc * b / dd if dd != 0 else np.nan, "mean_change_complementarity": dc,
               "mean_change_dvar": dd, "coefficient": b}
-    rows = [diagnostic_row(spec, k, v, n_obs=n, run_id=run_id, asset=asset) for k, v in values.items()]
+    reasons: dict[str, str] = {}
+    if not np.isfinite(b):
+        why = str(b_reason).removeprefix("not estimable: ") if isinstance(b_reason, str) else "no estimate"
+        reasons["coefficient"] = reasons["econ_significance_share"] = (
+            f"not estimable: Table 7 column (4) is not estimable ({why})")
+    elif dd == 0:
+        reasons["econ_significance_share"] = (f"not estimable: mean DVAR is the same in {y0} and {y1} "
+                                              f"(no change to explain)")
+    rows = []
+    for k, v in values.items():
+        r = diagnostic_row(spec, k, np.nan if k in reasons else v, n_obs=n, run_id=run_id, asset=asset)
+        r["reason"] = reasons.get(k)
+        rows.append(r)
     return to_frame(rows)

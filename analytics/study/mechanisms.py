@@ -63,7 +63,9 @@ def _group_mask(s: pd.Series, value: object) -> pd.Series:
 def table10(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.DataFrame:
     """Table 10: the Table 7 column (3) 2SLS within each group of
     :data:`TABLE10_GROUPS` (human capital low/high, innovation centre/periphery,
-    market access low/high); singletons dropped within the group."""
+    market access low/high); singletons dropped within the group. A group
+    with too few rows (none, only singletons, no more rows than parameters)
+    is not estimable on its own: its rows carry the ``reason``."""
     rows = []
     for col, var, value, label in TABLE10_GROUPS:
         sub = panel[_group_mask(panel[var], value)]

@@ -9,9 +9,20 @@ runs one pyfixest model on the panel and returns its rows of
 Sample rule (METHOD §6): a column's sample is the panel rows with every
 variable of that regression present (outcome, regressors, controls,
 instrument, fixed effects, cluster; infinite values count as missing), less
-the singleton fixed-effect groups pyfixest drops (``fixef_rm="singleton"``,
-iterated until none is left, as reghdfe/ivreghdfe do). ``singletons_dropped``
-is the number of complete rows minus pyfixest's ``_N``.
+the singleton fixed-effect groups (iterated until none is left, as
+reghdfe/ivreghdfe and pyfixest's ``fixef_rm="singleton"`` do).
+``singletons_dropped`` is the number of complete rows minus pyfixest's ``_N``.
+
+Not estimable: :func:`estimation_sample` drops the singletons itself and
+checks the sample before pyfixest sees it (pyfixest's demeaner aborts the
+process on a sample its singleton removal empties): rows left, more rows than
+parameters, at least two clusters, variation of the outcome, of the term of
+interest, of the endogenous variable and of the instrument once the fixed
+effects (and, for the last three, the controls) are partialled out. A failed
+check raises :class:`NotEstimable`; :func:`run_spec`, :func:`guarded` and
+:func:`run_spec_reclustered` turn it into the column's rows with NULL estimates, ``n_obs``
+the rows at the failing step and the ``reason`` in plain words
+(:func:`not_estimable_rows`). ``reason`` is NULL on estimated rows.
 
 Collinearity: ``collin_tol=1e-6`` (pyfixest's default 1e-10 keeps firm age,
 which is exactly ``year - year_established + 1`` and so collinear with firm +
@@ -22,13 +33,16 @@ reghdfe drops it). The retained controls are read back from the fit.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pyfixest as pf
+from pyfixest.estimation import demean as pf_demean
 
+from analytics.estimation.iv_diagnostics import absorbed_dof
 from analytics.settings import check_literal
 
 __all__ = [
@@ -45,11 +59,17 @@ __all__ = [
     "FixedEffect",
     "Spec",
     "Fit",
+    "NotEstimable",
     "formula",
     "prepare",
     "complete_cases",
+    "singleton_rows",
+    "estimation_sample",
     "fit_spec",
     "run_spec",
+    "run_spec_reclustered",
+    "guarded",
+    "not_estimable_rows",
     "contract_rows",
     "recluster_rows",
     "diagnostic_row",
@@ -99,10 +119,32 @@ CLUSTER_COLUMNS: dict[str, str] = {
 RESULT_COLUMNS: list[str] = [
     "table_id", "column_id", "term", "estimate", "std_error", "p_value", "n_obs", "r2",
     "fixed_effects", "cluster", "run_id",
-    "model", "dep_var", "ci_low", "ci_high", "controls", "sample", "asset",
+    "model", "dep_var", "ci_low", "ci_high", "controls", "sample", "asset", "reason",
 ]
 
 COLLIN_TOL = 1e-6
+# A variable "has no variation" once the fixed effects (and controls) are
+# partialled out when its residual sum of squares is at most this share of its
+# total (centred) sum of squares. The check demeans to pyfixest's default
+# tolerance: an unconverged demeaning leaves more residual, so it could only
+# miss a collinear variable (pyfixest then drops it), never flag a varying one.
+VARIATION_TOL = 1e-9
+DEMEAN_TOL = 1e-6
+
+
+class NotEstimable(Exception):
+    """A specification that cannot be estimated on its sample.
+
+    ``reason`` says why in plain words (it starts with "not estimable: ");
+    ``n_obs`` is the number of rows at the failing step (0 when none is left).
+    """
+
+    def __init__(self, reason: str, n_obs: int = 0):
+        if not reason.startswith("not estimable"):
+            reason = f"not estimable: {reason}"
+        super().__init__(reason)
+        self.reason = reason
+        self.n_obs = int(n_obs)
 
 
 def _check(name: str, value: object, alias: object) -> None:
@@ -237,13 +279,187 @@ def complete_cases(panel: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     return out
 
 
+def _fe_codes(data: pd.DataFrame, fe: Sequence[str]) -> list[np.ndarray]:
+    """Integer codes 0..G-1 of each fixed effect (``a^b``: the interaction's groups)."""
+    out = []
+    for f in fe:
+        cols = FE_COLUMNS[f].split("^")
+        if len(cols) == 1:
+            out.append(pd.factorize(data[cols[0]])[0].astype(np.int64))
+        else:
+            out.append(data.groupby(cols, sort=False).ngroup().to_numpy(dtype=np.int64))
+    return out
+
+
+def singleton_rows(codes: Sequence[np.ndarray]) -> np.ndarray:
+    """Rows in a singleton group of some fixed effect, removed iteratively.
+
+    The rule of reghdfe and pyfixest (``fixef_rm="singleton"``): drop every
+    row alone in its group of any fixed effect, then look again (a drop can
+    leave another row alone) until no group has a single row. Returns a
+    boolean mask of the rows dropped. ``codes``: one integer array per fixed
+    effect.
+    """
+    codes = [np.asarray(c, dtype=np.int64) for c in codes]
+    n = codes[0].size if codes else 0
+    keep = np.ones(n, dtype=bool)
+    while n:
+        before = int(keep.sum())
+        for c in codes:
+            counts = np.bincount(c[keep], minlength=int(c.max()) + 1)
+            keep &= counts[c] > 1
+        if int(keep.sum()) == before:
+            break
+    return ~keep
+
+
+def _where(spec: Spec) -> str:
+    return "" if spec.sample in ("all", "") else f" in the sample {spec.sample}"
+
+
+def _no_complete_rows(panel: pd.DataFrame, spec: Spec) -> NotEstimable:
+    p = prepare(panel)
+    n = len(p)
+    present = {}
+    for c in spec.variables():
+        x = p[c]
+        if pd.api.types.is_bool_dtype(x) or pd.api.types.is_numeric_dtype(x):
+            x = pd.to_numeric(x, errors="coerce").astype(float).replace([np.inf, -np.inf], np.nan)
+        present[c] = int(x.notna().sum())
+    empty = [c for c, k in present.items() if k == 0]
+    if empty:
+        what = ", ".join(empty)
+        verb = "is" if len(empty) == 1 else "are"
+        return NotEstimable(f"no complete rows{_where(spec)}: {what} {verb} missing in all {n:,} rows", 0)
+    fewest = min(present, key=present.get)
+    return NotEstimable(f"no complete rows{_where(spec)}: none of the {n:,} rows has every variable of the "
+                        f"specification (fewest present: {fewest}, {present[fewest]:,} rows)", 0)
+
+
+def _within(sample: pd.DataFrame, codes: list[np.ndarray], cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(``cols`` with the fixed effects ``codes`` partialled out, their centred sums of squares)."""
+    x = sample[cols].to_numpy(dtype=float)
+    tss = ((x - x.mean(axis=0)) ** 2).sum(axis=0)
+    if not codes:
+        return x - x.mean(axis=0), tss
+    flist = np.column_stack(codes).astype(np.uint64)
+    d, _ = pf_demean(np.ascontiguousarray(x), flist, np.ones(len(x)), tol=DEMEAN_TOL, maxiter=100_000)
+    return np.asarray(d, dtype=float), tss
+
+
+def _no_variation(resid_ss: float, tss: float) -> bool:
+    return not tss > 0 or resid_ss <= VARIATION_TOL * tss
+
+
+def _resid_ss(gram: np.ndarray, j: int, on: list[int]) -> float:
+    """Residual sum of squares of column ``j`` regressed on columns ``on``,
+    from the Gram matrix of the (partialled) columns."""
+    if not on:
+        return float(gram[j, j])
+    g = gram[np.ix_(on, on)]
+    b, *_ = np.linalg.lstsq(g, gram[on, j], rcond=None)
+    return float(gram[j, j] - gram[j, on] @ b)
+
+
+def _independent(gram: np.ndarray, cols: list[int], tss: np.ndarray) -> list[int]:
+    """Greedy, in column order (pyfixest's order): the columns of ``cols``
+    independent of the ones kept before them."""
+    kept: list[int] = []
+    for j in cols:
+        if not _no_variation(_resid_ss(gram, j, kept), float(tss[j])):
+            kept.append(j)
+    return kept
+
+
+def estimation_sample(panel: pd.DataFrame, spec: Spec) -> tuple[pd.DataFrame, int]:
+    """The rows pyfixest is handed for ``spec`` and the number of complete rows.
+
+    Complete cases (:func:`complete_cases`), less the singleton fixed-effect
+    groups (:func:`singleton_rows`, the rule pyfixest applies, so pyfixest
+    finds none left), checked in this order; the first check that fails
+    raises :class:`NotEstimable`:
+
+    - the sample has rows, complete rows, and rows left after the singletons;
+    - more rows than parameters (the coefficients pyfixest keeps plus the
+      absorbed fixed-effect levels, or the constant);
+    - at least two clusters;
+    - the outcome varies within the fixed effects;
+    - the term of interest (the first reported regressor), the endogenous
+      variable and the instrument vary once the fixed effects and the
+      controls are partialled out (an instrument collinear with the fixed
+      effects or the controls identifies nothing).
+    """
+    where = _where(spec)
+    if len(panel) == 0:
+        raise NotEstimable(f"no rows{where}", 0)
+    data = complete_cases(panel, spec)
+    n_complete = len(data)
+    if n_complete == 0:
+        raise _no_complete_rows(panel, spec)
+    codes = _fe_codes(data, spec.fe)
+    if codes:
+        single = singleton_rows(codes)
+        if single.all():
+            raise NotEstimable(
+                f"no rows left after dropping singleton fixed-effect groups{where} "
+                f"({n_complete:,} complete rows, all singletons under {spec.fixed_effects_label} fixed effects)", 0)
+        if single.any():
+            data = data.loc[~single].reset_index(drop=True)
+            codes = [pd.factorize(c[~single])[0].astype(np.int64) for c in codes]
+    n = len(data)
+    dropped = n_complete - n
+    after = f" after dropping {dropped:,} singleton rows" if dropped else ""
+
+    exog = list(dict.fromkeys([*spec.regressors, *spec.controls]))
+    xcols = exog + ([spec.endog] if spec.endog else [])
+    cols = list(dict.fromkeys([spec.dep_var, *xcols, *([spec.instrument] if spec.instrument else [])]))
+    within, tss = _within(data, codes, cols)
+    gram = within.T @ within
+    at = {c: j for j, c in enumerate(cols)}
+    # coefficients: the regressors with variation of their own within the fixed
+    # effects; with too few rows they exhaust the sample's variation, so the rank
+    # of the partialled design is the test (no residual degree of freedom left)
+    k = sum(not _no_variation(float(gram[at[c], at[c]]), float(tss[at[c]])) for c in xcols)
+    rank = len(_independent(gram, [at[c] for c in xcols], tss))
+    fe_dof = absorbed_dof(pd.DataFrame(dict(zip(spec.fe, codes))), None) if codes else 1
+    if n <= rank + fe_dof:
+        what = "absorbed fixed-effect levels" if spec.fe else "constant"
+        raise NotEstimable(f"{n:,} rows{where}{after} for {k + fe_dof:,} parameters ({k} coefficients and "
+                           f"{fe_dof:,} {what}): no residual degrees of freedom", n)
+    cl = CLUSTER_COLUMNS[spec.cluster]
+    g = int(data[cl].nunique())
+    if g < 2:
+        raise NotEstimable(f"one {spec.cluster} cluster only ({n:,} rows{where}{after}): clustered standard "
+                           f"errors need at least 2", n)
+    fe_words = f"the fixed effects ({spec.fixed_effects_label})" if spec.fe else "the constant"
+    if _no_variation(float(gram[at[spec.dep_var], at[spec.dep_var]]), float(tss[at[spec.dep_var]])):
+        raise NotEstimable(f"the outcome {spec.dep_var} has no variation within {fe_words} ({n:,} rows{where}"
+                           f"{after})", n)
+    controls = [at[c] for c in spec.controls if c not in spec.reported_terms[:1]]
+    key: list[tuple[str, str]] = []
+    first = spec.reported_terms[0] if spec.reported_terms else None
+    if first in spec.regressors:
+        key.append((first, first))
+    if spec.endog:
+        z_words = "the instrument" + ("" if spec.instrument == "instrument" else f" {spec.instrument}")
+        key += [(spec.endog, f"the endogenous regressor {spec.endog}"), (spec.instrument, z_words)]
+    for c, words in key:
+        j = at[c]
+        if _no_variation(float(gram[j, j]), float(tss[j])):
+            raise NotEstimable(f"{words} has no variation within {fe_words} ({n:,} rows{where}{after})", n)
+        if _no_variation(_resid_ss(gram, j, [i for i in controls if i != j]), float(tss[j])):
+            raise NotEstimable(f"{words} is collinear with {fe_words} and the controls ({n:,} rows{where}"
+                               f"{after})", n)
+    return data, n_complete
+
+
 @dataclass
 class Fit:
     """A pyfixest fit with the sample bookkeeping the tables need."""
 
     spec: Spec
     model: object  # pyfixest Feols / Feiv
-    data: pd.DataFrame  # complete cases passed to pyfixest (index 0..n-1)
+    data: pd.DataFrame  # the sample passed to pyfixest: complete, singletons dropped (index 0..n-1)
     n_complete: int
     singletons_dropped: int
 
@@ -274,10 +490,13 @@ class Fit:
 
 
 def fit_spec(panel: pd.DataFrame, spec: Spec) -> Fit:
-    """Run ``spec`` with pyfixest: CRV1 by the spec's cluster, singletons dropped."""
-    data = complete_cases(panel, spec)
-    if data.empty:
-        raise ValueError(f"{spec.table_id} column {spec.column_id}: no complete rows")
+    """Run ``spec`` with pyfixest: CRV1 by the spec's cluster, singletons dropped.
+
+    The sample is checked first (:func:`estimation_sample`, which drops the
+    singletons); raises :class:`NotEstimable` if it cannot be estimated.
+    pyfixest keeps ``fixef_rm="singleton"`` and finds none left.
+    """
+    data, n_complete = estimation_sample(panel, spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m = pf.feols(
@@ -287,7 +506,7 @@ def fit_spec(panel: pd.DataFrame, spec: Spec) -> Fit:
             fixef_rm="singleton",
             collin_tol=COLLIN_TOL,
         )
-    return Fit(spec, m, data, len(data), len(data) - int(m._N))
+    return Fit(spec, m, data, n_complete, n_complete - int(m._N))
 
 
 def diagnostic_row(spec: Spec, term: str, value: float, *, n_obs: int | None, r2: float = np.nan,
@@ -299,21 +518,49 @@ def diagnostic_row(spec: Spec, term: str, value: float, *, n_obs: int | None, r2
         "n_obs": n_obs, "r2": r2, "fixed_effects": spec.fixed_effects_label,
         "cluster": cluster or spec.cluster, "run_id": run_id, "model": spec.model,
         "dep_var": spec.dep_var, "ci_low": np.nan, "ci_high": np.nan,
-        "controls": spec.controls_label, "sample": spec.sample, "asset": asset,
+        "controls": spec.controls_label, "sample": spec.sample, "asset": asset, "reason": None,
     }
+
+
+def not_estimable_rows(spec: Spec, err: NotEstimable, *, terms: Sequence[str] | None = None,
+                       diagnostics: Sequence[str] = ("singletons_dropped",), run_id: str = "",
+                       asset: str = "") -> list[dict]:
+    """The rows a column would have (``terms``, default the spec's reported
+    terms, then ``diagnostics``), with NULL estimates, ``n_obs`` the rows at
+    the failing step and the ``reason``."""
+    rows = []
+    for term in [*(spec.reported_terms if terms is None else terms), *diagnostics]:
+        r = diagnostic_row(spec, term, np.nan, n_obs=err.n_obs, run_id=run_id, asset=asset)
+        r["reason"] = err.reason
+        rows.append(r)
+    return rows
+
+
+def guarded(spec: Spec, build: Callable[[], list[dict]], *, terms: Sequence[str] | None = None,
+            diagnostics: Sequence[str] = ("singletons_dropped",), run_id: str = "",
+            asset: str = "") -> list[dict]:
+    """``build()``'s rows, or ``spec``'s not-estimable rows if it raises :class:`NotEstimable`."""
+    try:
+        return build()
+    except NotEstimable as err:
+        return not_estimable_rows(spec, err, terms=terms, diagnostics=diagnostics, run_id=run_id, asset=asset)
 
 
 def _tidy_rows(fit: Fit, tidy: pd.DataFrame, terms, cluster: str, run_id: str, asset: str) -> list[dict]:
     spec = fit.spec
     rows = []
+    fe_words = f"the fixed effects ({spec.fixed_effects_label})" if spec.fe else "the constant"
     for i, term in enumerate(terms):
+        reason = None
         if term not in tidy.index:
             if i == 0:
-                raise KeyError(f"{spec.table_id} column {spec.column_id}: term {term!r} not estimated "
-                               f"(collinear?); have {list(tidy.index)}")
+                raise NotEstimable(f"{term} is collinear with {fe_words} and the other regressors (dropped by "
+                                   f"pyfixest)", int(fit.model._N))
             # a secondary term dropped as collinear (e.g. a time-invariant city
-            # dummy under firm FE without movers): reported as a NaN row
+            # dummy under firm FE without movers): a NULL row that says why
             t = pd.Series({k: np.nan for k in ("Estimate", "Std. Error", "Pr(>|t|)", "2.5%", "97.5%")})
+            reason = (f"not estimable: {term} is collinear with {fe_words} and the other regressors "
+                      f"(dropped by pyfixest)")
         else:
             t = tidy.loc[term]
         rows.append({
@@ -323,7 +570,7 @@ def _tidy_rows(fit: Fit, tidy: pd.DataFrame, terms, cluster: str, run_id: str, a
             "fixed_effects": spec.fixed_effects_label, "cluster": cluster, "run_id": run_id,
             "model": spec.model, "dep_var": spec.dep_var,
             "ci_low": float(t["2.5%"]), "ci_high": float(t["97.5%"]),
-            "controls": spec.controls_label, "sample": spec.sample, "asset": asset,
+            "controls": spec.controls_label, "sample": spec.sample, "asset": asset, "reason": reason,
         })
     return rows
 
@@ -341,8 +588,13 @@ def contract_rows(fit: Fit, *, run_id: str = "", asset: str = "") -> list[dict]:
 def recluster_rows(fit: Fit, cluster: Cluster, column_id: str, *, run_id: str = "",
                    asset: str = "") -> list[dict]:
     """The same fit (same sample, same coefficients) with CRV1 by another
-    cluster, as rows under ``column_id`` (e.g. Table 7 '3b' by city-industry)."""
+    cluster, as rows under ``column_id`` (e.g. Table 7 '3b' by city-industry).
+    Raises :class:`NotEstimable` if the sample has fewer than two such clusters."""
     _check("cluster", cluster, Cluster)
+    used = fit.used
+    n = len(used)
+    if n and prepare(used)[CLUSTER_COLUMNS[cluster]].nunique() < 2:
+        raise NotEstimable(f"one {cluster} cluster only ({n:,} rows): clustered standard errors need at least 2", n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit.model.vcov({"CRV1": CLUSTER_COLUMNS[cluster]})
@@ -357,8 +609,27 @@ def recluster_rows(fit: Fit, cluster: Cluster, column_id: str, *, run_id: str = 
 
 
 def run_spec(panel: pd.DataFrame, spec: Spec, *, run_id: str = "", asset: str = "") -> list[dict]:
-    """Fit ``spec`` on ``panel`` and return its contract rows."""
-    return contract_rows(fit_spec(panel, spec), run_id=run_id, asset=asset)
+    """Fit ``spec`` on ``panel`` and return its contract rows (its
+    not-estimable rows if the sample cannot be estimated)."""
+    return guarded(spec, lambda: contract_rows(fit_spec(panel, spec), run_id=run_id, asset=asset),
+                   run_id=run_id, asset=asset)
+
+
+def run_spec_reclustered(panel: pd.DataFrame, spec: Spec, cluster: Cluster, column_id: str, *,
+                         run_id: str = "", asset: str = "") -> tuple[Fit | None, list[dict]]:
+    """``spec``'s rows, then the same fit re-clustered by ``cluster`` under
+    ``column_id`` (:func:`recluster_rows`); each column not estimable on its
+    own. Returns the fit (None if not estimable) and the rows."""
+    alt = spec.with_(column_id=column_id, cluster=cluster)
+    try:
+        fit = fit_spec(panel, spec)
+        rows = contract_rows(fit, run_id=run_id, asset=asset)
+    except NotEstimable as err:
+        return None, (not_estimable_rows(spec, err, run_id=run_id, asset=asset)
+                      + not_estimable_rows(alt, err, run_id=run_id, asset=asset))
+    rows += guarded(alt, lambda: recluster_rows(fit, cluster, column_id, run_id=run_id, asset=asset),
+                    run_id=run_id, asset=asset)
+    return fit, rows
 
 
 def to_frame(rows: list[dict]) -> pd.DataFrame:
@@ -368,6 +639,7 @@ def to_frame(rows: list[dict]) -> pd.DataFrame:
         df[c] = df[c].astype(float)
     df["n_obs"] = df["n_obs"].astype("Int64")
     for c in ("table_id", "column_id", "term", "fixed_effects", "cluster", "run_id", "model",
-              "dep_var", "controls", "sample", "asset"):
+              "dep_var", "controls", "sample", "asset", "reason"):
         df[c] = df[c].astype(object)
+    df["reason"] = df["reason"].where(df["reason"].notna(), None)
     return df

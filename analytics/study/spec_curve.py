@@ -10,8 +10,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from analytics.study.iv import iv_spec, kp_f
-from analytics.study.spec import FULL_CONTROLS, Spec, contract_rows, diagnostic_row, fit_spec, recluster_rows, to_frame
+from analytics.study.iv import first_stage_rows, iv_spec
+from analytics.study.spec import FULL_CONTROLS, Spec, run_spec_reclustered, to_frame
 
 __all__ = ["combo_label", "spec_curve"]
 
@@ -43,7 +43,9 @@ def spec_curve(panels: Mapping[object, pd.DataFrame], *, city_industry: bool = T
     specification's first stage, Table 7 column 1: a switch can leave the
     instrument weak) (cluster firm) and, if ``city_industry``, the
     estimate under column_id ``<label>|city_industry`` with CRV1 by
-    city-industry."""
+    city-industry. A specification whose panel cannot be estimated gets
+    the same rows with NULL estimates and the ``reason``; the others are
+    estimated."""
     rows = []
     seen = set()
     for combo, panel in panels.items():
@@ -51,12 +53,14 @@ def spec_curve(panels: Mapping[object, pd.DataFrame], *, city_industry: bool = T
         if label in seen:
             raise ValueError(f"duplicate specification label {label!r}")
         seen.add(label)
-        fit = fit_spec(panel, iv_spec("spec_curve", label, sample=label))
-        rows += contract_rows(fit, run_id=run_id, asset=asset)
-        fs = fit_spec(panel, Spec("spec_curve", label, "first_stage", "complementarity", regressors=("instrument",),
-                                  controls=tuple(FULL_CONTROLS), sample=label))
-        rows.append(diagnostic_row(fs.spec, "kp_rk_wald_f", kp_f(fs), n_obs=int(fs.model._N), r2=fs.r2,
-                                   run_id=run_id, asset=asset))
+        spec = iv_spec("spec_curve", label, sample=label)
+        _, both = run_spec_reclustered(panel, spec, "city_industry", f"{label}|city_industry", run_id=run_id,
+                                       asset=asset)
+        own = [r for r in both if r["column_id"] == label]
+        rows += own
+        rows += first_stage_rows(panel, Spec("spec_curve", label, "first_stage", "complementarity",
+                                             regressors=("instrument",), controls=tuple(FULL_CONTROLS), sample=label),
+                                 contract=False, run_id=run_id, asset=asset)
         if city_industry:
-            rows += recluster_rows(fit, "city_industry", f"{label}|city_industry", run_id=run_id, asset=asset)
+            rows += [r for r in both if r["column_id"] != label]
     return to_frame(rows)

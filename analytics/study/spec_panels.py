@@ -114,7 +114,9 @@ def spec_panel(
     else:
         p = p.assign(dvar=p["dvar"].clip(0.0, 1.0))
     by = "year" if spec["winsorisation"] == "per_year" else None
-    return winsorise(p.reset_index(drop=True), [c for c in winsor_cols if c in p.columns], lower, upper, by=by)
+    # in key order whatever order the base came in: the estimates' last bits follow the row order
+    p = p.sort_values(["panel_firm_id", "year"], kind="mergesort", ignore_index=True)
+    return winsorise(p, [c for c in winsor_cols if c in p.columns], lower, upper, by=by)
 
 
 def every_spec() -> list[dict]:
