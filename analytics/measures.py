@@ -1,4 +1,4 @@
-"""Production-side measures of METHOD §6 as tables (issue 5): data preparation
+"""Production-side measures of METHOD §6 as tables: data preparation
 around the estimators of analytics/production.py, quality.py and
 upstreamness.py, and the pooled parameter estimates with a firm block
 bootstrap.

@@ -1,4 +1,4 @@
-"""Metadata people use on the warehouse assets (issue 6): row counts, null
+"""Metadata people use on the warehouse assets: row counts, null
 shares, a Markdown preview of each mart and, on the data-quality mart, the
 per-year quality counts.
 

@@ -1,4 +1,4 @@
-"""Pandera schemas of the estimation inputs and outputs (issue 5).
+"""Pandera schemas of the estimation inputs and outputs.
 
 - :func:`panel_schema`: the columns of ``marts.fct_firm_panel`` an estimation
   asset needs (types coerced, ranges, allowed values); columns beyond those

@@ -1,4 +1,4 @@
-"""Pandera models of the production assets' inputs and outputs (issue 5).
+"""Pandera models of the production assets' inputs and outputs.
 
 Inputs are the dbt models the assets read (only the columns they use are
 required; others are allowed and kept); outputs are the ``analytics`` tables

@@ -1,4 +1,4 @@
-"""Adding a year (issue 6): a new `year=` folder and `year_end` in the settings
+"""Adding a year: a new `year=` folder and `year_end` in the settings
 file give a new partition key; `gvc build --changed` takes the year as never
 built and says which other years its files touch and why.
 

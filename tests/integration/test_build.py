@@ -1,4 +1,4 @@
-"""The platform end to end: `gvc build` on the tiny world (issue 4, part 5)."""
+"""The platform end to end: `gvc build` on the tiny world."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`gvc build --changed` (issue 6): a changed year of raw files rebuilds that
+"""`gvc build --changed`: a changed year of raw files rebuilds that
 year's per-year partitions and then the cross-year assets, nothing else --
 proved by the Dagster run records and by the other years' unchanged rows."""
 

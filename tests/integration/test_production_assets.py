@@ -1,4 +1,4 @@
-"""Issue 5 production assets (orchestration/production.py, analytics/measures.py)
+"""The production assets (orchestration/production.py, analytics/measures.py)
 on synthetic worlds whose truth is known (truth.json, truth/*.parquet).
 
 - ``world_inputs`` builds the five input frames of the production assets
@@ -10,7 +10,7 @@ on synthetic worlds whose truth is known (truth.json, truth/*.parquet).
 - tiny world: the pure pipeline runs end to end on these frames and its
   outputs pass the pandera output models.
 - tiny warehouse: the Dagster assets materialise against a copy of the built
-  warehouse (skipped while helper A's dbt input models are missing).
+  warehouse.
 - demo world (slow): recovery of beta_l, beta_k, beta_m, the mean markup, the
   quality slope and the TFP channel of C against truth.json.
 """
@@ -185,7 +185,7 @@ def test_pipeline_on_tiny_world(tiny_inputs):
 
 def test_assets_materialize_on_stand_in_inputs(tiny_inputs, tiny_warehouse, tmp_path):
     """The Dagster assets on a copy of the tiny warehouse whose dbt input models
-    are replaced by the stand-in frames (runs before helper A's models exist)."""
+    are replaced by the stand-in frames."""
     root, inp = tiny_inputs
     _, wh = tiny_warehouse
     copy = tmp_path / "warehouse.duckdb"
@@ -204,7 +204,7 @@ def test_assets_on_built_warehouse(tiny_warehouse, tmp_path):
     root, wh = tiny_warehouse
     missing = _has_tables(wh, list(INPUT_TABLES.values()))
     if missing:
-        pytest.skip(f"dbt input models not built yet (helper A, issue 5): {missing}")
+        pytest.skip(f"dbt input models not built yet: {missing}")
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(wh, copy)
     result = _materialize(root, copy)

@@ -1,4 +1,4 @@
-"""The study through the whole pipeline (issue 5, "done when"): `gvc build`
+"""The study through the whole pipeline: `gvc build`
 of a synthetic world -> marts.fct_regression_results and the report.
 
 Checked on what the build wrote, not on the generator's panel: the 2SLS

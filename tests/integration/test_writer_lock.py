@@ -1,4 +1,4 @@
-"""Two writers never write the warehouse at once (issue 6): `gvc build` and every
+"""Two writers never write the warehouse at once: `gvc build` and every
 Dagster run hold the warehouse's writer lock (orchestration.warehouse), and a
 holder that dies, even SIGKILLed, leaves no stale lock."""
 

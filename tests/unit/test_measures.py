@@ -1,4 +1,4 @@
-"""Issue 5 production measures as tables (analytics/measures.py): data
+"""The production measures as tables (analytics/measures.py): data
 preparation, TFP/markup tables, quality, upstreamness per year, the TFP
 channel of C, the quality slope and the parameter table.
 

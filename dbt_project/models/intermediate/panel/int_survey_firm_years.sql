@@ -1,5 +1,5 @@
 {#- Every survey firm-year of the raw root (all survey years, also excluded
-    and pre-sample years) with its panel id and METHOD units (issue 5 panel
+    and pre-sample years) with its panel id and METHOD units (panel
     inputs; read by the production assets and by fct_firm_panel):
 
         city_code       = prefecture of the row (first 4 digits + '00')
