@@ -258,3 +258,35 @@ def test_non_refusable_oddities_are_counted(tiny_world, tmp_path, monkeypatch):
     assert got.loc["exporters_intermediate_inputs_null", "share"] == 1.0
     for check, firm in examples.items():
         assert got.loc[check, "example"].startswith(firm), got.loc[check, "example"]
+
+
+REFERENCE_REFUSED = {
+    "trade regime of no class": ("trade_regimes", "regime_class", "bonded"),
+    "city off the globe": ("cities", "longitude", 500.0),
+    "negative city GDP": ("city_year", "gdp", -1.0),
+    "unknown technology intensity": ("industries", "tech_intensity", "very_high"),
+    "policy attitude 7": ("province_industry_policy", "attitude", 7),
+    "negative input coefficient": ("io_links", "input_coefficient", -0.5),
+    "end use outside the three": ("hs_bec", "end_use", "luxury"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFERENCE_REFUSED))
+def test_corrupted_reference_table_is_refused_naming_file_column_and_rows(world, case):
+    """Each reference table is checked as strictly as the yearly tables: one bad
+    cell is one failure naming the table's file, the column, the rule and the row."""
+    table, column, value = REFERENCE_REFUSED[case]
+    ref = read_reference(world, table)
+    if not isinstance(value, (int, float)):
+        ref[column] = ref[column].astype(object)
+    ref.loc[2, column] = value
+    shutil.rmtree(world / "reference" / table)
+    path = write_reference(world, table, ref)
+    err = _refusal(world, tables=[table])
+    assert len(err.failures) == 1, str(err)
+    failure = err.failures[0]
+    assert (failure.path, failure.column, failure.count) == (str(path), column, 1)
+    assert failure.rows["row"].tolist() == [2], failure.rows
+    shown = failure.rows[column].iloc[0]
+    assert (float(shown) == float(value)) if isinstance(value, (int, float)) else (str(shown) == value)
+    assert f"file {path} | column {column} | rule {failure.rule} | 1 failing row(s)" in str(err)
