@@ -1,5 +1,6 @@
-"""Production-side measures of METHOD §6: Olley-Pakes TFP, De Loecker-Warzynski
-markups, labour productivity, the domestic intermediate share and the HHI.
+"""Production-side estimators of METHOD §6: Olley-Pakes TFP and De Loecker-Warzynski
+markups (labour productivity, the domestic intermediate share and the HHI are
+computed in dbt, the bootstrap around these estimators in analytics/measures.py).
 
 Pure functions of data frames and arrays: nothing here reads files or knows
 how the synthetic world generates production (the estimators must stay
@@ -22,11 +23,7 @@ from scipy import linalg, optimize, stats
 
 __all__ = [
     "olley_pakes",
-    "op_bootstrap",
     "dlw_markups",
-    "labour_productivity",
-    "domestic_intermediate_share",
-    "hhi",
 ]
 
 
@@ -309,68 +306,6 @@ def olley_pakes(
     return {"b_l": pd.Series(out_l, name="b_l"), "b_k": pd.Series(out_k, name="b_k"), "tfp": tfp, "info": info_df}
 
 
-def op_bootstrap(
-    df: pd.DataFrame,
-    y: str,
-    l: str,
-    k: str,
-    i: str,
-    firm: str,
-    year: str,
-    industry: str | None = None,
-    exit_col: str | None = None,
-    poly_degree: int = 3,
-    n_boot: int = 100,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Firm block bootstrap standard errors of the Olley-Pakes ``b_l``, ``b_k`` (METHOD §6).
-
-    Each replication draws firms with replacement (within industry when
-    ``industry`` is given, whole firm histories kept together; a firm drawn
-    twice enters as two firms) and re-runs :func:`olley_pakes`.
-
-    Returns a DataFrame indexed by industry (one row ``None`` without
-    industries) with ``b_l``, ``b_k`` (point estimates), ``se_b_l``,
-    ``se_b_k`` (sd across replications, ddof 1) and ``n_boot`` (successful
-    replications).
-    """
-    rng = np.random.default_rng(seed)
-    point = olley_pakes(df, y, l, k, i, firm, year, industry, exit_col, poly_degree)
-    rows = []
-    for g, rows_g in _by_industry(df, industry):
-        d = df.iloc[rows_g].reset_index(drop=True)
-        blocks = list(d.groupby(firm, sort=True).indices.values())
-        sizes = np.array([len(b) for b in blocks])
-        draws_l, draws_k = [], []
-        for _ in range(n_boot):
-            pick = rng.integers(0, len(blocks), size=len(blocks))
-            bd = d.iloc[np.concatenate([blocks[j] for j in pick])].reset_index(drop=True)
-            bd[firm] = np.repeat(np.arange(len(pick)), sizes[pick])
-            try:
-                r = olley_pakes(bd, y, l, k, i, firm, year, None, exit_col, poly_degree)
-            except (ValueError, np.linalg.LinAlgError):
-                continue
-            draws_l.append(r["b_l"])
-            draws_k.append(r["b_k"])
-        bl = point["b_l"] if industry is None else point["b_l"][g]
-        bk = point["b_k"] if industry is None else point["b_k"][g]
-        ok = len(draws_l) > 1
-        rows.append(
-            {
-                "industry": g,
-                "b_l": bl,
-                "b_k": bk,
-                "se_b_l": float(np.std(draws_l, ddof=1)) if ok else np.nan,
-                "se_b_k": float(np.std(draws_k, ddof=1)) if ok else np.nan,
-                "n_boot": len(draws_l),
-            }
-        )
-    return pd.DataFrame(rows).set_index("industry")
-
-
-# --------------------------------------------------------------------------
-# De Loecker-Warzynski markups
-# --------------------------------------------------------------------------
 def dlw_markups(
     df: pd.DataFrame,
     y: str,
@@ -438,48 +373,3 @@ def dlw_markups(
         "b_k": pd.Series(bks, name="b_k"),
         "markups": res,
     }
-
-
-# --------------------------------------------------------------------------
-# simple measures
-# --------------------------------------------------------------------------
-def labour_productivity(output: Any, employment: Any, log: bool = True) -> np.ndarray | pd.Series:
-    """Output per worker (METHOD §6, Table 6), in logs by default.
-
-    NaN where output or employment is not positive.
-    """
-    o = np.asarray(output, dtype=float)
-    e = np.asarray(employment, dtype=float)
-    ok = (o > 0) & (e > 0)
-    ratio = np.where(ok, o / np.where(ok, e, 1.0), np.nan)
-    out = np.log(ratio) if log else ratio
-    if isinstance(output, pd.Series):
-        return pd.Series(out, index=output.index, name="labour_productivity")
-    return out
-
-
-def domestic_intermediate_share(M: Any, IMP: Any, S: Any) -> np.ndarray | pd.Series:
-    """Domestic intermediate share ``(M - IMP) / S`` (METHOD §6, Table 9); NaN where S <= 0."""
-    m = np.asarray(M, dtype=float)
-    imp = np.asarray(IMP, dtype=float)
-    s = np.asarray(S, dtype=float)
-    out = np.where(s > 0, (m - imp) / np.where(s > 0, s, 1.0), np.nan)
-    if isinstance(M, pd.Series):
-        return pd.Series(out, index=M.index, name="domestic_intermediate_share")
-    return out
-
-
-def hhi(shares: Any) -> float:
-    """Herfindahl-Hirschman index ``sum s_j^2`` (METHOD §6-§7), in [0, 1].
-
-    The input is normalised to sum to one first, so raw sizes (outputs,
-    patent counts) and shares give the same value; NaNs are ignored. NaN
-    when the total is not positive.
-    """
-    x = np.asarray(shares, dtype=float)
-    x = x[np.isfinite(x)]
-    tot = x.sum()
-    if tot <= 0 or np.any(x < 0):
-        return float("nan")
-    s = x / tot
-    return float(np.sum(s * s))

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics.study.standin import standin_panel
+from tests.standin import standin_panel
 from orchestration.estimation import estimation_assets
 from orchestration.resources import GvcResource
 

@@ -9,7 +9,7 @@ with estimates, the others with NULL estimates and a ``reason``.
 8 cities x 4 industries, C and the instrument at the city-industry-year
 level, DVAR = firm effect + 0.2 C + noise, the controls of METHOD §5 (firm age
 = year - established + 1, collinear with firm + year FE, as in the real
-panel), then :func:`analytics.study.standin.add_standin_columns` for the
+panel), then :func:`tests.standin.add_standin_columns` for the
 other interface columns; the Table 10 groups are fixed per firm so that the
 groups keep whole firms.
 """
@@ -43,7 +43,7 @@ from analytics.study.spec import (
     singleton_rows,
     to_frame,
 )
-from analytics.study.standin import add_standin_columns
+from tests.standin import add_standin_columns
 from schemas.panel import REGRESSION_RESULTS
 
 CITIES = ("110100", "120100", "310100", "320100", "330100", "440100", "440300", "510100")

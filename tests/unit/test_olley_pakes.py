@@ -1,5 +1,5 @@
 """METHOD §6 TFP: Olley-Pakes (1996) with the investment proxy, survival
-probit and firm block bootstrap (analytics/production.py).
+probit (analytics/production.py).
 
 The DGP below is the test's own (the estimator never sees the generator of
 analytics/synth). Truth: b_l = 0.3, b_k = 0.12; omega AR(1) with rho = 0.7;
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.production import olley_pakes, op_bootstrap
+from analytics.production import olley_pakes
 
 B_L, B_K = 0.3, 0.12
 
@@ -108,16 +108,3 @@ def test_too_small_industry_gives_nan_not_an_error():
     assert r["tfp"][df["ind"] == "B"].isna().all()
     with pytest.raises(ValueError):
         olley_pakes(tiny, "y", "l", "k", "inv", "firm", "year")
-
-
-def test_bootstrap_is_seeded_and_sized():
-    small = op_panel(seed=3, n_firms=600, n_years=6)
-    se1 = op_bootstrap(small, "y", "l", "k", "inv", "firm", "year", n_boot=15, seed=7)
-    se2 = op_bootstrap(small, "y", "l", "k", "inv", "firm", "year", n_boot=15, seed=7)
-    pd.testing.assert_frame_equal(se1, se2)
-    row = se1.iloc[0]
-    assert row["n_boot"] == 15
-    # the sd across 20 seeds of this DGP at 600 firms x 6 years is 0.0033
-    # for b_l and 0.039 for b_k; 15 draws put the SE within about a factor 2
-    assert 0.0015 < row["se_b_l"] < 0.007
-    assert 0.02 < row["se_b_k"] < 0.08

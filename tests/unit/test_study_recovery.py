@@ -14,7 +14,7 @@ import pytest
 
 from analytics.study import table4, table5, table7
 from analytics.study.spec import FULL_CONTROLS, Spec, fit_spec, recluster_rows
-from analytics.study.standin import standin_panel
+from tests.standin import standin_panel
 
 BETA = 0.21
 

@@ -16,7 +16,7 @@ from analytics.study.iv import iv_spec
 from analytics.study.mechanisms import city_industry_cells
 from analytics.study.spec import FULL_CONTROLS, fit_spec
 from analytics.study.spec_curve import combo_label
-from analytics.study.standin import standin_panel
+from tests.standin import standin_panel
 from schemas.panel import REGRESSION_RESULTS
 
 

@@ -1,7 +1,7 @@
 """A stand-in for ``marts.fct_firm_panel`` built from the generator's own panel.
 
-For tests and development until the dbt panel exists: every column of the
-issue-5 interface, with DVAR, C, placebo C, the instrument, the METHOD §5
+A test helper (the product never reads the generator): every column of the
+panel's interface, with DVAR, C, placebo C, the instrument, the METHOD §5
 controls, TFP (the latent omega) from the generator
 (:func:`analytics.synth.panel.generator_panel`), and the columns the
 generator does not provide drawn here from a seeded DGP whose truths are in
