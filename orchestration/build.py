@@ -28,6 +28,7 @@ from analytics.fingerprints import ALL_YEARS, raw_fingerprints, stale_cross, sta
 from analytics.rawio import UTF8_STAGING_ENV, stage_utf8_csv, years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings, load_settings
 from orchestration.changes import YEARS_TAG, code_versions, read_build_inputs, year_selections
+from orchestration.partitions import default_years, year_ranges
 from orchestration.recovery import building_name, fail_dead_runs, remove_orphans
 from schemas.validate import validate_raw_root
 
@@ -36,27 +37,6 @@ Progress = Callable[[str], None]
 
 class BuildError(RuntimeError):
     """A build step failed; the warehouse was left untouched."""
-
-
-def default_years(raw: Path, settings: MethodSettings = DEFAULT_SETTINGS) -> list[int]:
-    """Every sample year with a customs or patents folder in the raw root."""
-    present = set(years_present(raw, "customs_transactions")) | set(years_present(raw, "patents"))
-    if not present:  # unpartitioned files: every configured year
-        return list(settings.years)
-    return [y for y in settings.years if y in present]
-
-
-def year_ranges(years: list[int], settings: MethodSettings = DEFAULT_SETTINGS) -> list[tuple[int, int]]:
-    """Runs of consecutive partition keys (2009 and 2011 are neighbours when 2010 is excluded)."""
-    keys = list(settings.years)
-    pos = sorted(keys.index(y) for y in years)
-    out: list[tuple[int, int]] = []
-    for p in pos:
-        if out and keys.index(out[-1][1]) == p - 1:
-            out[-1] = (out[-1][0], keys[p])
-        else:
-            out.append((keys[p], keys[p]))
-    return out
 
 
 def build(

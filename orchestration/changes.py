@@ -30,6 +30,7 @@ import duckdb
 import pandas as pd
 
 from analytics.fingerprints import inputs_frame, raw_fingerprints, stale_cross, stale_years
+from orchestration.partitions import default_years
 from orchestration.resources import GvcResource
 from orchestration.warehouse import transaction
 
@@ -205,7 +206,6 @@ def raw_changes_sensor(context: dg.SensorEvaluationContext, gvc: GvcResource):
     if recorded is None:
         return dg.SkipReason("the warehouse records no build inputs yet (gvc build records them)")
     settings = gvc.settings
-    from orchestration.build import default_years
     from orchestration.recovery import fail_dead_runs
 
     fail_dead_runs(context.instance, progress=context.log.warning)  # so that a dead run never blocks the queue

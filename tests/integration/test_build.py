@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from analytics import rawio
-from orchestration.build import BuildError, build, year_ranges
+from orchestration.build import BuildError, build
+from orchestration.partitions import year_ranges
 from orchestration.cli import main as gvc
 from orchestration.warehouse import WriterLock
 
