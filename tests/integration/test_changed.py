@@ -34,7 +34,9 @@ def test_changed_year_rebuilds_only_that_year(tiny_warehouse, tmp_path, capsys):
     wh2 = tmp_path / "w.duckdb"
     shutil.copy2(wh, wh2)
     rec = read_build_inputs(wh2)
-    assert rec is not None and sorted(rec["year"].unique()) == [y for y in range(2000, 2015) if y != 2010]
+    # every sample year, and (-1) what the cross-year work alone read
+    assert rec is not None and sorted(rec["year"].unique()) == [-1, *(y for y in range(2000, 2015) if y != 2010)]
+    assert {"reference/city_year", "settings", "code/cross_year"} <= set(rec.loc[rec["year"] == -1, "input"])
 
     # nothing changed (a copied raw root has the same content): nothing to do
     assert gvc(["build", "--raw", str(raw), "--warehouse", str(wh2), "--changed",
