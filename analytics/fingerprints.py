@@ -16,9 +16,9 @@ The inputs of sample year ``t`` (what its per-year models read):
   can move year ``t``'s C; the customs-survey match of ``t`` reads the survey
   names of other years too (step c);
 - the reference tables the per-year models read (:data:`PER_YEAR_REFERENCE`;
-  city_year, industries, hs_industry and the provincial policy table feed
-  cross-year models only), exchange_rates by its year-``t`` rows alone
-  (:data:`YEAR_KEYED_REFERENCE`: the DVAR of ``t`` converts the survey of
+  city_year, hs_industry and the provincial policy table feed cross-year
+  models only; industries feeds the survey's quality counts), exchange_rates
+  by its year-``t`` rows alone (:data:`YEAR_KEYED_REFERENCE`: the DVAR of ``t`` converts the survey of
   ``t`` at the rate of ``t``), so a year's new reference rows leave the
   other years as they were;
 - the METHOD settings (``settings``: the switches reach every model through
@@ -33,8 +33,8 @@ The inputs of sample year ``t`` (what its per-year models read):
 
 The cross-year work (complementarity's panel, the analysis panel, the
 production side, the study, the report) reads every built year and also:
-every reference table (city_year, industries, hs_industry, the provincial
-policy table feed only it), the whole settings (the year range included)
+every reference table (city_year, hs_industry, the provincial policy table
+feed only it), the whole settings (the year range included)
 and the rest of the code (``code/cross_year``). Those inputs are recorded
 under the pseudo-year :data:`ALL_YEARS` (:func:`cross_inputs`), and
 :func:`stale_cross` says why the cross-year work must rerun when no year is
@@ -62,8 +62,8 @@ ALL_YEARS = -1  # the "year" of a reference table or of an unpartitioned yearly 
 
 # The reference tables upstream of the per-year dbt models (tests/integration/
 # test_add_year.py checks this against the asset graph).
-PER_YEAR_REFERENCE = ("cities", "exchange_rates", "hs_bec", "hs_concordance", "intermediary_keywords", "io_links",
-                      "ipc_industry", "trade_regimes")
+PER_YEAR_REFERENCE = ("cities", "exchange_rates", "hs_bec", "hs_concordance", "industries", "intermediary_keywords",
+                      "io_links", "ipc_industry", "trade_regimes")
 # ... of which year t's models read the rows of year t only: fingerprinted by year.
 YEAR_KEYED_REFERENCE = ("exchange_rates",)
 _CHUNK = 1 << 20

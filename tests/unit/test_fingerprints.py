@@ -89,12 +89,11 @@ def test_year_inputs_lists_what_a_year_reads():
     assert {f"reference/{t}" for t in PER_YEAR_REFERENCE} <= keys
     assert "customs_transactions/year=2003" not in keys and "patents/year=2003" not in keys
     # read by cross-year models only (market access, the panel's controls, the IV's policy)
-    assert not {"reference/city_year", "reference/industries", "reference/hs_industry",
-                "reference/province_industry_policy"} & keys
+    assert not {"reference/city_year", "reference/hs_industry", "reference/province_industry_policy"} & keys
 
 
 def test_cross_year_reference_tables_touch_no_year():
-    got = stale_years(_recorded(), _fps(reference__city_year="new", reference__industries="new"), YEARS,
+    got = stale_years(_recorded(), _fps(reference__city_year="new", reference__hs_industry="new"), YEARS,
                       DEFAULT_SETTINGS)
     assert got == {}
 
