@@ -13,17 +13,20 @@ import json
 import os
 import shutil
 import sys
+import tempfile
+import uuid
 from pathlib import Path
 
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from analytics.settings import MethodSettings
-from orchestration.dbt_cli import AFTER_PYTHON_SELECT, dbt_vars
+from analytics.settings import MethodSettings, load_settings
+from orchestration.dbt_cli import (AFTER_PYTHON_SELECT, PARSE_STATE, dbt_env, dbt_vars, dbt_warehouse,
+                                   dbt_warehouse_path, place_parse_state, publish_parse_state)
 from orchestration.partitions import year_partitions
 from orchestration.metadata import with_table_metadata
-from orchestration.resources import GvcResource, raw_root, warehouse_path
+from orchestration.resources import GvcResource, raw_root, scoped_environ, warehouse_path
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 YEARLY_SELECT = "config.materialized:incremental"
@@ -31,23 +34,40 @@ YEARLY_SELECT = "config.materialized:incremental"
 project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 
 
-def ensure_manifest() -> Path:
+def ensure_manifest(settings: MethodSettings | None = None) -> Path:
     """Parse the project when its manifest is missing or older than a model.
 
     A fresh clone has no target/ (it is not committed); `dbt parse` needs no
-    warehouse and no raw root (every var has a default).
+    warehouse and no raw root (every var has a default). The parse takes the
+    vars and the profile path the dbt calls of a run will have (``settings``,
+    default gvc.toml's; the warehouse of GVC_WAREHOUSE), starts from their
+    saved parse (so an edited model is parsed alone) and leaves its own for
+    them; it runs in a folder of its own and renames its manifest into
+    target/, so a process reading the manifest never sees half of one.
     """
     manifest = project.manifest_path
     sources = [p for p in DBT_DIR.rglob("*") if p.suffix in (".sql", ".yml", ".csv") and "target" not in p.parts]
     newest = max((p.stat().st_mtime for p in sources), default=0)
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
-        from dbt.cli.main import dbtRunner
+    if manifest.exists() and manifest.stat().st_mtime >= newest:
+        return manifest
+    from dbt.cli.main import dbtRunner
 
-        env = os.environ.setdefault("GVC_WAREHOUSE", str(DBT_DIR / "target" / "parse.duckdb"))
-        del env
-        res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet"])
+    vars_ = dbt_vars(settings if settings is not None else load_settings())
+    path = dbt_warehouse_path(warehouse_path())
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="parse-", dir=manifest.parent))
+    try:
+        placed = place_parse_state(work, vars_, path)
+        with scoped_environ(**dbt_env(raw_root(), path)):
+            res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+                                      "--target-path", str(work), "--vars", json.dumps(vars_), "--quiet"])
         if not res.success:
             raise RuntimeError(f"dbt parse failed: {res.exception}")
+        publish_parse_state(work, vars_, path, placed)
+        os.replace(work / PARSE_STATE, manifest.parent / PARSE_STATE)
+        os.replace(work / "manifest.json", manifest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return manifest
 
 
@@ -85,21 +105,38 @@ def yearly_relations(manifest: Path) -> list[tuple[str, str, str]]:
 def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, relations: dict,
                settings: MethodSettings, years: list[int] | None = None):
     """One `dbt build` of the asset's selection; each model's event carries its
-    row count, null shares and (marts) a preview, read once dbt has exited."""
-    invocation = dbt.cli(["build", "--indirect-selection", "buildable",
-                          "--vars", json.dumps(dbt_vars(raw_root(), settings, years))], context=context)
+    row count, null shares and (marts) a preview, read once dbt has exited.
 
-    def key_of(ev):
-        return ev.asset_key if isinstance(ev, dg.AssetMaterialization) else context.asset_key_for_output(ev.output_name)
+    The vars are the METHOD switches alone; the raw root, the warehouse (a
+    build's copy by its stable name) and the run's years go by the environment,
+    so that every call reuses the last parse (orchestration.dbt_cli)."""
+    vars_ = dbt_vars(settings)
+    # a target folder of the call's own, as dagster-dbt names it, seeded with the saved parse
+    target = DBT_DIR / "target" / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    succeeded = False
+    with dbt_warehouse(warehouse_path()) as path:
+        placed = place_parse_state(target, vars_, path)
+        try:
+            with scoped_environ(**dbt_env(raw_root(), path, years)):  # dagster-dbt hands dbt this environment
+                invocation = dbt.cli(["build", "--indirect-selection", "buildable", "--vars", json.dumps(vars_)],
+                                     context=context, target_path=target)
 
-    yield from with_table_metadata(invocation.stream(), str(warehouse_path()), relations, key_of, years)
+            def key_of(ev):
+                return ev.asset_key if isinstance(ev, dg.AssetMaterialization) else context.asset_key_for_output(ev.output_name)
+
+            yield from with_table_metadata(invocation.stream(), str(warehouse_path()), relations, key_of, years)
+            succeeded = True
+        finally:
+            publish_parse_state(target, vars_, path, placed)
+            if succeeded:  # a failed call keeps its folder (dbt.log, run_results.json) to look into
+                shutil.rmtree(target, ignore_errors=True)
 
 
 def build_dbt_assets(settings: MethodSettings) -> list[dg.AssetsDefinition]:
     """The three dbt asset sets; the per-year one partitioned by the years of
     ``settings``, whose switches every `dbt build` receives as vars. Each takes
     ``gvc`` so that its run holds the warehouse's writer lock."""
-    manifest = ensure_manifest()
+    manifest = ensure_manifest(settings)
     relations = model_relations(manifest)
 
     @dbt_assets(

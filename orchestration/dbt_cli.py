@@ -3,12 +3,38 @@
 Used by `gvc build`, the Dagster resource and the tests alike: one place sets
 the project and profiles folders, the environment and the vars from
 :class:`analytics.settings.MethodSettings`.
+
+**dbt parses the project once, not on every call.** dbt keeps its parse in
+``<target>/partial_parse.msgpack`` and reuses it only while its state check
+holds (``ManifestLoader.is_partial_parsable``): the same ``--vars`` (hashed as
+a whole), the same rendered connection keys of the profile (the DuckDB
+``path`` and the database named after it), the same ``dbt_project.yml`` and
+dbt version; env vars read while parsing are tracked per file. So:
+
+- ``--vars`` carry the METHOD switches only (:func:`dbt_vars`); what changes
+  from run to run reaches dbt through the environment (:func:`dbt_env`):
+  ``GVC_RAW`` (the raw root) and ``GVC_RUN_YEARS`` (the years of a per-year
+  run), which the macros read only at execute time (macros/run_years.sql),
+  when dbt records nothing for partial parsing;
+- dbt reaches a build's copy of the warehouse (``<warehouse>.building-<pid>``)
+  by a name that does not change from build to build (:func:`dbt_warehouse`:
+  a symlink ``<warehouse>.building``; DuckDB follows it, its WAL stays beside
+  the copy), so the profile renders the same ``path`` every time;
+- every call starts from the last parse made with the same vars and path
+  (:func:`place_parse_state` / :func:`publish_parse_state`: one saved state
+  per (vars, path) in ``target/partial_parse/``), also when dagster-dbt gives
+  each call a fresh target folder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
+import re
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +44,12 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 # the models that read the Python production tables (dbt source `analytics`):
 # they run after those assets, so a dbt-only build of the project leaves them out
 AFTER_PYTHON_SELECT = "source:analytics+"
+
+RAW_ENV, WAREHOUSE_ENV, RUN_YEARS_ENV = "GVC_RAW", "GVC_WAREHOUSE", "GVC_RUN_YEARS"
+PARSE_STATE = "partial_parse.msgpack"  # dbt's name for its saved parse, in its target folder
+PARSE_STATES_DIR = DBT_PROJECT_DIR / "target" / "partial_parse"
+PARSE_STATES_KEPT = 16
+_BUILD_COPY = re.compile(r"(?P<base>.+\.building)-\d+")  # orchestration.recovery.building_name
 
 
 @dataclass
@@ -31,11 +63,111 @@ class DbtResult:
         return [r for r in self.results if r[1] not in ("success", "pass", "skipped", "no-op")]
 
 
-def dbt_vars(raw_root: Path | str, settings: MethodSettings = DEFAULT_SETTINGS, years: list[int] | None = None) -> dict:
-    v = settings.dbt_vars()
-    v["raw_root"] = str(Path(raw_root).resolve())
-    v["years"] = list(years or [])
-    return v
+def dbt_vars(settings: MethodSettings = DEFAULT_SETTINGS) -> dict:
+    """The ``--vars`` of every dbt call: the METHOD switches, nothing that
+    changes from run to run (a change of vars makes dbt parse anew)."""
+    return settings.dbt_vars()
+
+
+def dbt_env(raw_root: Path | str, warehouse: Path | str, years: list[int] | None = None) -> dict[str, str]:
+    """The environment of a dbt call: the raw root, the DuckDB file the profile
+    opens and the years of a per-year run (empty: every sample year)."""
+    return {RAW_ENV: str(Path(raw_root).resolve()), WAREHOUSE_ENV: str(Path(warehouse).absolute()),
+            RUN_YEARS_ENV: ",".join(str(int(y)) for y in sorted(years or []))}
+
+
+def dbt_warehouse_path(warehouse: Path | str) -> Path:
+    """The name dbt opens ``warehouse`` by: ``<warehouse>.building`` for a
+    build's copy ``<warehouse>.building-<pid>`` (the same in every build of
+    that warehouse), else the file itself."""
+    warehouse = Path(warehouse).absolute()
+    m = _BUILD_COPY.fullmatch(warehouse.name)
+    return warehouse.with_name(m["base"]) if m else warehouse
+
+
+@contextlib.contextmanager
+def dbt_warehouse(warehouse: Path | str) -> Iterator[Path]:
+    """The path to give dbt for ``warehouse`` while the block runs.
+
+    A build's copy is reached through the symlink :func:`dbt_warehouse_path`,
+    made for the block and removed after it. Only the holder of the
+    warehouse's writer lock works on its copy, so one symlink per warehouse
+    serves every build in turn. DuckDB resolves the link: its WAL and lock
+    are the copy's. Where no link can be made (a file of that name that is
+    not a link, a file system without links) dbt gets the copy itself and
+    merely parses once more."""
+    real = Path(warehouse).absolute()
+    alias = dbt_warehouse_path(real)
+    if alias == real:
+        yield real
+        return
+    try:
+        if alias.is_symlink():
+            alias.unlink()
+        os.symlink(real.name, alias)  # relative: the copy sits beside it
+    except OSError:
+        yield real
+        return
+    try:
+        yield alias
+    finally:
+        with contextlib.suppress(OSError):
+            if alias.is_symlink() and os.readlink(alias) == real.name:
+                alias.unlink()
+
+
+def _parse_state_of(vars_: dict, warehouse: Path | str) -> Path:
+    """Where the saved parse of dbt calls with ``vars_`` and profile path ``warehouse`` is kept."""
+    key = json.dumps([vars_, str(warehouse)], sort_keys=True, default=str)
+    return PARSE_STATES_DIR / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.msgpack"
+
+
+def _stat(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def place_parse_state(target: Path | str, vars_: dict, warehouse: Path | str) -> tuple | None:
+    """Put in dbt target folder ``target`` the saved parse of the last call
+    with the same vars and profile path (else the project's
+    ``target/partial_parse.msgpack``), so that dbt reuses it; returns what
+    :func:`publish_parse_state` compares with after the call."""
+    dest = Path(target) / PARSE_STATE
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    for src in (_parse_state_of(vars_, warehouse), DBT_PROJECT_DIR / "target" / PARSE_STATE):
+        try:
+            shutil.copyfile(src, dest)
+        except OSError:
+            continue
+        return _stat(dest)
+    return _stat(dest)
+
+
+def publish_parse_state(target: Path | str, vars_: dict, warehouse: Path | str, placed: tuple | None) -> bool:
+    """After a dbt call in ``target``: when dbt parsed (it rewrote its saved
+    parse), keep that parse for the next call with the same vars and path.
+    Written to a temporary name and renamed, so a concurrent reader sees the
+    old file or the new one. Returns whether it did."""
+    state = Path(target) / PARSE_STATE
+    now = _stat(state)
+    if now is None or now == placed:
+        return False
+    keep = _parse_state_of(vars_, warehouse)
+    tmp = keep.with_name(f".{keep.name}.{os.getpid()}")
+    try:
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state, tmp)
+        os.replace(tmp, keep)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return False
+    states = sorted(PARSE_STATES_DIR.glob("*.msgpack"), key=lambda p: _stat(p)[2] if _stat(p) else 0, reverse=True)
+    for old in states[PARSE_STATES_KEPT:]:
+        old.unlink(missing_ok=True)
+    return True
 
 
 def _release_duckdb() -> None:
@@ -61,12 +193,14 @@ def run_dbt(
     years: list[int] | None = None,
     target_path: Path | str | None = None,
 ) -> DbtResult:
-    """``dbt <command>`` in-process with the project's vars; e.g. ``["build"]``."""
+    """``dbt <command>`` in-process with the project's vars; e.g. ``["build"]``.
+    ``years``: the years of a per-year run (default: every sample year)."""
     from dbt.cli.main import dbtRunner
 
-    env_before = {k: os.environ.get(k) for k in ("GVC_WAREHOUSE", "GVC_RAW")}
-    os.environ["GVC_WAREHOUSE"] = str(Path(warehouse).resolve())
-    os.environ["GVC_RAW"] = str(Path(raw_root).resolve())
+    vars_ = dbt_vars(settings)
+    env = dbt_env(raw_root, warehouse, years)
+    env_before = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     # a test that refs models of two selections runs where all its parents are
     # built or upstream ("buildable"), not eagerly before one of them exists
     extra = ["--indirect-selection", "buildable"] if command[:1] == ["build"] and "--indirect-selection" not in command else []
@@ -75,10 +209,12 @@ def run_dbt(
         *extra,
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--vars", json.dumps(dbt_vars(raw_root, settings, years)),
+        "--vars", json.dumps(vars_),
     ]
+    placed = None
     if target_path is not None:
         args += ["--target-path", str(target_path)]
+        placed = place_parse_state(target_path, vars_, env[WAREHOUSE_ENV])
     try:
         res = dbtRunner().invoke(args)
     finally:
@@ -88,6 +224,8 @@ def run_dbt(
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+    if target_path is not None:
+        publish_parse_state(target_path, vars_, env[WAREHOUSE_ENV], placed)
     rows = []
     if res.result is not None and hasattr(res.result, "results"):
         rows = [(r.node.unique_id, str(r.status), r.message) for r in res.result.results]

@@ -5,10 +5,11 @@ disk, a power cut) cannot clean up after itself. Two kinds of debris follow,
 and both are cleared by the next writer:
 
 - **files**: ``gvc build`` works on ``<warehouse>.building-<pid>`` (with its
-  ``.wal`` and ``.lock``) and writes its report into
-  ``<reports>.building-<pid>``; a dead builder leaves them. They are named
-  for the builder's pid, so :func:`remove_orphans` removes those whose pid is
-  no longer alive, and never a live build's copy.
+  ``.wal`` and ``.lock``; dbt opens it through the link ``<warehouse>.building``)
+  and writes its report into ``<reports>.building-<pid>``; a dead builder
+  leaves them. They are named for the builder's pid, so :func:`remove_orphans`
+  removes those whose pid is no longer alive (and a dangling link), never a
+  live build's copy.
 - **runs**: a run's status lives in the Dagster instance; a run whose process
   died stays ``STARTED`` for ever and, with one run allowed at a time, the
   queue never starts another. Every run that writes the warehouse tags
@@ -96,6 +97,10 @@ def remove_orphans(*targets: Path, progress: Callable[[str], None] | None = None
             else:
                 p.unlink(missing_ok=True)
             removed.append(p)
+        alias = target.with_name(f"{target.name}.building")  # the name dbt opens a build's copy by
+        if alias.is_symlink() and not alias.exists():  # dangling: its build died
+            alias.unlink()
+            removed.append(alias)
     if removed and progress is not None:
         progress(f"removed {len(removed)} file(s) left by a build that died: {', '.join(p.name for p in removed)}")
     return removed

@@ -1,7 +1,12 @@
-{#- The sample years a run (re)builds: var('years') when given (a partition
-    run), else every year of year_start..year_end less exclude_years.
-    `in_run_years(col)` is the filter every per-year model applies, on its
-    first build too, so an incremental delete+insert replaces exactly those years. -#}
+{#- The sample years a run (re)builds: var('years') when given, else the
+    comma-separated years of env GVC_RUN_YEARS (a partition run: how the
+    orchestration passes them), else every year of year_start..year_end less
+    exclude_years. `in_run_years(col)` is the filter every per-year model
+    applies, on its first build too, so an incremental delete+insert replaces
+    exactly those years.
+    The run's years and the raw root are read from the environment only at
+    execute time: dbt then records nothing for partial parsing, and every run
+    reuses one parse of the project (varying --vars would force a full one). -#}
 {% macro sample_years() -%}
     {%- set out = [] -%}
     {%- for y in range(var('year_start') | int, (var('year_end') | int) + 1) -%}
@@ -12,7 +17,10 @@
 
 {% macro run_years() -%}
     {%- set given = var('years') -%}
-    {%- if given is string -%}{%- set given = given.split(',') | map('int') | list -%}{%- endif -%}
+    {%- if given | length == 0 and execute -%}
+        {%- set given = env_var('GVC_RUN_YEARS', '') -%}
+    {%- endif -%}
+    {%- if given is string -%}{%- set given = given.replace(' ', '').split(',') | select | map('int') | list -%}{%- endif -%}
     {{ return(given | map('int') | list if given | length > 0 else sample_years()) }}
 {%- endmacro %}
 
@@ -21,9 +29,12 @@
 {%- endmacro %}
 
 {% macro raw_root() -%}
-    {%- set root = var('raw_root', '') or env_var('GVC_RAW', '') -%}
+    {%- set root = var('raw_root', '') -%}
     {%- if execute and not root -%}
-        {{ exceptions.raise_compiler_error("no raw root: pass --vars '{raw_root: DIR}' or set GVC_RAW") }}
+        {%- set root = env_var('GVC_RAW', '') -%}
+        {%- if not root -%}
+            {{ exceptions.raise_compiler_error("no raw root: set GVC_RAW (or pass --vars '{raw_root: DIR}')") }}
+        {%- endif -%}
     {%- endif -%}
     {{ return(root) }}
 {%- endmacro %}

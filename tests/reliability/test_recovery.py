@@ -54,10 +54,13 @@ def test_orphans_of_dead_builders_are_removed_live_ones_kept(tmp_path, dead_pid)
     live[1].mkdir()
     unrelated = tmp_path / "warehouse.duckdb.lock"
     unrelated.write_text("")
+    alias = tmp_path / "warehouse.duckdb.building"  # the dead build's link for dbt, now dangling
+    alias.symlink_to(dead[0].name)
+    dead.append(alias)
 
     removed = remove_orphans(wh, reports)
     assert sorted(removed) == sorted([*dead, dead_reports])
-    assert not any(p.exists() for p in [*dead, dead_reports])
+    assert not any(p.exists() or p.is_symlink() for p in [*dead, dead_reports])
     assert all(p.exists() for p in [*live, unrelated, wh, reports / "report.html"])
 
 
