@@ -88,7 +88,7 @@ check_counts as (
 year_checks as (
     select
         year,
-        unnest([{% for c in check_names %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %}]) as check_name,
+        unnest({{ string_list(check_names) }}) as check_name,
         invention_patents
     from run_year_totals
 )

@@ -133,7 +133,7 @@ year_denominators as (
 year_checks as (
     select
         year,
-        unnest([{% for c in check_names %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %}]) as check_name
+        unnest({{ string_list(check_names) }}) as check_name
     from run_years
 )
 
