@@ -11,6 +11,7 @@ checks. Groups come from `meta.dagster.group` in dbt_project.yml.
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -102,6 +103,18 @@ def yearly_relations(manifest: Path) -> list[tuple[str, str, str]]:
                   if n["resource_type"] == "model" and n["config"].get("materialized") == "incremental")
 
 
+CALL_FOLDERS_KEPT = 24
+_CALL_FOLDER = re.compile(r".+-[0-9a-f]{7}-[0-9a-f]{7}")
+
+
+def prune_call_folders(keep: int = CALL_FOLDERS_KEPT) -> None:
+    """Keep the newest ``keep`` target folders of dbt calls (``<op>-<run>-<id>``, about
+    8 MB each: manifest, compiled SQL, dbt.log to look into) and remove the rest."""
+    folders = [d for d in (DBT_DIR / "target").glob("*-*-*") if d.is_dir() and _CALL_FOLDER.fullmatch(d.name)]
+    for old in sorted(folders, key=lambda d: d.stat().st_mtime, reverse=True)[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, relations: dict,
                settings: MethodSettings, years: list[int] | None = None):
     """One `dbt build` of the asset's selection; each model's event carries its
@@ -113,7 +126,7 @@ def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, relations: d
     vars_ = dbt_vars(settings)
     # a target folder of the call's own, as dagster-dbt names it, seeded with the saved parse
     target = DBT_DIR / "target" / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
-    succeeded = False
+    prune_call_folders()
     with dbt_warehouse(warehouse_path()) as path:
         placed = place_parse_state(target, vars_, path)
         try:
@@ -125,11 +138,8 @@ def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, relations: d
                 return ev.asset_key if isinstance(ev, dg.AssetMaterialization) else context.asset_key_for_output(ev.output_name)
 
             yield from with_table_metadata(invocation.stream(), str(warehouse_path()), relations, key_of, years)
-            succeeded = True
         finally:
             publish_parse_state(target, vars_, path, placed)
-            if succeeded:  # a failed call keeps its folder (dbt.log, run_results.json) to look into
-                shutil.rmtree(target, ignore_errors=True)
 
 
 def build_dbt_assets(settings: MethodSettings) -> list[dg.AssetsDefinition]:
