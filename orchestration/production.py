@@ -168,8 +168,14 @@ def parameter_estimates(context: AssetExecutionContext, gvc: GvcResource) -> dg.
         lines = sc.FirmExportLines.validate(read_sql(gvc.warehouse, LINES_SQL))
         quality = ms.firm_year_quality(lines, sigma=gvc.settings.kqs_sigma)[["panel_firm_id", "year", "log_quality"]]
     t0 = time.perf_counter()
-    point, draws = ms.bootstrap_estimates(frame, opts, c_rows[["panel_firm_id", "year", "complementarity"]], rho,
-                                          quality, q_truth)
+    not_estimable = ""
+    try:
+        point, draws = ms.bootstrap_estimates(frame, opts, c_rows[["panel_firm_id", "year", "complementarity"]], rho,
+                                              quality, q_truth)
+    except ValueError as err:  # e.g. one sample year: no investment, so no Olley-Pakes; never the build's end
+        not_estimable = f"not estimable: {err}"
+        context.log.warning(f"pooled production parameters {not_estimable}")
+        point, draws = {}, pd.DataFrame()
     table = ms.parameter_table(point, draws, opts, "analytics/parameter_estimates", context.run.run_id)
     table = sc.ParameterEstimates.validate(table)
     replace_table(gvc.warehouse, "analytics", "parameter_estimates", table)
@@ -179,6 +185,8 @@ def parameter_estimates(context: AssetExecutionContext, gvc: GvcResource) -> dg.
     if truth:
         pt = truth.get("production_truth", {})
         meta |= {f"true_{k}": float(v) for k, v in pt.items() if isinstance(v, (int, float))}
+    if not_estimable:
+        meta["reason"] = not_estimable
     return dg.MaterializeResult(metadata={"rows": len(table), "n_boot": opts.n_boot, "seed": opts.seed, "rho_source":
                                           "truth.json params.omega_rho" if rho is not None else "estimated", **meta})
 

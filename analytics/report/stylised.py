@@ -380,7 +380,8 @@ def plot_binned_scatter(df: pd.DataFrame, slope: float, intercept: float, path: 
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     ax.scatter(df["complementarity"], df["dvar"], color="#1f4e79", s=18, label="Bin means (20 quantile bins of C)")
-    if slope is not None:
+    fit = [v for v in (slope, intercept) if v is not None and np.isfinite(v)]
+    if len(fit) == 2:  # (no fit when C does not vary: one city, say)
         xs = np.linspace(df["complementarity"].min(), df["complementarity"].max(), 50)
         ax.plot(xs, intercept + slope * xs, color="#c0504d", lw=1.2, label=f"OLS fit, slope {slope:.3f}")
     ax.set_xlabel("Technological complementarity")
