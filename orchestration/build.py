@@ -133,11 +133,13 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
     progress(f"warehouse: {warehouse}")
     progress(f"years: {years}")
     t0 = time.perf_counter()
+    stages: dict[str, float] = {}  # wall seconds: validation, then every Dagster step of every run
     if not dry_run:  # first, so that a bad file is refused before anything else is loaded
         progress("validating the raw root against the contract (schemas/)")
         counts = validate_raw_root(raw, years=years, settings=settings, note=progress, progress=lambda t, p, n: progress(
             f"  read {t}: {p.name if hasattr(p, 'name') else p} ({n:,} rows)"))
         progress(f"raw root valid: {sum(counts.values()):,} rows in {len(counts)} tables")
+        stages["validation"] = time.perf_counter() - t0
     # CSV in another encoding than UTF-8 (csv_encoding): dbt reads UTF-8 copies kept beside the warehouse
     utf8 = None if dry_run else stage_utf8_csv(raw, settings.csv_encoding, Path(f"{warehouse}.csv_utf8"))
     from orchestration.definitions import make_definitions  # (after validation: loading them takes seconds)
@@ -174,6 +176,8 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
     report_work = building_name(reports)
     dagster_log = logging.getLogger("dagster")
     level = dagster_log.level
+    # runs go to the caller's instance, else to one of our own (its step statistics time the stages)
+    instance = instance or dg.DagsterInstance.ephemeral()
     try:
         for leftover in scratch:
             leftover.unlink(missing_ok=True)
@@ -210,6 +214,9 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
                 failed_checks = [e for e in checks if not e.event_specific_data.passed]
                 n_materialised += len(mats)
                 n_checks += len(checks)
+                for step in instance.get_run_step_stats(res.run_id):
+                    if step.start_time and step.end_time:
+                        stages[step.step_key] = stages.get(step.step_key, 0.0) + step.end_time - step.start_time
                 if not res.success or failed_checks:
                     msgs = [_failure_text(e) for e in res.all_events if e.is_failure][:5]
                     msgs += [f"check failed: {e.event_specific_data.check_name}" for e in failed_checks[:5]]
@@ -223,14 +230,18 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
         shutil.rmtree(report_work, ignore_errors=True)
         dagster_log.setLevel(level)
     marts = mart_counts(warehouse)
-    progress(f"built in {time.perf_counter() - t0:.0f} s: {n_materialised} materialisations, {n_checks} checks")
+    seconds = time.perf_counter() - t0
+    progress(f"built in {seconds:.0f} s: {n_materialised} materialisations, {n_checks} checks; the slowest steps:")
+    for step, secs in sorted(stages.items(), key=lambda kv: -kv[1])[:8]:
+        progress(f"  {secs:7.1f} s  {step}")
+    progress(f"  {seconds - sum(stages.values()):7.1f} s  outside the steps (loading definitions, starting runs, the swap)")
     for name, n in marts.items():
         progress(f"  {warehouse}  marts.{name:<36} {n:>10,} rows")
     html = reports / "report.html"
     if html.exists():
         progress(f"report: {html}  (tables as .md/.tex in {reports / 'tables'}, figures in {reports / 'figures'})")
     return {**result, "years": years, "stale": stale, "dropped": dropped, "marts": marts,
-            "seconds": time.perf_counter() - t0}
+            "seconds": seconds, "stages": stages}
 
 
 def dropped_years(recorded, present: list[int]) -> list[int]:

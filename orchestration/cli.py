@@ -61,15 +61,20 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
         generate(raw, scale="demo", seed=1, progress=_progress)
     try:
-        build(raw, Path(args.warehouse), years=args.years, progress=_progress,
-              reports=Path(args.reports) if args.reports else None, changed=args.changed,
-              instance=_instance(), dry_run=args.dry_run, spec_curve=args.spec_curve)
+        res = build(raw, Path(args.warehouse), years=args.years, progress=_progress,
+                    reports=Path(args.reports) if args.reports else None, changed=args.changed,
+                    instance=_instance(), dry_run=args.dry_run, spec_curve=args.spec_curve)
     except RawValidationError as err:
         print(f"gvc build: the raw root breaks the data contract; the warehouse was not touched.\n{err}", file=sys.stderr)
         return 2
     except BuildError as err:
         print(f"gvc build: {err}", file=sys.stderr)
         return 1
+    if args.timings:
+        import json
+
+        Path(args.timings).write_text(json.dumps({"seconds": res["seconds"], "years": res["years"],
+                                                  "stages": res.get("stages", {})}, indent=1))
     return 0
 
 
@@ -208,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "step); without it the warehouse keeps the last curve and the report says when it was made")
     b.add_argument("--dry-run", action="store_true",
                    help="say which years and assets would be (re)built and why, and build nothing")
+    b.add_argument("--timings", default=None, metavar="FILE",
+                   help="write the build's wall seconds per stage (validation, every Dagster step) to FILE as JSON")
     _config_option(b)
     b.set_defaults(func=_cmd_build)
 
