@@ -9,6 +9,7 @@ checks. Groups come from `meta.dagster.group` in dbt_project.yml.
 """
 
 
+import importlib.metadata
 import json
 import os
 import re
@@ -16,11 +17,13 @@ import shutil
 import sys
 import tempfile
 import uuid
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 
 from analytics.settings import MethodSettings, load_settings
 from orchestration.dbt_cli import (AFTER_PYTHON_SELECT, PARSE_STATE, dbt_env, dbt_vars, dbt_warehouse,
@@ -187,7 +190,20 @@ def build_dbt_assets(settings: MethodSettings) -> list[dg.AssetsDefinition]:
     return [dbt_yearly, dbt_cross_year, dbt_panel]
 
 
+class GvcDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource, told the dbt version instead of asking.
+
+    Before every call dagster-dbt runs ``dbt --version`` in a process of its
+    own (3 s here: it imports dbt) to choose between dbt-core and the Fusion
+    engine; the executable is this environment's dbt-core, whose version the
+    package metadata gives at once."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+
 def dbt_resource() -> DbtCliResource:
     """dbt of this environment (beside its Python), also when the venv is not on PATH."""
     beside = Path(sys.executable).parent / "dbt"
-    return DbtCliResource(project_dir=project, dbt_executable=shutil.which("dbt") or str(beside))
+    return GvcDbtCliResource(project_dir=project, dbt_executable=str(beside) if beside.exists() else shutil.which("dbt"))
