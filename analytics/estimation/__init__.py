@@ -1,7 +1,7 @@
 """Estimation helpers for METHOD §6: pure numpy/pandas, no dagster."""
 
 from analytics.estimation.iv_diagnostics import absorbed_dof, demean, kleibergen_paap_f
-from analytics.estimation.kls import kls, kls_bootstrap_se
+from analytics.estimation.kls import kls, kls_bootstrap_se, kls_bootstrap_ses
 from analytics.estimation.plausexog import SSC, TSLSResult, ltz, tsls, uci
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "kleibergen_paap_f",
     "kls",
     "kls_bootstrap_se",
+    "kls_bootstrap_ses",
     "ltz",
     "tsls",
     "uci",

@@ -1,6 +1,6 @@
 """Fixed-effect partialling and the Kleibergen-Paap rk Wald F (METHOD §6).
 
-Pure numpy/pandas; no pyfixest. METHOD §6: "Kleibergen-Paap rk Wald F, one
+Numpy/pandas and pyfixest's demeaner. METHOD §6: "Kleibergen-Paap rk Wald F, one
 endogenous regressor and one instrument: the squared cluster-robust t
 statistic of the instrument in the first stage (FE partialled out), with
 ivreghdfe's small-sample factors
@@ -13,10 +13,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from pyfixest.estimation import demean as pf_demean
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["demean", "absorbed_dof", "kleibergen_paap_f", "as_2d", "partial_out"]
+__all__ = ["demean", "demean_codes", "fe_codes", "absorbed_dof", "kleibergen_paap_f", "as_2d", "partial_out"]
 
 
 def _codes(s: pd.Series) -> np.ndarray:
@@ -36,36 +37,44 @@ def demean(
 ) -> pd.DataFrame:
     """Partial the fixed effects ``fe`` out of ``cols`` (METHOD §6, FWL).
 
-    Alternating projections (Gauss-Seidel sweeps over the fixed effects, each
-    subtracting group means) until the largest change in a full sweep is below
-    ``tol`` times the scale of the data (max(1, max |x|)). One fixed effect is
-    exact after one sweep. With no fixed effects the columns are returned as
-    they are. Raises ValueError on missing values or on non-convergence.
+    Alternating projections (pyfixest's demeaner: sweeps over the fixed
+    effects, each subtracting group means) until the largest change in a
+    sweep is below ``tol`` times the scale of the data (max(1, max |x|)). One
+    fixed effect is exact after one sweep. With no fixed effects the columns
+    are returned as they are. Raises ValueError on missing values or on
+    non-convergence.
     """
     cols = list(cols)
     fe = list(fe)
     x = df[cols].to_numpy(dtype=float, copy=True)
     if np.isnan(x).any():
         raise ValueError("demean: columns contain missing values")
-    if not fe:
+    if not fe or len(x) == 0:
         return pd.DataFrame(x, index=df.index, columns=cols)
-    groups = []
-    for f in fe:
-        c = _codes(df[f])
-        groups.append((c, np.bincount(c).astype(float)))
+    return pd.DataFrame(demean_codes(x, [_codes(df[f]) for f in fe], tol=tol, maxiter=maxiter),
+                        index=df.index, columns=cols)
+
+
+def fe_codes(fe_df: pd.DataFrame) -> list[np.ndarray]:
+    """One integer code array per column of ``fe_df`` (ValueError on a missing label)."""
+    return [_codes(fe_df.iloc[:, j].rename(fe_df.columns[j])) for j in range(fe_df.shape[1])]
+
+
+def demean_codes(x: np.ndarray, codes: Sequence[np.ndarray], *, tol: float = 1e-12,
+                 maxiter: int = 100_000) -> np.ndarray:
+    """:func:`demean` on arrays: ``x`` (n, k) without missing values, ``codes``
+    one integer code array (0..levels-1) per fixed effect."""
+    x = np.ascontiguousarray(x, dtype=float).reshape(len(x), -1)
+    if np.isnan(x).any():
+        raise ValueError("demean: columns contain missing values")
+    if not len(codes) or len(x) == 0:
+        return x.copy()
     scale = max(1.0, float(np.abs(x).max()) if x.size else 1.0)
-
-    def sweep(a: np.ndarray) -> None:
-        for c, n in groups:
-            for j in range(a.shape[1]):
-                a[:, j] -= (np.bincount(c, weights=a[:, j], minlength=n.size) / n)[c]
-
-    for _ in range(maxiter):
-        before = x.copy()
-        sweep(x)
-        if len(groups) == 1 or np.abs(x - before).max(initial=0.0) < tol * scale:
-            return pd.DataFrame(x, index=df.index, columns=cols)
-    raise ValueError(f"demean did not converge to {tol} in {maxiter} sweeps")
+    flist = np.column_stack(codes).astype(np.uint64)
+    out, converged = pf_demean(x.copy(), flist, np.ones(len(x)), tol=tol * scale, maxiter=maxiter)
+    if not converged:
+        raise ValueError(f"demean did not converge to {tol} in {maxiter} sweeps")
+    return np.asarray(out, dtype=float)
 
 
 def absorbed_dof(fe_df: pd.DataFrame | None, cluster: Sequence | np.ndarray | None) -> int:

@@ -15,12 +15,14 @@ rho is admissible only if ``rho^2 < 1 - R2(x on w)``, which is exactly
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
-from analytics.estimation.iv_diagnostics import as_2d, demean
+from analytics.estimation.iv_diagnostics import as_2d, demean_codes, fe_codes
 
-__all__ = ["kls", "kls_bootstrap_se"]
+__all__ = ["kls", "kls_bootstrap_se", "kls_bootstrap_ses"]
 
 
 def _partialled(y, x, w, fe_df):
@@ -34,10 +36,7 @@ def _partialled(y, x, w, fe_df):
     if fe_df is not None and fe_df.shape[1] > 0:
         if len(fe_df) != n:
             raise ValueError("fe_df must have one row per observation")
-        data = pd.DataFrame(m, columns=[f"v{j}" for j in range(m.shape[1])])
-        fe = fe_df.reset_index(drop=True).copy()
-        fe.columns = [f"fe{j}" for j in range(fe.shape[1])]
-        m = demean(pd.concat([data, fe], axis=1), list(data.columns), list(fe.columns)).to_numpy()
+        m = demean_codes(m, fe_codes(fe_df))
     else:
         m = m - m.mean(axis=0)
     return m[:, 0], m[:, 1:]
@@ -54,7 +53,9 @@ def _kls_core(y: np.ndarray, X: np.ndarray, rho: float, collinear_w_ok: bool = F
     """
     n = y.size
     S = X.T @ X / n
-    if collinear_w_ok and np.linalg.matrix_rank(S) < S.shape[0]:
+    if np.linalg.matrix_rank(S) < S.shape[0]:  # (not left to inv: rounding can make a singular S invertible)
+        if not collinear_w_ok:
+            raise np.linalg.LinAlgError("kls: the regressors are collinear")
         Si = np.linalg.pinv(S)
         if np.linalg.matrix_rank(S[1:, 1:]) == np.linalg.matrix_rank(S):
             raise np.linalg.LinAlgError("kls: x is collinear with the controls")
@@ -112,12 +113,39 @@ def kls_bootstrap_se(
     for industry/city FE; firm FE would need relabelling, which is not done).
     Replications in which rho is inadmissible are an error (ValueError).
     """
+    se = kls_bootstrap_ses(y, x, w, [rho], fe_df, cluster=cluster, n_boot=n_boot, seed=seed)[0]
+    if isinstance(se, Exception):
+        raise se
+    return se
+
+
+def kls_bootstrap_ses(
+    y,
+    x,
+    w=None,
+    rhos: Sequence[float] = (0.0,),
+    fe_df: pd.DataFrame | None = None,
+    *,
+    cluster=None,
+    n_boot: int = 199,
+    seed: int = 0,
+) -> list[np.ndarray | Exception]:
+    """:func:`kls_bootstrap_se` at every rho of ``rhos`` from the same
+    resamples, each partialled once (the partialling does not depend on rho).
+
+    One entry per rho, in order: the SEs, or the error that rho met (an
+    inadmissible rho in the full sample or in a replication, a singular
+    design) -- one rho's failure leaves the others' SEs. Identical to calling
+    :func:`kls_bootstrap_se` per rho with the same seed.
+    """
     if cluster is None:
         raise ValueError("cluster is required")
     if n_boot < 2:
         raise ValueError("n_boot must be at least 2")
-    if not -1 < rho < 1:
-        raise ValueError(f"rho must lie in (-1, 1), got {rho}")
+    rhos = [float(r) for r in rhos]
+    for rho in rhos:
+        if not -1 < rho < 1:
+            raise ValueError(f"rho must lie in (-1, 1), got {rho}")
     yv = np.asarray(y, dtype=float).ravel()
     n = yv.size
     xv = as_2d(x, n)
@@ -126,17 +154,30 @@ def kls_bootstrap_se(
     if cl.size != n:
         raise ValueError("cluster must have one label per row")
     fe = None if fe_df is None else fe_df.reset_index(drop=True)
-    kls(yv, xv, wv, rho, fe)  # fail early on the full sample
+    out: list[np.ndarray | Exception | None] = [None] * len(rhos)
+    draws: list[list[np.ndarray]] = [[] for _ in rhos]
+    for i, rho in enumerate(rhos):  # fail early on the full sample
+        try:
+            kls(yv, xv, wv, rho, fe)
+        except (ValueError, np.linalg.LinAlgError) as err:
+            out[i] = err
     G = int(cl.max()) + 1
     order = np.argsort(cl, kind="stable")
     starts = np.searchsorted(cl[order], np.arange(G + 1))
     members = [order[starts[g] : starts[g + 1]] for g in range(G)]
     rng = np.random.default_rng(seed)
-    draws = []
     for _ in range(n_boot):
         pick = rng.integers(0, G, size=G)
+        if all(o is not None for o in out):
+            continue  # (keep drawing: the stream stays that of one rho at a time)
         idx = np.concatenate([members[g] for g in pick])
         fb = None if fe is None else fe.iloc[idx].reset_index(drop=True)
         yy, X = _partialled(yv[idx], xv[idx], wv[idx], fb)
-        draws.append(_kls_core(yy, X, rho, collinear_w_ok=True))
-    return np.asarray(draws).std(axis=0, ddof=1)
+        for i, rho in enumerate(rhos):
+            if out[i] is not None:
+                continue
+            try:
+                draws[i].append(_kls_core(yy, X, rho, collinear_w_ok=True))
+            except (ValueError, np.linalg.LinAlgError) as err:
+                out[i] = err
+    return [o if o is not None else np.asarray(d).std(axis=0, ddof=1) for o, d in zip(out, draws)]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from analytics.estimation import kleibergen_paap_f, kls, kls_bootstrap_se, ltz, uci
+from analytics.estimation import kleibergen_paap_f, kls, kls_bootstrap_ses, ltz, uci
 from analytics.seeding import stream_seed
 from analytics.study.fe_order import keep_fixed_effect_order
 from analytics.study.spec import (
@@ -256,12 +256,16 @@ def table8(panel: pd.DataFrame, *, priors: Sequence[tuple[float, float]] = PAPER
     u = ols.used
     wk = u[ols.retained_controls]
     fk = u[["industry_code", "city_code", "year"]]
-    for j, rho in enumerate(rhos, start=k0 + 1):
+    # every rho from the same resamples, each partialled once
+    ses = kls_bootstrap_ses(u["dvar"], u["complementarity"], wk, rhos, fk, cluster=u["panel_firm_id"],
+                            n_boot=n_boot, seed=stream_seed(seed, "table8/kls"))
+    for j, (rho, se_or_err) in enumerate(zip(rhos, ses), start=k0 + 1):
         spec = ols.spec.with_(column_id=str(j), sample=f"rho={rho:g}")
         try:
+            if isinstance(se_or_err, Exception):
+                raise se_or_err
             b = float(kls(u["dvar"], u["complementarity"], wk, rho, fk)[0])
-            se = float(kls_bootstrap_se(u["dvar"], u["complementarity"], wk, rho, fk, cluster=u["panel_firm_id"],
-                                        n_boot=n_boot, seed=stream_seed(seed, "table8/kls"))[0])
+            se = float(se_or_err[0])
         except (ValueError, np.linalg.LinAlgError) as err:
             rows += _table8_not_estimable(spec, NotEstimable(f"kinky least squares at rho = {rho:g}: {err}", len(u)),
                                           "kls", run_id, asset)

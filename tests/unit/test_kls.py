@@ -13,7 +13,7 @@ import pandas as pd
 import pyfixest as pf
 import pytest
 
-from analytics.estimation import kls, kls_bootstrap_se
+from analytics.estimation import kls, kls_bootstrap_se, kls_bootstrap_ses
 
 B_TRUE = np.array([1.0, 0.5])
 
@@ -94,6 +94,23 @@ def test_bootstrap_se(small):
     assert np.all(np.abs(se1 / crv - 1) < 0.3)
     se_k = kls_bootstrap_se(df["y"], df["x"], df[["w"]], -0.02, fe, cluster=df["firm"], n_boot=20, seed=4)
     assert np.all(np.isfinite(se_k)) and np.all(se_k > 0)
+
+
+def test_all_rhos_from_one_partialling_equal_one_rho_at_a_time(small):
+    """Table 8's KLS columns share their resamples: the SEs of every rho from
+    one pass equal those of one call per rho (same seed), and a rho that is
+    inadmissible comes back as its error while the others keep their SEs."""
+    fe = small[["ind", "city"]]
+    args = (small["y"], small["x"], small[["w"]])
+    rhos = [0.0, -0.01, -0.02, 0.99]  # 0.99 > sqrt(1 - R2(x on w)) here
+    together = kls_bootstrap_ses(*args, rhos, fe, cluster=small["firm"], n_boot=25, seed=11)
+    for rho, se in zip(rhos[:3], together[:3]):
+        np.testing.assert_allclose(se, kls_bootstrap_se(*args, rho, fe, cluster=small["firm"], n_boot=25, seed=11),
+                                   rtol=1e-12)
+        assert np.all(se > 0)
+    assert isinstance(together[3], ValueError) and "inadmissible" in str(together[3])
+    with pytest.raises(ValueError, match="inadmissible"):
+        kls_bootstrap_se(*args, 0.99, fe, cluster=small["firm"], n_boot=25, seed=11)
 
 
 def test_collinear_control_in_a_replication_keeps_b_x(small):
