@@ -55,7 +55,7 @@ import pandas as pd
 from analytics.rawio import REFERENCE_TABLES, YEARLY_TABLES, read_reference, years_present
 from analytics.settings import MethodSettings
 
-__all__ = ["file_sha256", "raw_fingerprints", "year_inputs", "stale_years", "settings_fingerprint", "ALL_YEARS",
+__all__ = ["file_sha256", "FileHashes", "raw_fingerprints", "year_inputs", "stale_years", "settings_fingerprint", "ALL_YEARS",
            "PER_YEAR_REFERENCE", "YEAR_KEYED_REFERENCE", "cross_inputs", "stale_cross", "inputs_frame"]
 
 ALL_YEARS = -1  # the "year" of a reference table or of an unpartitioned yearly table
@@ -77,7 +77,53 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _folder_fingerprint(folder: Path) -> tuple[str, int, int]:
+class FileHashes:
+    """sha256 of files, remembered with the (size, mtime, inode) they were read at.
+
+    A file whose size, modification time (ns) and inode are those remembered
+    is not read again (the convention of rsync and make): the raw-changes
+    sensor looks at the whole raw root every minute and would otherwise
+    read all of it each time. ``known``: path -> [size, mtime_ns, inode,
+    sha256], e.g. from :meth:`load`; ``changed`` says whether any was added."""
+
+    def __init__(self, known: dict[str, list] | None = None):
+        self.known: dict[str, list] = dict(known or {})
+        self.changed = False
+
+    def sha256(self, path: Path) -> str:
+        st = path.stat()
+        key = str(path.resolve())
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        hit = self.known.get(key)
+        if hit is not None and hit[:3] == stamp:
+            return hit[3]
+        digest = file_sha256(path)
+        self.known[key] = [*stamp, digest]
+        self.changed = True
+        return digest
+
+    @classmethod
+    def load(cls, path: Path | str) -> FileHashes:
+        """From a JSON file written by :meth:`save` (none, or unreadable: empty)."""
+        try:
+            return cls(json.loads(Path(path).read_text()))
+        except (OSError, ValueError):
+            return cls()
+
+    def save(self, path: Path | str) -> None:
+        """Write to ``path`` (temporary file + rename) if anything was added."""
+        if not self.changed:
+            return
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            tmp.write_text(json.dumps(self.known))
+            tmp.replace(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+
+def _folder_fingerprint(folder: Path, hashes: FileHashes | None = None) -> tuple[str, int, int]:
     """sha256 over (relative path, file sha256) of every data file; (hex, files, bytes)."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".parquet", ".csv"))
     h = hashlib.sha256()
@@ -85,7 +131,7 @@ def _folder_fingerprint(folder: Path) -> tuple[str, int, int]:
     for p in files:
         h.update(p.relative_to(folder).as_posix().encode())
         h.update(b"\0")
-        h.update(file_sha256(p).encode())
+        h.update((hashes.sha256(p) if hashes is not None else file_sha256(p)).encode())
         h.update(b"\n")
         size += p.stat().st_size
     return h.hexdigest(), len(files), size
@@ -101,12 +147,13 @@ def _rows_by_year(root: Path, table: str) -> dict[int, str]:
     return out
 
 
-def raw_fingerprints(root: Path | str) -> pd.DataFrame:
+def raw_fingerprints(root: Path | str, hashes: FileHashes | None = None) -> pd.DataFrame:
     """One row per (table, year) of the raw root: ``table, year, fingerprint, n_files, n_bytes``.
 
     ``year`` is the folder's year for a yearly table partitioned by ``year=``,
     else :data:`ALL_YEARS`; reference tables are ``reference/<name>``, one row
-    per year of its rows for :data:`YEAR_KEYED_REFERENCE`.
+    per year of its rows for :data:`YEAR_KEYED_REFERENCE`. ``hashes``: file
+    digests already known (:class:`FileHashes`), else every file is read.
     """
     root = Path(root)
     rows = []
@@ -114,15 +161,15 @@ def raw_fingerprints(root: Path | str) -> pd.DataFrame:
         years = years_present(root, table)
         if years:
             for y in years:
-                fp, n, b = _folder_fingerprint(root / table / f"year={y}")
+                fp, n, b = _folder_fingerprint(root / table / f"year={y}", hashes)
                 rows.append((table, y, fp, n, b))
         elif (root / table).exists():
-            fp, n, b = _folder_fingerprint(root / table)
+            fp, n, b = _folder_fingerprint(root / table, hashes)
             rows.append((table, ALL_YEARS, fp, n, b))
     for table in REFERENCE_TABLES:
         folder = root / "reference" / table
         if folder.exists():
-            fp, n, b = _folder_fingerprint(folder)
+            fp, n, b = _folder_fingerprint(folder, hashes)
             if table in YEAR_KEYED_REFERENCE and n:
                 rows += [(f"reference/{table}", y, yfp, n, b) for y, yfp in _rows_by_year(root, table).items()]
             else:

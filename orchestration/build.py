@@ -24,10 +24,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from analytics.fingerprints import ALL_YEARS, raw_fingerprints, stale_cross, stale_years
+from analytics.fingerprints import ALL_YEARS, stale_cross, stale_years
 from analytics.rawio import UTF8_STAGING_ENV, stage_utf8_csv, years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings, load_settings
-from orchestration.changes import YEARS_TAG, code_versions, read_build_inputs, year_selections
+from orchestration.changes import YEARS_TAG, code_versions, current_fingerprints, read_build_inputs, year_selections
 from orchestration.partitions import default_years, year_ranges
 from orchestration.recovery import building_name, fail_dead_runs, remove_orphans
 from schemas.validate import validate_raw_root
@@ -116,7 +116,7 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
         progress(f"the warehouse holds years the raw root no longer has: {dropped}; their rows are removed "
                  "from every per-year table")
     if changed:
-        fps, code = raw_fingerprints(raw), code_versions()
+        fps, code = current_fingerprints(raw, warehouse), code_versions()
         stale = stale_years(recorded, fps, years, settings, code)
         cross_why = stale_cross(recorded, fps, settings, code) + ([f"years {dropped} removed"] if dropped else [])
         if not stale and not cross_why:

@@ -23,13 +23,14 @@ that rebuilds what a changed raw file, setting or model makes stale.
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
 
-from analytics.fingerprints import inputs_frame, raw_fingerprints, stale_cross, stale_years
+from analytics.fingerprints import FileHashes, inputs_frame, raw_fingerprints, stale_cross, stale_years
 from orchestration.partitions import default_years
 from orchestration.resources import GvcResource
 from orchestration.warehouse import transaction
@@ -145,7 +146,7 @@ def build_inputs(context: dg.AssetExecutionContext, gvc: GvcResource) -> dg.Mate
     if not years and not cross:
         context.log.info("no rebuilt years in this run's tags: nothing recorded")
         return dg.MaterializeResult(metadata={"years": "", "rows": 0})
-    rows = inputs_frame(raw_fingerprints(gvc.raw_root), years, settings, code_versions(), cross=cross)
+    rows = inputs_frame(current_fingerprints(gvc.raw_root, gvc.warehouse), years, settings, code_versions(), cross=cross)
     record_build_inputs(gvc.warehouse, rows)
     return dg.MaterializeResult(metadata={"years": ", ".join(map(str, years)), "rows": len(rows)})
 
@@ -161,6 +162,25 @@ def change_run_requests(stale: dict[int, list[str]], yearly_keys: list[dg.AssetK
     tags = {YEARS_TAG: tag, **({} if years else {"gvc/reason": "; ".join(cross_reasons)[:1000]})}
     out.append(dg.RunRequest(run_key=None, asset_selection=cross_keys, tags=tags))
     return out
+
+
+def file_hashes_path(warehouse: Path | str) -> Path:
+    """Where the digests of the raw files are kept for ``warehouse``:
+    ``<warehouse>.file_hashes.json`` (a build's copy ``<warehouse>.building-<pid>``
+    uses its warehouse's)."""
+    w = Path(warehouse)
+    m = re.fullmatch(r"(.+)\.building-\d+", w.name)
+    return w.with_name(f"{m[1] if m else w.name}.file_hashes.json")
+
+
+def current_fingerprints(raw: Path | str, warehouse: Path | str) -> pd.DataFrame:
+    """:func:`raw_fingerprints` of ``raw``, reading only the files whose size,
+    mtime or inode changed since the last look for ``warehouse`` (FileHashes)."""
+    keep = file_hashes_path(warehouse)
+    hashes = FileHashes.load(keep)
+    fps = raw_fingerprints(raw, hashes)
+    hashes.save(keep)
+    return fps
 
 
 SPEC_CURVE_KEY = dg.AssetKey(["estimation", "spec_curve"])
@@ -209,7 +229,7 @@ def raw_changes_sensor(context: dg.SensorEvaluationContext, gvc: GvcResource):
     from orchestration.recovery import fail_dead_runs
 
     fail_dead_runs(context.instance, progress=context.log.warning)  # so that a dead run never blocks the queue
-    fps, code = raw_fingerprints(gvc.raw_root), code_versions()
+    fps, code = current_fingerprints(gvc.raw_root, warehouse), code_versions()
     stale = stale_years(recorded, fps, default_years(Path(gvc.raw_root), settings), settings, code)
     cross_why = [] if stale else stale_cross(recorded, fps, settings, code)
     if not stale and not cross_why:
@@ -224,6 +244,6 @@ def raw_changes_sensor(context: dg.SensorEvaluationContext, gvc: GvcResource):
     return change_run_requests(stale, yearly, cross, cross_why)
 
 
-__all__ = ["build_inputs", "raw_changes_sensor", "read_build_inputs", "record_build_inputs", "years_of_run",
+__all__ = ["build_inputs", "raw_changes_sensor", "current_fingerprints", "file_hashes_path", "read_build_inputs", "record_build_inputs", "years_of_run",
            "code_versions",
            "change_run_requests", "year_selections", "YEARS_TAG"]

@@ -8,7 +8,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analytics.fingerprints import (ALL_YEARS, PER_YEAR_REFERENCE, inputs_frame, raw_fingerprints, stale_cross,
+from analytics.fingerprints import (ALL_YEARS, PER_YEAR_REFERENCE, FileHashes, inputs_frame, raw_fingerprints, stale_cross,
                                     stale_years, year_inputs)
 from analytics.rawio import REFERENCE_TABLES, write_reference
 from analytics.settings import DEFAULT_SETTINGS
@@ -135,6 +135,40 @@ def test_raw_fingerprints_follow_content_not_timestamps(tmp_path):
     c = raw_fingerprints(root).set_index(["table", "year"])["fingerprint"]
     assert c[("customs_transactions", 2004)] != a[("customs_transactions", 2004)]
     assert c[("customs_transactions", 2003)] == a[("customs_transactions", 2003)]
+
+
+def test_known_digests_spare_reading_unchanged_files(tmp_path, monkeypatch):
+    """The sensor's every-minute look reads only files whose size, mtime or
+    inode moved; the fingerprints are those of a full read; a file rewritten
+    with other content is read again, also through the saved digests."""
+    import analytics.fingerprints as fpmod
+
+    root = tmp_path / "raw"
+    files = []
+    for y in (2003, 2004):
+        d = root / "customs_transactions" / f"year={y}"
+        d.mkdir(parents=True)
+        pd.DataFrame({"a": [y, y + 1]}).to_parquet(d / "part-0.parquet")
+        files.append(d / "part-0.parquet")
+    read = []
+    real = fpmod.file_sha256
+    monkeypatch.setattr(fpmod, "file_sha256", lambda p: read.append(p.name) or real(p))
+    full = raw_fingerprints(root)
+    assert len(read) == 2
+    hashes = FileHashes()
+    first = raw_fingerprints(root, hashes)
+    pd.testing.assert_frame_equal(first, full)
+    hashes.save(tmp_path / "hashes.json")
+    read.clear()
+    again = FileHashes.load(tmp_path / "hashes.json")
+    pd.testing.assert_frame_equal(raw_fingerprints(root, again), full)
+    assert read == [] and not again.changed
+    pd.DataFrame({"a": [7, 8, 9]}).to_parquet(files[1])  # new content (size and mtime move)
+    moved = raw_fingerprints(root, again).set_index(["table", "year"])["fingerprint"]
+    assert read == ["part-0.parquet"] and again.changed
+    assert moved[("customs_transactions", 2004)] != full.set_index(["table", "year"])["fingerprint"][
+        ("customs_transactions", 2004)]
+    assert FileHashes.load(tmp_path / "missing.json").known == {}
 
 
 @pytest.mark.parametrize("bad", [0, -2])
