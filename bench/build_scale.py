@@ -1,17 +1,30 @@
-"""Benchmark `gvc build`: wall time and peak memory at tiny and demo scale, beside
-one DuckDB group-by pass over the same world's customs table (the ratio says
-how many "passes over the data" a build costs), then a one-year rebuild:
-one firm's exports in one year's customs file corrected by +10%, and
-`gvc build --changed` (that year's partitions, then the cross-year assets).
+"""Benchmark the platform at one or more world scales; prints one table.
+
+Per scale, each step in a process of its own (so each peak RSS is its own):
+
+- ``gvc synth`` of the world (seed 1), unless ``--out`` already holds it;
+- a full ``gvc build`` into a new warehouse, with the wall seconds of its
+  stages (``gvc build --timings``): validation of the raw root, the dbt
+  calls (per-year models; cross-year models, twice: what the years read and
+  the rest; the panel), production (TFP, markups), the study (one column per
+  table asset), the report and what lies outside the steps (loading the
+  definitions, starting the runs, the swap);
+- one DuckDB group-by pass over the world's customs table (the "one pass
+  over the data" the build is measured against);
+- a one-year rebuild: one firm's exports in one year's customs file corrected
+  by +10%, then ``gvc build --changed`` (that year's partitions, then the
+  cross-year assets); its ratio to the full build.
 
     uv run python bench/build_scale.py tiny demo [--out DIR] [--rebuild-year 2004]
+    uv run python bench/build_scale.py paper --out /big/disk   # about 1 h and 10 GB of disk
 
-Each step runs in its own process, so each peak RSS is its own.
+Prints the main table and then the stage breakdown of each full build.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -29,6 +42,19 @@ n = con.execute(
 print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, n)
 """
 
+# build stages, grouped from the Dagster step keys (first match wins)
+STAGES = [
+    ("validation", lambda k: k == "validation"),
+    ("dbt per-year", lambda k: k == "dbt_yearly"),
+    ("dbt cross-year", lambda k: k == "dbt_cross_year"),
+    ("dbt panel", lambda k: k == "dbt_panel"),
+    ("spec curve", lambda k: k == "estimation__spec_curve"),
+    ("study", lambda k: k.startswith("estimation__")),
+    ("report", lambda k: k.startswith("report__")),
+    ("production", lambda k: k.startswith("analytics__")),
+    ("other steps", lambda k: True),
+]
+
 
 def timed(cmd: list[str]) -> tuple[float, float, str]:
     t0 = time.perf_counter()
@@ -38,6 +64,15 @@ def timed(cmd: list[str]) -> tuple[float, float, str]:
         raise SystemExit(p.stdout[-3000:] + p.stderr[-3000:])
     peak_mb = int(p.stderr.strip().splitlines()[-1]) / 1024
     return secs, peak_mb, p.stdout
+
+
+def stage_table(timings: dict) -> dict[str, float]:
+    out = {name: 0.0 for name, _ in STAGES}
+    for key, secs in timings["stages"].items():
+        name = next(n for n, match in STAGES if match(key))
+        out[name] += secs
+    out["outside the steps"] = timings["seconds"] - sum(timings["stages"].values())
+    return out
 
 
 def correct_one_year(raw: Path, year: int) -> None:
@@ -54,31 +89,46 @@ def correct_one_year(raw: Path, year: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("scales", nargs="+", choices=["tiny", "demo"])
+    ap.add_argument("scales", nargs="+", choices=["tiny", "demo", "paper"])
     ap.add_argument("--out", default=None)
     ap.add_argument("--rebuild-year", type=int, default=2004)
     a = ap.parse_args()
     parent = Path(a.out) if a.out else Path(tempfile.mkdtemp(prefix="gvc-build-bench-"))
     py = sys.executable
-    print(f"{'scale':<6}{'customs rows':>14}{'build s':>10}{'build MB':>10}{'groupby s':>11}{'groupby MB':>12}"
-          f"{'time ratio':>12}{'mem ratio':>11}{'rebuild s':>11}{'rebuild MB':>12}")
+    gvc = [py, "-m", "orchestration.cli"]
+    header = (f"{'scale':<6}{'customs rows':>13}{'synth s':>9}{'synth MB':>9}{'build s':>9}{'build MB':>9}"
+              f"{'pass s':>8}{'build/pass':>11}{'1-year s':>9}{'1-year MB':>10}{'1-year/full':>12}")
+    rows, stages = [], {}
     for scale in a.scales:
-        raw, wh = parent / scale / "raw", parent / scale / "warehouse.duckdb"
+        raw, wh, rep = parent / scale / "raw", parent / scale / "warehouse.duckdb", parent / scale / "reports"
+        s_s = s_mb = float("nan")
         if not (raw / "truth.json").exists():
-            subprocess.run([py, "-m", "orchestration.cli", "synth", "--out", str(raw), "--scale", scale, "--seed", "1"],
-                           check=True, capture_output=True)
+            s_s, s_mb, _ = timed([*gvc, "synth", "--out", str(raw), "--scale", scale, "--seed", "1"])
         wh.unlink(missing_ok=True)
-        b_s, b_mb, _ = timed([py, "-m", "orchestration.cli", "build", "--raw", str(raw), "--warehouse", str(wh)])
+        full = parent / scale / "full.json"
+        b_s, b_mb, _ = timed([*gvc, "build", "--raw", str(raw), "--warehouse", str(wh), "--reports", str(rep),
+                              "--timings", str(full)])
+        stages[scale] = stage_table(json.loads(full.read_text()))
         g_s, g_mb, out = timed([py, "-c", GROUPBY, str(raw)])
         import duckdb
 
-        rows = duckdb.execute("select count(*) from read_parquet(?)", [str(raw / "customs_transactions/*/*.parquet")]).fetchone()[0]
+        n = duckdb.execute("select count(*) from read_parquet(?)",
+                           [str(raw / "customs_transactions/*/*.parquet")]).fetchone()[0]
         correct_one_year(raw, a.rebuild_year)
-        r_s, r_mb, r_out = timed([py, "-m", "orchestration.cli", "build", "--raw", str(raw), "--warehouse", str(wh), "--changed"])
+        r_s, r_mb, r_out = timed([*gvc, "build", "--raw", str(raw), "--warehouse", str(wh), "--reports", str(rep),
+                                  "--changed"])
         if f"{a.rebuild_year}: customs_transactions/year={a.rebuild_year} changed" not in r_out:
             raise SystemExit(f"the rebuild did not take {a.rebuild_year} as changed:\n{r_out[-3000:]}")
-        print(f"{scale:<6}{rows:>14,}{b_s:>10.1f}{b_mb:>10.0f}{g_s:>11.2f}{g_mb:>12.0f}{b_s / g_s:>12.0f}{b_mb / g_mb:>11.1f}"
-              f"{r_s:>11.1f}{r_mb:>12.0f}", flush=True)
+        rows.append(f"{scale:<6}{n:>13,}{s_s:>9.1f}{s_mb:>9.0f}{b_s:>9.1f}{b_mb:>9.0f}{g_s:>8.2f}{b_s / g_s:>11.0f}"
+                    f"{r_s:>9.1f}{r_mb:>10.0f}{r_s / b_s:>12.2f}")
+        print(f"[{scale} done]", rows[-1], flush=True)
+    print("\n" + header)
+    print("\n".join(rows))
+    print("\nfull build, wall seconds per stage")
+    names = list(next(iter(stages.values())))
+    print(f"{'stage':<20}" + "".join(f"{s:>9}" for s in stages))
+    for name in names:
+        print(f"{name:<20}" + "".join(f"{stages[s][name]:>9.1f}" for s in stages))
 
 
 if __name__ == "__main__":
