@@ -17,7 +17,7 @@ import dataclasses
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -96,14 +96,13 @@ def build_spec_panels(
     d_variants: dict[str, pd.DataFrame],
     settings: MethodSettings,
     winsor_cols: tuple[str, ...] = sp.WINSORISED_COLUMNS,
-) -> dict[tuple, pd.DataFrame]:
-    """Every switch combination's panel, keyed by its (switch, value) pairs."""
-    out = {}
+) -> Iterator[tuple[tuple, pd.DataFrame]]:
+    """Every switch combination's panel with its (switch, value) pairs, one at
+    a time: each is cut from the base panel when its turn comes and dropped
+    after its regressions, so memory holds one panel, not 64."""
     for spec in sp.every_spec():
-        panel = sp.spec_panel(base, c_variants[sp.c_key(spec)], d_variants[sp.dvar_key(spec)], spec,
-                              winsor_cols, settings.winsor_lower, settings.winsor_upper)
-        out[tuple(spec.items())] = panel
-    return out
+        yield tuple(spec.items()), sp.spec_panel(base, c_variants[sp.c_key(spec)], d_variants[sp.dvar_key(spec)],
+                                                 spec, winsor_cols, settings.winsor_lower, settings.winsor_upper)
 
 
 def _blank_nulls(df: pd.DataFrame) -> pd.DataFrame:
@@ -126,14 +125,22 @@ def _blank_nulls(df: pd.DataFrame) -> pd.DataFrame:
 def spec_curve_asset(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
     settings = gvc.settings
     base, c_var, d_var = collect_variants(gvc.raw_root, gvc.warehouse, settings, progress=context.log.info)
-    panels = build_spec_panels(base, c_var, d_var, settings)
+    n_specs = len(sp.every_spec())
     t0 = time.perf_counter()
-    rows = spec_curve(panels, run_id=context.run.run_id, asset=context.asset_key.to_user_string())
+
+    def panels() -> Iterator[tuple[tuple, pd.DataFrame]]:
+        for i, (combo, panel) in enumerate(build_spec_panels(base, c_var, d_var, settings), start=1):
+            yield combo, panel
+            if i % 8 == 0 or i == n_specs:
+                context.log.info(f"spec curve: {i} of {n_specs} specifications estimated "
+                                 f"({time.perf_counter() - t0:.0f} s)")
+
+    rows = spec_curve(panels(), run_id=context.run.run_id, asset=context.asset_key.to_user_string())
     rows = REGRESSION_RESULTS.validate(rows)
     write_results(gvc.warehouse, "spec_curve", rows)
     est = rows[(rows["term"] == "complementarity") & (rows["cluster"] == "firm")]
     done = est[est["estimate"].notna()]
-    context.log.info(f"spec curve: {len(panels)} specifications, {len(done)} estimated, in "
+    context.log.info(f"spec curve: {n_specs} specifications, {len(done)} estimated, in "
                      f"{time.perf_counter() - t0:.0f} s")
     default = combo_label(tuple({k: getattr(settings, k) for k in sp.every_spec()[0]}.items()))
     hit = done[done["column_id"] == default]
@@ -142,7 +149,7 @@ def spec_curve_asset(context: AssetExecutionContext, gvc: GvcResource) -> dg.Mat
         return float(v) if pd.notna(v) else None
 
     return dg.MaterializeResult(metadata={
-        "specifications": len(panels),
+        "specifications": n_specs,
         "not_estimable": len(est) - len(done),
         "estimate_min": stat(done["estimate"].min()),
         "estimate_median": stat(done["estimate"].median()),

@@ -6,7 +6,7 @@ switches (dbt reruns); this module runs Table 7 column (3) on each panel.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
@@ -34,8 +34,8 @@ def combo_label(combo: object) -> str:
     return ";".join(parts)
 
 
-def spec_curve(panels: Mapping[object, pd.DataFrame], *, city_industry: bool = True, run_id: str = "",
-               asset: str = "") -> pd.DataFrame:
+def spec_curve(panels: Mapping[object, pd.DataFrame] | Iterable[tuple[object, pd.DataFrame]], *,
+               city_industry: bool = True, run_id: str = "", asset: str = "") -> pd.DataFrame:
     """Table 7 column (3) 2SLS on each panel: table_id ``spec_curve``,
     column_id the combination's label (:func:`combo_label`; keys may be
     strings, tuples of (switch, value) pairs or frozensets of them, sorted by name), rows
@@ -45,10 +45,11 @@ def spec_curve(panels: Mapping[object, pd.DataFrame], *, city_industry: bool = T
     estimate under column_id ``<label>|city_industry`` with CRV1 by
     city-industry. A specification whose panel cannot be estimated gets
     the same rows with NULL estimates and the ``reason``; the others are
-    estimated."""
+    estimated. ``panels``: a mapping, or (combination, panel) pairs taken one
+    at a time (a generator keeps one panel in memory)."""
     rows = []
     seen = set()
-    for combo, panel in panels.items():
+    for combo, panel in (panels.items() if isinstance(panels, Mapping) else panels):
         label = combo_label(combo)
         if label in seen:
             raise ValueError(f"duplicate specification label {label!r}")
