@@ -53,7 +53,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.rawio import REFERENCE_TABLES, YEARLY_TABLES, read_reference, years_present
-from analytics.settings import MethodSettings
+from analytics.settings import STUDY_SIZES, MethodSettings
 
 __all__ = ["file_sha256", "FileHashes", "raw_fingerprints", "year_inputs", "stale_years", "settings_fingerprint", "ALL_YEARS",
            "PER_YEAR_REFERENCE", "YEAR_KEYED_REFERENCE", "cross_inputs", "stale_cross", "inputs_frame"]
@@ -179,8 +179,8 @@ def raw_fingerprints(root: Path | str, hashes: FileHashes | None = None) -> pd.D
 
 
 YEAR_RANGE_SETTINGS = ("year_start", "year_end", "exclude_years")
-# settings no per-year model reads: the study's random seed
-STUDY_SETTINGS = ("seed",)
+# settings no per-year model reads: the study's random seed and sizes
+STUDY_SETTINGS = ("seed", *STUDY_SIZES)
 
 
 def settings_fingerprint(settings: MethodSettings, year_range: bool = False) -> str:

@@ -59,6 +59,13 @@ CONFIG_ENV = "GVC_CONFIG"
 PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "gvc.toml"
 
 
+# the switches the specification curve can vary (analytics.study.spec_panels), and
+# the settings that size the study without changing what it estimates
+SPEC_CURVE_SWITCHES: tuple[str, ...] = ("ipc_levels", "ipc_counting", "weight_denominator",
+                                        "indirect_import_adjustment", "dvar_out_of_range", "winsorisation")
+STUDY_SIZES: tuple[str, ...] = ("table8_bootstrap_draws", "production_bootstrap_draws", "spec_curve_switches")
+
+
 def check_literal(name: str, value: object, alias: object, what: str = "setting") -> None:
     """Raise ValueError early when ``value`` is not one of the ``Literal`` alias's values
     (every option of analytics/ is checked this way)."""
@@ -91,6 +98,12 @@ class MethodSettings:
     # generator derived from it and a fixed label (analytics.seeding)
     seed: int = 0
     csv_encoding: CsvEncoding = "utf-8"
+    # the study's sizes (not METHOD's): bootstrap draws of Table 8's KLS
+    # columns and of the production parameters, and the switches the
+    # specification curve varies (the others stay at this object's values)
+    table8_bootstrap_draws: int = 199
+    production_bootstrap_draws: int = 30
+    spec_curve_switches: tuple[str, ...] = SPEC_CURVE_SWITCHES
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -114,7 +127,17 @@ class MethodSettings:
             raise ValueError("foreign_content_share must lie in [0, 1)")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
             raise ValueError(f"seed must be an integer in [0, 2**63), got {self.seed!r}")
+        for name, least in (("table8_bootstrap_draws", 2), ("production_bootstrap_draws", 0)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < least:
+                raise ValueError(f"{name} must be an integer >= {least}, got {v!r}")
+        unknown = [k for k in self.spec_curve_switches if k not in SPEC_CURVE_SWITCHES]
+        if unknown:
+            raise ValueError(f"spec_curve_switches: {unknown} are not switches of the curve; "
+                             f"choose among {SPEC_CURVE_SWITCHES}")
         object.__setattr__(self, "exclude_years", tuple(sorted(set(self.exclude_years))))
+        object.__setattr__(self, "spec_curve_switches",
+                           tuple(k for k in SPEC_CURVE_SWITCHES if k in self.spec_curve_switches))
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -134,11 +157,15 @@ class MethodSettings:
         d = asdict(self)
         d.pop("extra")
         d["exclude_years"] = list(self.exclude_years)
+        d["spec_curve_switches"] = list(self.spec_curve_switches)
         return d
 
     def dbt_vars(self) -> dict:
-        """The same switches as dbt vars (one source of truth)."""
+        """The same switches as dbt vars (one source of truth), less the
+        study's sizes, which no model reads."""
         d = self.as_dict()
+        for k in STUDY_SIZES:
+            d.pop(k)
         d["indirect_import_adjustment"] = bool(self.indirect_import_adjustment)
         return d
 

@@ -152,8 +152,11 @@ def _table_asset(table_id: str, fn: Callable[..., pd.DataFrame]) -> dg.AssetsDef
     )
     def _asset(context: dg.AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
         panel = read_panel(gvc.warehouse, TABLE_COLUMNS[table_id])
-        # a table that draws at random (Table 8's bootstrap) gets the seed setting
-        seeded = {"seed": gvc.settings.seed} if "seed" in inspect.signature(fn).parameters else {}
+        # a table that draws at random (Table 8's bootstrap) gets the seed and its number of draws
+        params = inspect.signature(fn).parameters
+        seeded = {"seed": gvc.settings.seed} if "seed" in params else {}
+        if "n_boot" in params:
+            seeded["n_boot"] = gvc.settings.table8_bootstrap_draws
         rows = fn(panel, run_id=context.run.run_id, asset=context.asset_key.to_user_string(), **seeded)
         return _finish(context, gvc, table_id, rows)
 

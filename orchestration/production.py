@@ -54,8 +54,9 @@ CELLS_SQL = ("select city_code, industry_code, year, complementarity from marts.
 
 
 def production_options(gvc: GvcResource) -> ms.ProductionOptions:
-    """The options the assets use: the defaults, depreciation and the bootstrap's seed from the settings."""
-    return ms.ProductionOptions(depreciation=gvc.settings.depreciation, seed=gvc.settings.seed)
+    """The options the assets use: the defaults, depreciation and the bootstrap's seed and draws from the settings."""
+    return ms.ProductionOptions(depreciation=gvc.settings.depreciation, seed=gvc.settings.seed,
+                                n_boot=gvc.settings.production_bootstrap_draws)
 
 
 def _survey(gvc: GvcResource) -> pd.DataFrame:

@@ -80,14 +80,22 @@ def collect_variants(
         sides = (("C", sp.C_SWITCHES, sp.c_key, C_MODELS, c_sql, c_variants),
                  ("DVAR", sp.DVAR_SWITCHES, sp.dvar_key, DVAR_MODELS, d_sql, d_variants))
         for what, switches, key_of, models, sql, variants in sides:
-            for spec in sp.combos(switches):
+            for spec in curve_specs(settings):
                 key = key_of(spec)
                 if key in variants:
                     continue
-                _run(models, raw_root, scratch, dataclasses.replace(settings, **spec), years, target)
+                side = {k: spec[k] for k in switches}
+                _run(models, raw_root, scratch, dataclasses.replace(settings, **side), years, target)
                 variants[key] = read_sql(scratch, sql)
                 progress(f"spec curve: {what} under {key} ({time.perf_counter() - t0:.0f} s)")
     return base, c_variants, d_variants
+
+
+def curve_specs(settings: MethodSettings) -> list[dict]:
+    """The curve's switch combinations: every value of the switches the
+    settings vary (``spec_curve_switches``; all six by default), the others at
+    the settings' values."""
+    return sp.every_spec(settings.spec_curve_switches, held=settings.as_dict())
 
 
 def build_spec_panels(
@@ -100,7 +108,7 @@ def build_spec_panels(
     """Every switch combination's panel with its (switch, value) pairs, one at
     a time: each is cut from the base panel when its turn comes and dropped
     after its regressions, so memory holds one panel, not 64."""
-    for spec in sp.every_spec():
+    for spec in curve_specs(settings):
         yield tuple(spec.items()), sp.spec_panel(base, c_variants[sp.c_key(spec)], d_variants[sp.dvar_key(spec)],
                                                  spec, winsor_cols, settings.winsor_lower, settings.winsor_upper)
 
@@ -119,13 +127,14 @@ def _blank_nulls(df: pd.DataFrame) -> pd.DataFrame:
     description=(
         "Specification curve: Table 7 column (3) 2SLS under every combination of the METHOD switches "
         "(ipc_levels x ipc_counting x weight_denominator x indirect_import_adjustment x dvar_out_of_range x "
-        "winsorisation = 64 panels; C and DVAR recomputed by dbt in a scratch copy of the warehouse)."
+        "winsorisation = 64 panels by default; the setting spec_curve_switches chooses which vary; C and DVAR "
+        "recomputed by dbt in a scratch copy of the warehouse)."
     ),
 )
 def spec_curve_asset(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
     settings = gvc.settings
     base, c_var, d_var = collect_variants(gvc.raw_root, gvc.warehouse, settings, progress=context.log.info)
-    n_specs = len(sp.every_spec())
+    n_specs = len(curve_specs(settings))
     t0 = time.perf_counter()
 
     def panels() -> Iterator[tuple[tuple, pd.DataFrame]]:
@@ -142,7 +151,7 @@ def spec_curve_asset(context: AssetExecutionContext, gvc: GvcResource) -> dg.Mat
     done = est[est["estimate"].notna()]
     context.log.info(f"spec curve: {n_specs} specifications, {len(done)} estimated, in "
                      f"{time.perf_counter() - t0:.0f} s")
-    default = combo_label(tuple({k: getattr(settings, k) for k in sp.every_spec()[0]}.items()))
+    default = combo_label(tuple({k: getattr(settings, k) for k in curve_specs(settings)[0]}.items()))
     hit = done[done["column_id"] == default]
 
     def stat(v: float) -> float | None:

@@ -19,12 +19,22 @@ def dagster_home(tmp_path_factory) -> Path:
         yield home
 
 
+# The study at test sizes (settings, not skips): Table 8's KLS columns from 49
+# bootstrap draws, the specification curve over three switches (8 panels; one
+# C and one DVAR rerun by dbt besides the base panel) instead of six (64).
+TEST_SETTINGS = """[method]
+table8_bootstrap_draws = 49
+spec_curve_switches = ["ipc_counting", "indirect_import_adjustment", "dvar_out_of_range"]
+"""
+
+
 @pytest.fixture(scope="session", autouse=True)
 def default_settings(tmp_path_factory) -> Path:
     """The METHOD defaults for every test, whatever the project's gvc.toml says
-    (GVC_CONFIG: an empty settings file); a test that needs others passes its own."""
+    (GVC_CONFIG), with the study at test sizes (TEST_SETTINGS); a test that
+    needs others passes its own."""
     path = tmp_path_factory.mktemp("settings") / "gvc.toml"
-    path.write_text("[method]\n")
+    path.write_text(TEST_SETTINGS)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GVC_CONFIG", str(path))
         yield path

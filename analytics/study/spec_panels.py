@@ -119,5 +119,11 @@ def spec_panel(
     return winsorise(p, [c for c in winsor_cols if c in p.columns], lower, upper, by=by)
 
 
-def every_spec() -> list[dict]:
-    return combos({**C_SWITCHES, **DVAR_SWITCHES, **PANEL_SWITCHES})
+def every_spec(vary: Sequence[str] | None = None, held: dict | None = None) -> list[dict]:
+    """Every combination of the switches in ``vary`` (default: all of them);
+    a switch not varied keeps its value in ``held`` (e.g. the settings' ``as_dict()``)."""
+    switches = {**C_SWITCHES, **DVAR_SWITCHES, **PANEL_SWITCHES}
+    vary = list(switches) if vary is None else list(vary)
+    if any(k not in vary for k in switches) and held is None:
+        raise ValueError("every_spec: the switches not varied need their values (held)")
+    return combos({k: v if k in vary else (held[k],) for k, v in switches.items()})

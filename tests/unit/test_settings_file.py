@@ -39,6 +39,9 @@ def test_gvc_config_names_the_file(tmp_path):
     ("[method]\nwinsor = 0.01\n", "unknown METHOD setting(s) ['winsor']"),
     ("[methods]\nyear_end = 2015\n", "unknown table(s) ['methods']"),
     ("[method\n", "not valid TOML"),
+    ("[method]\ntable8_bootstrap_draws = 1\n", "table8_bootstrap_draws must be an integer >= 2"),
+    ("[method]\nproduction_bootstrap_draws = -1\n", "production_bootstrap_draws must be an integer >= 0"),
+    ("[method]\nspec_curve_switches = ['ipc_levels', 'seed']\n", "['seed'] are not switches of the curve"),
 ])
 def test_bad_files_are_named(tmp_path, text, message):
     f = tmp_path / "bad.toml"
@@ -51,3 +54,21 @@ def test_bad_files_are_named(tmp_path, text, message):
 def test_supported_years_follow_the_hs_versions_and_plans():
     assert SUPPORTED_YEARS == (2000, 2015)
     assert settings_from_dict({"year_end": 2015}).years[-1] == 2015
+
+
+def test_study_sizes_size_the_study_and_stay_out_of_dbt():
+    """The sizes reach the study (draws, the curve's combinations), not dbt's
+    vars (no model reads them: a new size must not make dbt parse anew)."""
+    from analytics.study import spec_panels as sp
+
+    s = settings_from_dict({"table8_bootstrap_draws": 19, "spec_curve_switches": ["dvar_out_of_range", "ipc_counting"],
+                            "ipc_levels": "class_subclass"})
+    assert s.spec_curve_switches == ("ipc_counting", "dvar_out_of_range")  # in the curve's order
+    assert not {"table8_bootstrap_draws", "production_bootstrap_draws", "spec_curve_switches"} & set(s.dbt_vars())
+    specs = sp.every_spec(s.spec_curve_switches, held=s.as_dict())
+    assert len(specs) == 4 and len(sp.every_spec()) == 64
+    assert {x["ipc_levels"] for x in specs} == {"class_subclass"}  # held at the settings' value
+    assert {(x["ipc_counting"], x["dvar_out_of_range"]) for x in specs} == {
+        ("main", "drop"), ("main", "clip"), ("fractional", "drop"), ("fractional", "clip")}
+    with pytest.raises(ValueError, match="need their values"):
+        sp.every_spec(["ipc_counting"])
