@@ -77,19 +77,38 @@ survey_keys as (
     where {{ in_run_years('survey.year') }}
 ),
 
+left_unmatched as (
+    select year, customs_firm_id, name_norm, zip_phone_key
+    from customs_firms
+    where not is_intermediary
+        and not is_matched
+),
+
+firms_with_a_candidate as (
+    -- equality joins on each key (hash joins), not `key in (name, zip|phone)`:
+    -- that correlated test ran as a nested loop over the year's survey keys
+    select left_unmatched.year, left_unmatched.customs_firm_id
+    from left_unmatched
+    inner join survey_keys
+        on left_unmatched.year = survey_keys.year
+        and left_unmatched.name_norm = survey_keys.key
+    union
+    select left_unmatched.year, left_unmatched.customs_firm_id
+    from left_unmatched
+    inner join survey_keys
+        on left_unmatched.year = survey_keys.year
+        and left_unmatched.zip_phone_key = survey_keys.key
+),
+
 unmatched_firms as (
     select
-        customs_firms.year,
-        customs_firms.customs_firm_id,
-        exists (
-            select 1
-            from survey_keys
-            where survey_keys.year = customs_firms.year
-                and survey_keys.key in (customs_firms.name_norm, customs_firms.zip_phone_key)
-        ) as has_candidate
-    from customs_firms
-    where not customs_firms.is_intermediary
-        and not customs_firms.is_matched
+        left_unmatched.year,
+        left_unmatched.customs_firm_id,
+        firms_with_a_candidate.customs_firm_id is not null as has_candidate
+    from left_unmatched
+    left join firms_with_a_candidate
+        on left_unmatched.year = firms_with_a_candidate.year
+        and left_unmatched.customs_firm_id = firms_with_a_candidate.customs_firm_id
 ),
 
 flagged_items as (
