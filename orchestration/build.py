@@ -29,6 +29,7 @@ from analytics.rawio import UTF8_STAGING_ENV, stage_utf8_csv, years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings, load_settings
 from orchestration.changes import YEARS_TAG, code_versions, current_fingerprints, read_build_inputs, year_selections
 from orchestration.partitions import default_years, year_ranges
+from orchestration.raw import validated_env, validated_key
 from orchestration.recovery import building_name, fail_dead_runs, remove_orphans
 from schemas.validate import validate_raw_root
 
@@ -134,10 +135,15 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
     progress(f"years: {years}")
     t0 = time.perf_counter()
     stages: dict[str, float] = {}  # wall seconds: validation, then every Dagster step of every run
+    validated: dict[str, int] = {}  # rows validated per table and year: the raw assets record them
     if not dry_run:  # first, so that a bad file is refused before anything else is loaded
         progress("validating the raw root against the contract (schemas/)")
-        counts = validate_raw_root(raw, years=years, settings=settings, note=progress, progress=lambda t, p, n: progress(
-            f"  read {t}: {p.name if hasattr(p, 'name') else p} ({n:,} rows)"))
+        def validated_file(t: str, p, n: int) -> None:
+            key = validated_key(t, p)
+            validated[key] = validated.get(key, 0) + n
+            progress(f"  read {t}: {p.name if hasattr(p, 'name') else p} ({n:,} rows)")
+
+        counts = validate_raw_root(raw, years=years, settings=settings, note=progress, progress=validated_file)
         progress(f"raw root valid: {sum(counts.values()):,} rows in {len(counts)} tables")
         stages["validation"] = time.perf_counter() - t0
     # CSV in another encoding than UTF-8 (csv_encoding): dbt reads UTF-8 copies kept beside the warehouse
@@ -194,7 +200,8 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
                 drop_years(tmp, dropped)
         # the assets write the copy (GvcResource and dbt's profile read these)
         with scoped_environ(GVC_RAW=str(raw), GVC_WAREHOUSE=str(tmp), GVC_REPORTS=str(reports),
-                            GVC_REPORTS_BUILDING=str(report_work), **({UTF8_STAGING_ENV: str(utf8)} if utf8 else {})):
+                            GVC_REPORTS_BUILDING=str(report_work), **({UTF8_STAGING_ENV: str(utf8)} if utf8 else {}),
+                            **validated_env(raw, validated)):
             n_materialised = n_checks = 0
             for what, selection, tags in runs:
                 progress(f"materialising {what}")
