@@ -41,7 +41,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analytics.production import dlw_markups, olley_pakes
+from analytics.production import dlw_markups, lagged_rows, olley_pakes
 from analytics.settings import check_literal
 from analytics.quality import demean_fe, ksw_quality
 from analytics.seeding import stream_rng
@@ -271,6 +271,19 @@ def attach_complementarity(rows: pd.DataFrame, survey: pd.DataFrame, cells: pd.D
     return out.merge(c, on=["city_code", IND, YEAR], how="left")
 
 
+def _left_join(rows: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the columns of ``other`` (unique by panel firm and year) by (panel_firm_id, year).
+
+    When both list the same firm-years in the same order (a frame and the C
+    attached to it, in the bootstrap's draws too) the columns are copied
+    across instead of joined.
+    """
+    if (len(rows) == len(other) and np.array_equal(rows[YEAR].to_numpy(), other[YEAR].to_numpy())
+            and np.array_equal(rows[FIRM].to_numpy(), other[FIRM].to_numpy())):
+        return rows.assign(**{c: other[c].to_numpy() for c in other.columns if c not in (FIRM, YEAR)})
+    return rows.merge(other, on=[FIRM, YEAR], how="left")
+
+
 def _within(v: np.ndarray, groups: np.ndarray) -> np.ndarray:
     codes = pd.factorize(groups)[0]
     return demean_fe(v, [codes])
@@ -289,8 +302,8 @@ def tfp_channel(rows: pd.DataFrame, rho: float | None = None) -> dict:
     Returns ``estimate``, ``rho`` (used or estimated), ``n_obs``.
     """
     r = rows[[FIRM, YEAR, "tfp", "complementarity"]]
-    lag = r[[FIRM, YEAR, "tfp"]].assign(**{YEAR: r[YEAR] + 1}).rename(columns={"tfp": "tfp_lag"})
-    d = r.merge(lag, on=[FIRM, YEAR], how="inner")
+    lag = lagged_rows(r[FIRM].to_numpy(), r[YEAR].to_numpy(dtype=np.int64))
+    d = r.loc[lag >= 0].assign(tfp_lag=r["tfp"].to_numpy()[lag[lag >= 0]])
     d = d.loc[np.isfinite(d["tfp"]) & np.isfinite(d["tfp_lag"]) & np.isfinite(d["complementarity"])]
     n = len(d)
     if n < 3:
@@ -352,25 +365,49 @@ def pooled_estimates(
         "n_beta_l": n_first, "n_beta_k": len(frame), "n_beta_m": n_first, "n_markup_mean": int(use.sum()),
     }
     if cells_rows is not None:
-        tc = tfp_channel(rows[[FIRM, YEAR, "tfp"]].merge(cells_rows, on=[FIRM, YEAR], how="left"), rho=rho)
+        tc = tfp_channel(_left_join(rows[[FIRM, YEAR, "tfp"]], cells_rows[[FIRM, YEAR, "complementarity"]]), rho=rho)
         out["tfp_channel"], out["n_tfp_channel"], out["rho"] = tc["estimate"], tc["n_obs"], tc["rho"]
         out["rho_known"] = rho is not None
     return out
 
 
-def _resample_firms(frame: pd.DataFrame, rng: np.random.Generator, extra: list[pd.DataFrame]) -> tuple:
-    """Draw panel firms with replacement; a firm drawn twice enters as two firms.
+class _FirmBlocks:
+    """The rows of each panel firm in frames keyed by panel_firm_id, for the firm block bootstrap.
 
-    ``extra`` frames keyed by panel_firm_id (and year) are resampled alike.
+    A draw picks panel firms with replacement (in id order, so the draw does
+    not depend on the row order) and gathers each picked firm's rows: a firm
+    drawn twice enters as two firms, numbered by its place in the draw
+    (``panel_firm_id`` 0, 1, ...), and rows come sorted by (firm, year).
     """
-    firms = np.sort(frame[FIRM].unique())  # in id order: the draw does not depend on the row order
-    pick = firms[rng.integers(0, len(firms), len(firms))]
-    new_id = pd.DataFrame({FIRM: pick, "_new": np.arange(len(pick)).astype(str)})
-    outs = []
-    for f in [frame, *extra]:
-        g = f.merge(new_id, on=FIRM, how="inner").drop(columns=[FIRM]).rename(columns={"_new": FIRM})
-        outs.append(g.sort_values([FIRM, YEAR], kind="mergesort").reset_index(drop=True))
-    return tuple(outs)
+
+    def __init__(self, frame: pd.DataFrame, extra: list[pd.DataFrame]) -> None:
+        self.firms = np.sort(frame[FIRM].unique())
+        self.blocks = []
+        for f in [frame, *extra]:
+            code = pd.Index(self.firms).get_indexer(f[FIRM].to_numpy())  # -1: a firm outside the frame
+            order = np.lexsort((f[YEAR].to_numpy(), code))
+            order = order[code[order] >= 0]
+            sorted_f = f.iloc[order].reset_index(drop=True)
+            counts = np.bincount(code[order], minlength=len(self.firms))
+            self.blocks.append((sorted_f, np.cumsum(counts) - counts, counts))
+
+    def draw(self, rng: np.random.Generator) -> tuple[pd.DataFrame, ...]:
+        """One draw of every frame (the same firms for all)."""
+        pick = rng.integers(0, len(self.firms), len(self.firms))
+        out = []
+        for f, starts, counts in self.blocks:
+            c = counts[pick]
+            first = np.cumsum(c) - c
+            rows = np.repeat(starts[pick] - first, c) + np.arange(int(c.sum()))
+            g = f.iloc[rows].reset_index(drop=True)
+            g[FIRM] = np.repeat(np.arange(len(pick), dtype=np.int64), c)
+            out.append(g)
+        return tuple(out)
+
+
+def _resample_firms(frame: pd.DataFrame, rng: np.random.Generator, extra: list[pd.DataFrame]) -> tuple:
+    """One firm block bootstrap draw of ``frame`` and the ``extra`` frames keyed alike (see :class:`_FirmBlocks`)."""
+    return _FirmBlocks(frame, extra).draw(rng)
 
 
 def bootstrap_estimates(
@@ -400,10 +437,12 @@ def bootstrap_estimates(
         point["quality_slope"], point["n_quality_slope"] = qs["estimate"], qs["n_obs"]
         qmerged = quality.merge(quality_truth, on=[FIRM, YEAR], how="inner")
     rng = stream_rng(options.seed, "parameter_estimates/bootstrap")
+    extra = [cells_rows] if cells_rows is not None else []
+    used = [c for c in (FIRM, YEAR, IND, "is_exporter", "y", "l", "k", "m", "va", "inv", "exit") if c in frame]
+    blocks = _FirmBlocks(frame[used], extra + ([qmerged] if want_q else []))
     draws = []
     for _ in range(options.n_boot):
-        extra = [cells_rows] if cells_rows is not None else []
-        res = _resample_firms(frame, rng, extra + ([qmerged] if want_q else []))
+        res = blocks.draw(rng)
         bf = res[0]
         bc = res[1] if cells_rows is not None else None
         try:

@@ -34,18 +34,26 @@ def _poly(X: np.ndarray, degree: int) -> np.ndarray:
     """Every monomial of the columns of ``X`` up to ``degree``, constant first.
 
     Columns are standardised before taking powers (conditioning only: the
-    span of the basis is unchanged).
+    span of the basis is unchanged). Monomials come in
+    ``combinations_with_replacement`` order; each is the one before it in
+    its own prefix times one column (``z0 z0 z1 = (z0 z0) z1``).
     """
     X = np.asarray(X, dtype=float)
     if X.ndim == 1:
         X = X[:, None]
     sd = X.std(axis=0)
     Z = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-    cols = [np.ones(len(Z))]
-    for d in range(1, degree + 1):
-        for idx in combinations_with_replacement(range(Z.shape[1]), d):
-            cols.append(np.prod(Z[:, list(idx)], axis=1))
-    return np.column_stack(cols)
+    terms = [idx for d in range(1, degree + 1) for idx in combinations_with_replacement(range(Z.shape[1]), d)]
+    out = np.empty((len(Z), 1 + len(terms)), order="F")  # columns contiguous: each is written whole
+    out[:, 0] = 1.0
+    where: dict[tuple[int, ...], int] = {}
+    for j, idx in enumerate(terms, start=1):
+        if len(idx) == 1:
+            out[:, j] = Z[:, idx[0]]
+        else:
+            np.multiply(out[:, where[idx[:-1]]], Z[:, idx[-1]], out=out[:, j])
+        where[idx] = j
+    return out
 
 
 def _ols(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,14 +122,36 @@ def _probit(d: np.ndarray, X: np.ndarray, max_iter: int = 50, tol: float = 1e-9)
     return res.x
 
 
-def _lagged_rows(firm: np.ndarray, year: np.ndarray) -> np.ndarray:
-    """Position of each row's own firm's row in ``year - 1`` (or -1)."""
-    key = pd.MultiIndex.from_arrays([firm, year])
-    if not key.is_unique:
+def _firm_year_keys(firm: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """One int64 per (firm, year) such that ``key + s`` is the same firm's year ``+ s`` (|s| <= 1).
+
+    Firms are numbered in order of appearance, so rows sorted by firm and
+    year get increasing keys.
+    """
+    codes, _ = pd.factorize(np.asarray(firm), sort=False)
+    year = np.asarray(year, dtype=np.int64)
+    span = int(year.max() - year.min()) + 3 if len(year) else 3  # room for year - 1 and year + 1
+    return codes.astype(np.int64) * span + (year - year.min() + 1)
+
+
+def _increasing(key: np.ndarray) -> bool:
+    return bool(np.all(key[1:] > key[:-1]))
+
+
+def _positions(key: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Position of each ``wanted`` value in the unique ``key`` (-1 if absent); binary search when sorted."""
+    if len(key) and _increasing(key):
+        at = np.minimum(np.searchsorted(key, wanted), len(key) - 1)
+        return np.where(key[at] == wanted, at, -1).astype(np.int64)
+    return pd.Index(key).get_indexer(wanted).astype(np.int64)
+
+
+def lagged_rows(firm: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """Position of each row's own firm's row in calendar year ``year - 1`` (-1 if none)."""
+    key = _firm_year_keys(firm, year)
+    if not (_increasing(key) or pd.Index(key).is_unique):
         raise ValueError("(firm, year) must identify rows uniquely")
-    pos = pd.Series(np.arange(len(firm)), index=key)
-    lag = pos.reindex(pd.MultiIndex.from_arrays([firm, year - 1]))
-    return lag.fillna(-1).to_numpy(dtype=np.int64)
+    return _positions(key, key - 1)
 
 
 def _stay_indicator(firm: np.ndarray, year: np.ndarray, exit_flag: np.ndarray | None) -> np.ndarray:
@@ -130,12 +160,13 @@ def _stay_indicator(firm: np.ndarray, year: np.ndarray, exit_flag: np.ndarray | 
     Without an explicit exit flag, exit is the firm's last year before the
     sample's end (METHOD §6); a row followed by a gap is left unknown.
     """
-    key = pd.MultiIndex.from_arrays([firm, year])
-    has_next = pd.Series(True, index=key).reindex(pd.MultiIndex.from_arrays([firm, year + 1])).notna().to_numpy()
+    year = np.asarray(year, dtype=np.int64)
     if exit_flag is not None:
         stay = np.where(np.asarray(exit_flag, dtype=float) > 0, 0.0, 1.0)
         return np.where(year >= year.max(), np.nan, stay)
-    last = pd.Series(year).groupby(firm).transform("max").to_numpy()
+    key = _firm_year_keys(firm, year)
+    has_next = _positions(key, key + 1) >= 0
+    last = pd.Series(year).groupby(pd.factorize(np.asarray(firm))[0]).transform("max").to_numpy()
     stay = np.where(has_next, 1.0, np.nan)
     stay = np.where((year == last) & (year < year.max()), 0.0, stay)
     return stay
@@ -175,7 +206,7 @@ def _op_one(
 
     # (2) survival probit of staying on lagged polynomial terms in (ln i, k)
     stay = _stay_indicator(firm, year, exit_flag)
-    lag = _lagged_rows(firm, year)
+    lag = lagged_rows(firm, year)
     p_hat = np.full(n, np.nan)
     usable = pos & np.isfinite(stay)
     n_exit = int((stay[usable] == 0).sum())

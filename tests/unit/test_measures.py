@@ -195,3 +195,33 @@ def test_bootstrap_is_seeded_and_keeps_firms_whole():
     sizes = frame.groupby("panel_firm_id").size()
     assert b.groupby("panel_firm_id").size().isin(sizes.unique()).all()
     assert b["panel_firm_id"].nunique() == frame["panel_firm_id"].nunique()
+
+
+def test_a_bootstrap_draw_gathers_each_picked_firm_from_every_frame():
+    frame = pd.DataFrame({"panel_firm_id": ["b", "a", "a", "c", "b"], "year": [2001, 2002, 2001, 2001, 2002],
+                          "y": [1.0, 2.0, 3.0, 4.0, 5.0]}).sort_values(["panel_firm_id", "year"])
+    # C listed in another order, with a firm the frame does not have
+    cells = pd.DataFrame({"panel_firm_id": ["z", "c", "b", "a", "b", "a"], "year": [2001, 2001, 2002, 2002, 2001, 2001],
+                          "complementarity": [9.0, 40.0, 50.0, 20.0, 10.0, 30.0]})
+    blocks = ms._FirmBlocks(frame, [cells])
+    rng = np.random.default_rng(4)
+    pick = np.random.default_rng(4).integers(0, 3, 3)
+    f, c = blocks.draw(rng)
+    firms = np.array(["a", "b", "c"])[pick]
+    expected = pd.concat([frame.loc[frame["panel_firm_id"] == firm].assign(panel_firm_id=i)
+                          for i, firm in enumerate(firms)], ignore_index=True)
+    pd.testing.assert_frame_equal(f, expected, check_dtype=False)
+    # C travels with its firm-year: 10 x y in this toy
+    assert (c["complementarity"].to_numpy() == 10 * f["y"].to_numpy()).all()
+    assert (c[["panel_firm_id", "year"]].to_numpy() == f[["panel_firm_id", "year"]].to_numpy()).all()
+
+
+def test_lagged_rows_follow_calendar_years_in_any_row_order():
+    from analytics.production import lagged_rows
+
+    firm = np.array(["b", "a", "a", "b", "a"])
+    year = np.array([2003, 2002, 2001, 2001, 2004])
+    # a's 2002 follows its 2001 (row 2); a's 2004 follows a gap; b's 2003 follows a gap
+    assert lagged_rows(firm, year).tolist() == [-1, 2, -1, -1, -1]
+    with pytest.raises(ValueError, match="uniquely"):
+        lagged_rows(np.array(["a", "a"]), np.array([2001, 2001]))
