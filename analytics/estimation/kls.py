@@ -16,6 +16,7 @@ rho is admissible only if ``rho^2 < 1 - R2(x on w)``, which is exactly
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,32 +26,52 @@ from analytics.estimation.iv_diagnostics import as_2d, demean_codes, fe_codes
 __all__ = ["kls", "kls_bootstrap_se", "kls_bootstrap_ses"]
 
 
-def _partialled(y, x, w, fe_df):
+def _stacked(y, x, w) -> np.ndarray:
+    """``[y, x, w...]`` as one float array (x one column)."""
     yv = np.asarray(y, dtype=float).ravel()
     n = yv.size
     xv = as_2d(x, n)
     if xv.shape[1] != 1:
         raise ValueError("kls: x must be one regressor")
-    wv = as_2d(w, n)
-    m = np.column_stack([yv, xv, wv])
-    if fe_df is not None and fe_df.shape[1] > 0:
-        if len(fe_df) != n:
-            raise ValueError("fe_df must have one row per observation")
-        m = demean_codes(m, fe_codes(fe_df))
-    else:
-        m = m - m.mean(axis=0)
+    return np.column_stack([yv, xv, as_2d(w, n)])
+
+
+def _partial(m: np.ndarray, codes: list[np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Partial the fixed effects (integer ``codes``; the constant without them) out of ``[y, X]``."""
+    m = demean_codes(m, codes) if codes else m - m.mean(axis=0)
     return m[:, 0], m[:, 1:]
 
 
-def _kls_core(y: np.ndarray, X: np.ndarray, rho: float, collinear_w_ok: bool = False) -> np.ndarray:
-    """KLS on partialled data. ``collinear_w_ok``: controls w may be collinear
-    (a bootstrap resample can leave a control without variation inside its
-    fixed effects). Then the pseudo-inverse of S is used: ``b_x`` and
-    ``[S^+]_11 = 1 / (x'M_w x / n)`` equal those of the regression without the
-    redundant controls (w'x lies in the range of w'w); the returned w
-    coefficients are the minimum-norm ones. x itself must not be collinear
-    with w.
-    """
+def _codes_of(fe_df: pd.DataFrame | None, n: int) -> list[np.ndarray] | None:
+    if fe_df is None or fe_df.shape[1] == 0:
+        return None
+    if len(fe_df) != n:
+        raise ValueError("fe_df must have one row per observation")
+    return fe_codes(fe_df)
+
+
+def _partialled(y, x, w, fe_df):
+    m = _stacked(y, x, w)
+    return _partial(m, _codes_of(fe_df, len(m)))
+
+
+@dataclass(frozen=True)
+class _OlsParts:
+    """What KLS needs of the OLS fit on partialled data, whatever rho."""
+
+    Si: np.ndarray  # S^-1 (S^+ when a control is redundant), S = X'X / n
+    b_ols: np.ndarray
+    s2_e: float  # u'u / n
+    s2_x: float  # x'x / n
+
+
+def _ols_parts(y: np.ndarray, X: np.ndarray, collinear_w_ok: bool = False) -> _OlsParts:
+    """``collinear_w_ok``: controls w may be collinear (a bootstrap resample
+    can leave a control without variation inside its fixed effects). Then the
+    pseudo-inverse of S is used: ``b_x`` and ``[S^+]_11 = 1 / (x'M_w x / n)``
+    equal those of the regression without the redundant controls (w'x lies in
+    the range of w'w); the w coefficients are the minimum-norm ones. x itself
+    must not be collinear with w."""
     n = y.size
     S = X.T @ X / n
     if np.linalg.matrix_rank(S) < S.shape[0]:  # (not left to inv: rounding can make a singular S invertible)
@@ -63,15 +84,24 @@ def _kls_core(y: np.ndarray, X: np.ndarray, rho: float, collinear_w_ok: bool = F
         Si = np.linalg.inv(S)
     b_ols = Si @ (X.T @ y / n)
     u = y - X @ b_ols
-    s2_x = float(X[:, 0] @ X[:, 0] / n)
-    kink = rho**2 * s2_x * Si[0, 0]  # = rho^2 / (1 - R2(x on w))
+    return _OlsParts(Si, b_ols, float(u @ u / n), float(X[:, 0] @ X[:, 0] / n))
+
+
+def _kls_at(p: _OlsParts, rho: float) -> np.ndarray:
+    """KLS at ``rho`` from the OLS parts."""
+    kink = rho**2 * p.s2_x * p.Si[0, 0]  # = rho^2 / (1 - R2(x on w))
     if not kink < 1:
-        r2 = 1 - 1 / (s2_x * Si[0, 0])
+        r2 = 1 - 1 / (p.s2_x * p.Si[0, 0])
         raise ValueError(
             f"rho = {rho} is inadmissible: rho^2 must be < 1 - R2(x on w) = {1 - r2:.6g}"
         )
-    s2_u = (u @ u / n) / (1 - kink)
-    return b_ols - rho * np.sqrt(s2_u) * np.sqrt(s2_x) * Si[:, 0]
+    s2_u = p.s2_e / (1 - kink)
+    return p.b_ols - rho * np.sqrt(s2_u) * np.sqrt(p.s2_x) * p.Si[:, 0]
+
+
+def _kls_core(y: np.ndarray, X: np.ndarray, rho: float, collinear_w_ok: bool = False) -> np.ndarray:
+    """KLS on partialled data (see :func:`_ols_parts` for ``collinear_w_ok``)."""
+    return _kls_at(_ols_parts(y, X, collinear_w_ok), rho)
 
 
 def kls(y, x, w=None, rho: float = 0.0, fe_df: pd.DataFrame | None = None) -> np.ndarray:
@@ -146,38 +176,48 @@ def kls_bootstrap_ses(
     for rho in rhos:
         if not -1 < rho < 1:
             raise ValueError(f"rho must lie in (-1, 1), got {rho}")
-    yv = np.asarray(y, dtype=float).ravel()
-    n = yv.size
-    xv = as_2d(x, n)
-    wv = as_2d(w, n)
+    m = _stacked(y, x, w)
+    n = len(m)
     cl = pd.factorize(pd.Series(np.asarray(cluster)))[0]
     if cl.size != n:
         raise ValueError("cluster must have one label per row")
-    fe = None if fe_df is None else fe_df.reset_index(drop=True)
     out: list[np.ndarray | Exception | None] = [None] * len(rhos)
     draws: list[list[np.ndarray]] = [[] for _ in rhos]
-    for i, rho in enumerate(rhos):  # fail early on the full sample
-        try:
-            kls(yv, xv, wv, rho, fe)
-        except (ValueError, np.linalg.LinAlgError) as err:
-            out[i] = err
+    codes = full = None
+    try:  # fail early on the full sample
+        codes = _codes_of(None if fe_df is None else fe_df.reset_index(drop=True), n)
+        full = _ols_parts(*_partial(m, codes))
+    except (ValueError, np.linalg.LinAlgError) as err:
+        out = [err] * len(rhos)
+    for i, rho in enumerate(rhos):
+        if full is not None:
+            try:
+                _kls_at(full, rho)
+            except ValueError as err:
+                out[i] = err
     G = int(cl.max()) + 1
     order = np.argsort(cl, kind="stable")
-    starts = np.searchsorted(cl[order], np.arange(G + 1))
-    members = [order[starts[g] : starts[g + 1]] for g in range(G)]
+    size = np.bincount(cl, minlength=G)
+    start = np.cumsum(size) - size
     rng = np.random.default_rng(seed)
     for _ in range(n_boot):
         pick = rng.integers(0, G, size=G)
         if all(o is not None for o in out):
             continue  # (keep drawing: the stream stays that of one rho at a time)
-        idx = np.concatenate([members[g] for g in pick])
-        fb = None if fe is None else fe.iloc[idx].reset_index(drop=True)
-        yy, X = _partialled(yv[idx], xv[idx], wv[idx], fb)
+        c = size[pick]
+        idx = order[np.repeat(start[pick] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))]
+        # the drawn rows' fixed effects, numbered in order of appearance as for their labels
+        drawn = None if codes is None else [pd.factorize(k[idx])[0] for k in codes]
+        try:
+            parts = _ols_parts(*_partial(m[idx], drawn), collinear_w_ok=True)
+        except np.linalg.LinAlgError as err:
+            out = [o if o is not None else err for o in out]
+            continue
         for i, rho in enumerate(rhos):
             if out[i] is not None:
                 continue
             try:
-                draws[i].append(_kls_core(yy, X, rho, collinear_w_ok=True))
-            except (ValueError, np.linalg.LinAlgError) as err:
+                draws[i].append(_kls_at(parts, rho))
+            except ValueError as err:
                 out[i] = err
     return [o if o is not None else np.asarray(d).std(axis=0, ddof=1) for o, d in zip(out, draws)]

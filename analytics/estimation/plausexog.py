@@ -73,19 +73,26 @@ def _fe_dof(fe_df: pd.DataFrame, cl: np.ndarray) -> int:
     return absorbed_dof(fe_df, cl)
 
 
-def _fit(d: _Design, ssc: str, y: np.ndarray | None = None):
-    """2SLS coefficients, clustered V and residuals on a partialled design."""
-    yy = d.y if y is None else y
+def _project(d: _Design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The parts of 2SLS that do not depend on y: ``X'Z (Z'Z)^-1``, ``(X'Pz X)^-1`` and ``Pz X``."""
     X, Z = d.X, d.Z
     ZZi = np.linalg.inv(Z.T @ Z)
     XPz = (X.T @ Z) @ ZZi  # X'Z (Z'Z)^-1
     H = np.linalg.inv(XPz @ Z.T @ X)  # (X'Pz X)^-1
+    return XPz, H, Z @ XPz.T
+
+
+def _fit(d: _Design, ssc: str, y: np.ndarray | None = None, projection: tuple | None = None):
+    """2SLS coefficients, clustered V and residuals on a partialled design
+    (``projection``: :func:`_project` of ``d``, when several y share it)."""
+    yy = d.y if y is None else y
+    X, Z = d.X, d.Z
+    XPz, H, Xhat = _project(d) if projection is None else projection
     b = H @ (XPz @ (Z.T @ yy))
     resid = yy - X @ b
-    Xhat = Z @ XPz.T  # Pz X
     G = int(d.cl.max()) + 1
-    sc = np.zeros((G, X.shape[1]))
-    np.add.at(sc, d.cl, Xhat * resid[:, None])
+    scores = Xhat * resid[:, None]
+    sc = np.column_stack([np.bincount(d.cl, weights=scores[:, j], minlength=G) for j in range(X.shape[1])])
     V = H @ (sc.T @ sc) @ H
     if ssc == "crv1":
         n, k = X.shape
@@ -157,8 +164,9 @@ def uci(
     zcol = d.Z[:, 0]
     gs = np.array([gmin]) if gmin == gmax else np.linspace(gmin, gmax, n_grid)
     rows = []
+    projection = _project(d)  # the same for every g: only y moves
     for g in gs:
-        b, V, _, _ = _fit(d, ssc, d.y - zcol * g)
+        b, V, _, _ = _fit(d, ssc, d.y - zcol * g, projection)
         se = float(np.sqrt(V[0, 0]))
         rows.append((g, b[0], se, b[0] - crit * se, b[0] + crit * se))
     grid = pd.DataFrame(rows, columns=["g", "b", "se", "lower", "upper"])
