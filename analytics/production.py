@@ -234,13 +234,7 @@ def _op_one(
     k_t, k_l, phi_l = K[rows], K[lrows], phi[lrows]
     p_l = p_hat[rows] if use_p else None
 
-    def ssr(bk: float) -> float:
-        om_l = phi_l - bk * k_l
-        Z = _poly(om_l if p_l is None else np.column_stack([om_l, p_l]), degree)
-        r = target - bk * k_t
-        _, f = _ols(r, Z)
-        return float(np.sum((r - f) ** 2))
-
+    ssr = _step3_ssr(target, k_t, phi_l, k_l, p_l, degree)
     grid = np.linspace(-0.5, 1.5, 21)  # step 0.1; the bracketing cells are refined below
     vals = np.array([ssr(g) for g in grid])
     j = int(np.argmin(vals))
@@ -256,6 +250,68 @@ def _op_one(
         "n_exits": n_exit,
         "survival_probit": bool(use_p),
     }
+
+
+def _step3_ssr(target: np.ndarray, k_t: np.ndarray, phi_l: np.ndarray, k_l: np.ndarray, p_l: np.ndarray | None,
+               degree: int):
+    """OP step 3's objective ``b_k -> SSR`` of ``target - b_k k_t`` on a full polynomial of order
+    ``degree`` in ``(omega_{-1}, P-hat)``, ``omega_{-1} = phi_{-1} - b_k k_{-1}``.
+
+    The data enter once, through cross-products: with ``a``, ``c``, ``p``
+    the standardised ``phi_{-1}``, ``k_{-1}`` and P-hat, ``omega_{-1}`` is
+    (up to a constant and a scale, which leave the polynomial's span
+    unchanged) ``a + lam c`` with ``lam = -b_k sd(k_{-1}) / sd(phi_{-1})``,
+    so each term ``omega^i p^j`` is ``sum_t C(i, t) lam^t a^(i-t) c^t p^j``:
+    a ``b_k``-dependent combination of the fixed monomials ``a^s c^t p^j``.
+    The SSR is then ``r'r - r'Z (Z'Z)^+ Z'r`` computed from the Gram
+    matrix of those monomials, ``target`` and ``k_t``: each evaluation is a
+    small linear solve instead of a pass over the rows.
+    """
+    cols = [phi_l, k_l] + ([] if p_l is None else [p_l])
+    X = np.column_stack(cols)
+    sd = X.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    std = (X - X.mean(axis=0)) / sd
+    nv = std.shape[1]
+    # every monomial a^s c^t (p^j) of total order <= degree, as exponent tuples
+    expo = sorted((e for e in np.ndindex(*(degree + 1,) * nv) if sum(e) <= degree), key=sum)
+    where = {e: i for i, e in enumerate(expo)}
+    B = np.empty((len(std), len(expo) + 2), order="F")
+    B[:, 0] = 1.0
+    for i, e in enumerate(expo[1:], start=1):  # each monomial is a lower one times one variable
+        v = next(v for v in range(nv) if e[v])
+        lower = tuple(x - (w == v) for w, x in enumerate(e))
+        np.multiply(B[:, where[lower]], std[:, v], out=B[:, i])
+    B[:, -2], B[:, -1] = target, k_t
+    G = B.T @ B
+    n_b = len(expo)
+    # the polynomial's terms omega^i p^j, i + j <= degree
+    terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i) if p_l is not None or j == 0]
+    binom = [[float(np.prod(np.arange(i - t + 1, i + 1)) / np.prod(np.arange(1, t + 1))) for t in range(i + 1)]
+             for i in range(degree + 1)]
+
+    def ssr(bk: float) -> float:
+        lam = -bk * sd[1] / sd[0]
+        T = np.zeros((n_b, len(terms)))
+        for col, (i, j) in enumerate(terms):
+            for t in range(i + 1):
+                T[where[(i - t, t) + ((j,) if p_l is not None else ())], col] = binom[i][t] * lam**t
+        r = np.zeros(n_b + 2)
+        r[-2], r[-1] = 1.0, -bk
+        A = T.T @ G[:n_b, :n_b] @ T  # Z'Z
+        g = T.T @ (G[:n_b, :] @ r)  # Z'r
+        rr = float(r @ G @ r)  # r'r
+        scale = 1 / np.sqrt(np.where(np.diag(A) > 0, np.diag(A), 1.0))
+        As, gs = A * np.outer(scale, scale), g * scale
+        try:
+            if np.linalg.cond(As) > 1e12:
+                raise np.linalg.LinAlgError("ill-conditioned")
+            fit = float(gs @ linalg.solve(As, gs, assume_a="pos", check_finite=False))
+        except (np.linalg.LinAlgError, linalg.LinAlgError):
+            fit = float(gs @ np.linalg.lstsq(As, gs, rcond=None)[0])
+        return rr - fit
+
+    return ssr
 
 
 def _by_industry(df: pd.DataFrame, industry: str | None) -> list[tuple[Any, np.ndarray]]:

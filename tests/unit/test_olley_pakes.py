@@ -108,3 +108,30 @@ def test_too_small_industry_gives_nan_not_an_error():
     assert r["tfp"][df["ind"] == "B"].isna().all()
     with pytest.raises(ValueError):
         olley_pakes(tiny, "y", "l", "k", "inv", "firm", "year")
+
+
+@pytest.mark.parametrize("with_p, degree", [(True, 3), (False, 3), (True, 2)])
+def test_step3_objective_from_cross_products_equals_the_regression_on_the_rows(with_p, degree):
+    """OP step 3's SSR, computed from the Gram matrix of fixed monomials, is the
+    SSR of the least-squares fit on the polynomial in (phi - b_k k, P) built row by row."""
+    from itertools import combinations_with_replacement
+
+    from analytics.production import _step3_ssr
+
+    rng = np.random.default_rng(11)
+    n = 4000
+    k_l = rng.normal(3, 1, n)
+    phi_l = 1.5 + 0.4 * k_l + rng.normal(0, 0.6, n)
+    p_l = 1 / (1 + np.exp(-rng.normal(2, 1, n))) if with_p else None
+    k_t = 0.9 * k_l + rng.normal(0, 0.2, n)
+    target = 0.12 * k_t + 0.7 * (phi_l - 0.12 * k_l) + rng.normal(0, 0.3, n)
+    ssr = _step3_ssr(target, k_t, phi_l, k_l, p_l, degree)
+    for bk in (-0.5, 0.0, 0.12, 0.7, 1.5):
+        om = phi_l - bk * k_l
+        V = np.column_stack([om] if p_l is None else [om, p_l])
+        cols = [np.ones(n)] + [np.prod(V[:, list(c)], axis=1) for d in range(1, degree + 1)
+                               for c in combinations_with_replacement(range(V.shape[1]), d)]
+        Z = np.column_stack(cols)
+        r = target - bk * k_t
+        resid = r - Z @ np.linalg.lstsq(Z, r, rcond=None)[0]
+        assert ssr(bk) == pytest.approx(resid @ resid, rel=1e-9)
