@@ -7,9 +7,11 @@ Pure functions of pandas frames in the columns of the dbt input models
 (``intermediate.int_survey_firm_years``, ``int_firm_export_lines``,
 ``int_industry_year_output``, ``staging.stg_reference__io_links``,
 ``marts.fct_city_industry_complementarity``); they return the ``analytics``
-tables of the issue-5 interface. Nothing here reads files or knows how the
-synthetic world is generated; a truth, where one exists, comes in as an
-argument.
+tables of the data contract. Nothing here reads files or knows how the
+synthetic world is generated: every parameter, the persistence of
+productivity included, is estimated from the data. (:func:`quality_slope`
+compares estimated qualities with a reference given as an argument; the
+truth side of the platform gives it a synthetic world's true qualities.)
 
 Choices (ours; METHOD fixes the estimators, not these):
 
@@ -290,50 +292,75 @@ def _within(v: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 
 def tfp_channel(rows: pd.DataFrame, rho: float | None = None) -> dict:
-    """C's effect on productivity: ``tfp_t - rho tfp_{t-1} = beta_tfp C_t + FE(year) + e``.
+    """C's effect on productivity: ``tfp_t = rho tfp_{t-1} + beta_tfp C_t + FE(year) + e``.
 
-    ``rows``: panel_firm_id, year, tfp, complementarity. The lag is the same
-    panel firm's tfp in calendar year t - 1 (missing, not shifted, after a
-    gap). With ``rho`` given (a known AR(1) coefficient of productivity),
-    OLS of the quasi-difference on C with year fixed effects; without it,
-    rho is estimated jointly: ``tfp_t = rho tfp_{t-1} + beta_tfp C_t +
-    FE(year) + e`` (attenuated by measurement error in tfp).
+    ``rows``: panel_firm_id, year, tfp, complementarity. Lags are the same
+    panel firm's tfp in calendar years t - 1 and t - 2 (missing, not
+    shifted, after a gap).
+
+    Without ``rho`` (the default: rho is estimated from the data), 2SLS of
+    tfp_t on (tfp_{t-1}, C_t) with year fixed effects, tfp_{t-1}
+    instrumented by tfp_{t-2}: measured TFP is productivity plus the
+    production function's serially uncorrelated error, which biases OLS's
+    rho towards zero and, as C is persistent, beta_tfp upwards; the lag two
+    years back is correlated with productivity at t - 1 but not with that
+    error. Firm-years need both lags. With ``rho`` given (a value the user
+    knows), OLS of the quasi-difference ``tfp_t - rho tfp_{t-1}`` on C with
+    year fixed effects.
 
     Returns ``estimate``, ``rho`` (used or estimated), ``n_obs``.
     """
-    r = rows[[FIRM, YEAR, "tfp", "complementarity"]]
-    lag = lagged_rows(r[FIRM].to_numpy(), r[YEAR].to_numpy(dtype=np.int64))
-    d = r.loc[lag >= 0].assign(tfp_lag=r["tfp"].to_numpy()[lag[lag >= 0]])
-    d = d.loc[np.isfinite(d["tfp"]) & np.isfinite(d["tfp_lag"]) & np.isfinite(d["complementarity"])]
-    n = len(d)
+    tfp = rows["tfp"].to_numpy(dtype=float)
+    c_all = rows["complementarity"].to_numpy(dtype=float, na_value=np.nan)
+    year = rows[YEAR].to_numpy(dtype=np.int64)
+    lag = lagged_rows(rows[FIRM].to_numpy(), year)
+    lag_tfp = np.where(lag >= 0, tfp[np.maximum(lag, 0)], np.nan)
+    if rho is not None:
+        keep = np.isfinite(tfp) & np.isfinite(lag_tfp) & np.isfinite(c_all)
+    else:
+        lag2 = np.where(lag >= 0, lag[np.maximum(lag, 0)], -1)
+        lag2_tfp = np.where(lag2 >= 0, tfp[np.maximum(lag2, 0)], np.nan)
+        keep = np.isfinite(tfp) & np.isfinite(lag_tfp) & np.isfinite(lag2_tfp) & np.isfinite(c_all)
+    n = int(keep.sum())
     if n < 3:
         return {"estimate": np.nan, "rho": np.nan if rho is None else rho, "n_obs": n}
-    yr = d[YEAR].to_numpy()
-    c = _within(d["complementarity"].to_numpy(dtype=float), yr)
+    yr = year[keep]
+    c = _within(c_all[keep], yr)
     if rho is not None:
-        dy = _within((d["tfp"] - rho * d["tfp_lag"]).to_numpy(dtype=float), yr)
+        dy = _within(tfp[keep] - rho * lag_tfp[keep], yr)
         return {"estimate": float(c @ dy / (c @ c)), "rho": float(rho), "n_obs": n}
-    X = np.column_stack([_within(d["tfp_lag"].to_numpy(dtype=float), yr), c])
-    b, *_ = np.linalg.lstsq(X, _within(d["tfp"].to_numpy(dtype=float), yr), rcond=None)
+    X = np.column_stack([_within(lag_tfp[keep], yr), c])
+    Z = np.column_stack([_within(lag2_tfp[keep], yr), c])
+    b = np.linalg.solve(Z.T @ X, Z.T @ _within(tfp[keep], yr))
     return {"estimate": float(b[1]), "rho": float(b[0]), "n_obs": n}
 
 
-def quality_slope(quality: pd.DataFrame, truth: pd.DataFrame) -> dict:
-    """Slope of estimated log quality on true log quality, year effects out.
+def quality_slope(quality: pd.DataFrame, reference: pd.DataFrame) -> dict:
+    """Slope of estimated log quality on a reference log quality, year effects out.
 
-    ``quality``: panel_firm_id, year, log_quality; ``truth``: panel_firm_id,
-    year, true_log_quality. Year fixed effects are partialled out because
-    KSW quality is identified only relative to destination-year means.
-    Returns ``estimate`` and ``n_obs``.
+    ``quality``: panel_firm_id, year, log_quality; ``reference``:
+    panel_firm_id, year, true_log_quality (a synthetic world's truth, given
+    by the truth side of the platform). Year fixed effects are partialled out
+    because KSW quality is identified only relative to destination-year
+    means. The standard error is clustered by panel firm (CRV1:
+    ``G/(G-1) (n-1)/(n-2)``, the slope and the year effects' constant).
+    Returns ``estimate``, ``std_error``, ``n_obs`` and ``n_clusters``.
     """
-    d = quality.merge(truth, on=[FIRM, YEAR], how="inner")
+    d = quality.merge(reference, on=[FIRM, YEAR], how="inner")
     d = d.loc[np.isfinite(d["log_quality"]) & np.isfinite(d["true_log_quality"])]
-    if len(d) < 3:
-        return {"estimate": np.nan, "n_obs": len(d)}
+    n = len(d)
+    if n < 3:
+        return {"estimate": np.nan, "std_error": np.nan, "n_obs": n, "n_clusters": 0}
     yr = d[YEAR].to_numpy()
     x = _within(d["true_log_quality"].to_numpy(dtype=float), yr)
     y = _within(d["log_quality"].to_numpy(dtype=float), yr)
-    return {"estimate": float(x @ y / (x @ x)), "n_obs": len(d)}
+    sxx = float(x @ x)
+    b = float(x @ y) / sxx
+    g = pd.factorize(d[FIRM].to_numpy())[0]
+    G = int(g.max()) + 1
+    score = np.bincount(g, weights=x * (y - b * x), minlength=G)
+    se = np.sqrt(float(score @ score) / sxx**2 * G / (G - 1) * (n - 1) / (n - 2)) if G > 1 else np.nan
+    return {"estimate": b, "std_error": float(se), "n_obs": n, "n_clusters": G}
 
 
 # --------------------------------------------------------------------------
@@ -415,56 +442,40 @@ def bootstrap_estimates(
     options: ProductionOptions = ProductionOptions(),
     cells_rows: pd.DataFrame | None = None,
     rho: float | None = None,
-    quality: pd.DataFrame | None = None,
-    quality_truth: pd.DataFrame | None = None,
 ) -> tuple[dict[str, float], pd.DataFrame]:
     """Point estimates and ``options.n_boot`` firm block bootstrap draws.
 
     Whole panel-firm histories are drawn with replacement (the same draw
-    for the production frame, C and the quality firm-years), and
-    :func:`pooled_estimates` (and :func:`quality_slope`, when ``quality``
-    and ``quality_truth`` are given) are recomputed on each draw. The KSW
-    fixed-effect step is not re-run in the draws (its fixed effects rest on
-    many firms each); the slope's SE is over firms given the estimated
-    qualities.
+    for the production frame and C), and :func:`pooled_estimates` is
+    recomputed on each draw (rho, when not given, is estimated again in
+    each).
 
     Returns (point estimates, draws DataFrame with one column per parameter).
     """
     point = pooled_estimates(frame, options, cells_rows, rho)
-    want_q = quality is not None and quality_truth is not None
-    if want_q:
-        qs = quality_slope(quality, quality_truth)
-        point["quality_slope"], point["n_quality_slope"] = qs["estimate"], qs["n_obs"]
-        qmerged = quality.merge(quality_truth, on=[FIRM, YEAR], how="inner")
     rng = stream_rng(options.seed, "parameter_estimates/bootstrap")
     extra = [cells_rows] if cells_rows is not None else []
     used = [c for c in (FIRM, YEAR, IND, "is_exporter", "y", "l", "k", "m", "va", "inv", "exit") if c in frame]
-    blocks = _FirmBlocks(frame[used], extra + ([qmerged] if want_q else []))
+    blocks = _FirmBlocks(frame[used], extra)
     draws = []
     for _ in range(options.n_boot):
         res = blocks.draw(rng)
-        bf = res[0]
-        bc = res[1] if cells_rows is not None else None
         try:
-            est = pooled_estimates(bf, options, bc, rho)
+            est = pooled_estimates(res[0], options, res[1] if cells_rows is not None else None, rho)
         except (ValueError, np.linalg.LinAlgError):
             continue
-        if want_q:
-            bq = res[-1]
-            est["quality_slope"] = quality_slope(bq[[FIRM, YEAR, "log_quality"]], bq[[FIRM, YEAR, "true_log_quality"]])["estimate"]
         draws.append({k: v for k, v in est.items() if not k.startswith("n_")})
     return point, pd.DataFrame(draws)
 
 
-TRUE_KEYS = ("beta_l", "beta_k", "beta_m", "markup_mean", "tfp_channel", "quality_slope")
+PARAMETERS = ("beta_l", "beta_k", "beta_m", "markup_mean", "tfp_channel")
 
 METHODS = {
     "beta_l": "olley_pakes_gross_output_pooled",
     "beta_k": "olley_pakes_gross_output_pooled",
     "beta_m": "dlw_theta_m_gross_output_pooled",
     "markup_mean": "dlw_mean_markup",
-    "tfp_channel": "quasi_difference_known_rho",
-    "quality_slope": "ksw_log_quality_on_truth_year_fe",
+    "tfp_channel": "ar1_2sls_lag2_instrument",
 }
 
 
@@ -477,7 +488,7 @@ def parameter_table(point: dict, draws: pd.DataFrame, options: ProductionOptions
     rho's source for tfp_channel and the number of draws.
     """
     rows = []
-    for p in TRUE_KEYS:
+    for p in PARAMETERS:
         if p not in point or not np.isfinite(point[p]):
             continue
         d = draws[p].dropna().to_numpy() if p in draws else np.array([])
@@ -487,7 +498,7 @@ def parameter_table(point: dict, draws: pd.DataFrame, options: ProductionOptions
             method += f"_{options.markup_sample}_firm_years"
         if p == "tfp_channel":
             method = (f"quasi_difference_known_rho={point['rho']:.3f}_year_fe" if point.get("rho_known")
-                      else f"ar1_joint_estimated_rho={point['rho']:.3f}_year_fe")
+                      else f"ar1_2sls_estimated_rho={point['rho']:.3f}_lag2_instrument_year_fe")
             method += "_gross_output_tfp_pooled"
         rows.append({
             "parameter": p,

@@ -16,7 +16,7 @@ from orchestration.estimation import estimation_assets
 from orchestration.production import production_assets
 from orchestration.report import report_assets
 from orchestration.spec_curve import spec_curve_asset
-from orchestration.truth import synthetic_truth
+from orchestration.truth import truth_assets
 
 
 # who answers for an asset: the data pipeline (raw inputs to the marts and the
@@ -39,7 +39,7 @@ def make_definitions(raw: Path | str | None = None, warehouse: Path | str | None
     settings = settings or load_settings()
     gvc = GvcResource(raw_root=str(raw or raw_root()), warehouse=str(warehouse or warehouse_path()),
                       method=method_json(settings))
-    assets = [*raw_assets(year_partitions(settings)), synthetic_truth, *build_dbt_assets(settings), *production_assets,
+    assets = [*raw_assets(year_partitions(settings)), *truth_assets, *build_dbt_assets(settings), *production_assets,
               *estimation_assets, spec_curve_asset, *report_assets, build_inputs]
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_owner, assets),

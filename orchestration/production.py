@@ -9,14 +9,10 @@ analytics/measures.py (``ProductionOptions``).
 """
 
 
-import json
 import time
-from pathlib import Path
 
 import dagster as dg
-import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 from dagster import AssetExecutionContext
 
 from analytics import measures as ms
@@ -61,27 +57,6 @@ def production_options(gvc: GvcResource) -> ms.ProductionOptions:
 
 def _survey(gvc: GvcResource) -> pd.DataFrame:
     return sc.SurveyFirmYears.validate(read_sql(gvc.warehouse, SURVEY_SQL))
-
-
-def _truth(raw_root: str) -> dict | None:
-    path = Path(raw_root) / "truth.json"
-    return json.loads(path.read_text()) if path.exists() else None
-
-
-def _quality_truth(raw_root: str, survey: pd.DataFrame) -> pd.DataFrame | None:
-    """True log quality per panel firm-year from the synthetic world's latent table, if any.
-
-    The generator's log quality relative to the product's mean in that year
-    (``true_log_quality_rel``), what KSW identifies, as ``true_log_quality``.
-    """
-    path = Path(raw_root) / "truth" / "firm_year_latent.parquet"
-    if not path.exists() or "true_log_quality_rel" not in pq.read_schema(path).names:
-        return None  # real data, or a world written before the generator recorded it
-    lat = pd.read_parquet(path, columns=["firm_id", "year", "true_log_quality_rel"]).rename(
-        columns={"true_log_quality_rel": "true_log_quality"})
-    lat = lat.loc[lat["true_log_quality"].notna()].astype({"firm_id": str, "year": "int64"})
-    ids = survey[["firm_id", "year", "panel_firm_id"]].astype({"firm_id": str, "year": "int64"})
-    return lat.merge(ids, on=["firm_id", "year"], how="inner")[["panel_firm_id", "year", "true_log_quality"]]
 
 
 @dg.multi_asset(
@@ -151,9 +126,9 @@ def industry_upstreamness(context: AssetExecutionContext, gvc: GvcResource) -> d
 
 
 @dg.asset(
-    key=["analytics", "parameter_estimates"], deps=[SURVEY, LINES, CELLS], group_name=GROUP, kinds=KINDS,
+    key=["analytics", "parameter_estimates"], deps=[SURVEY, CELLS], group_name=GROUP, kinds=KINDS,
     description="Pooled production parameters with firm block bootstrap SE and normal 95% CI: beta_l, beta_k, "
-                "beta_m, markup_mean, tfp_channel and, for a synthetic world, quality_slope.",
+                "beta_m, markup_mean and tfp_channel (rho of productivity estimated, lag-2 instrument).",
 )
 def parameter_estimates(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
     opts = production_options(gvc)
@@ -161,18 +136,10 @@ def parameter_estimates(context: AssetExecutionContext, gvc: GvcResource) -> dg.
     frame = ms.production_frame(survey, opts)
     cells = sc.ComplementarityCells.validate(read_sql(gvc.warehouse, CELLS_SQL))
     c_rows = ms.attach_complementarity(frame[["panel_firm_id", "year", "industry_code"]], survey, cells)
-    truth = _truth(gvc.raw_root)
-    rho = float(truth["params"]["omega_rho"]) if truth and "omega_rho" in truth.get("params", {}) else None
-    q_truth = _quality_truth(gvc.raw_root, survey)
-    quality = None
-    if q_truth is not None:
-        lines = sc.FirmExportLines.validate(read_sql(gvc.warehouse, LINES_SQL))
-        quality = ms.firm_year_quality(lines, sigma=gvc.settings.kqs_sigma)[["panel_firm_id", "year", "log_quality"]]
     t0 = time.perf_counter()
     not_estimable = ""
     try:
-        point, draws = ms.bootstrap_estimates(frame, opts, c_rows[["panel_firm_id", "year", "complementarity"]], rho,
-                                              quality, q_truth)
+        point, draws = ms.bootstrap_estimates(frame, opts, c_rows[["panel_firm_id", "year", "complementarity"]])
     except ValueError as err:  # e.g. one sample year: no investment, so no Olley-Pakes; never the build's end
         not_estimable = f"not estimable: {err}"
         context.log.warning(f"pooled production parameters {not_estimable}")
@@ -183,13 +150,11 @@ def parameter_estimates(context: AssetExecutionContext, gvc: GvcResource) -> dg.
     context.log.info(f"pooled estimates, {opts.n_boot} bootstrap draws in {time.perf_counter() - t0:.1f}s:\n"
                      f"{table.drop(columns=['asset', 'run_id']).to_string()}")
     meta = {f"{r.parameter}": float(r.estimate) for r in table.itertuples()}
-    if truth:
-        pt = truth.get("production_truth", {})
-        meta |= {f"true_{k}": float(v) for k, v in pt.items() if isinstance(v, (int, float))}
+    if "rho" in point:
+        meta["rho_estimated"] = float(point["rho"])
     if not_estimable:
         meta["reason"] = not_estimable
-    return dg.MaterializeResult(metadata={"rows": len(table), "n_boot": opts.n_boot, "seed": opts.seed, "rho_source":
-                                          "truth.json params.omega_rho" if rho is not None else "estimated", **meta})
+    return dg.MaterializeResult(metadata={"rows": len(table), "n_boot": opts.n_boot, "seed": opts.seed, **meta})
 
 
 production_assets = [production_function, firm_year_quality, industry_upstreamness, parameter_estimates]

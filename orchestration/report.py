@@ -63,7 +63,8 @@ def stylised_facts(context: AssetExecutionContext, gvc: GvcResource) -> dg.Mater
 @dg.asset(
     key=REPORT_KEY,
     group_name="report",
-    deps=[*ESTIMATION_DEPS, STYLISED_KEY],
+    deps=[*ESTIMATION_DEPS, STYLISED_KEY, dg.AssetKey(["analytics", "parameter_estimates"]),
+          dg.AssetKey(["analytics", "quality_recovery"]), dg.AssetKey(["analytics", "synthetic_truth"])],
     kinds={"python", "html"},
     description="The report: Tables 1-11, Figs 1-6, the specification curve and (synthetic worlds) the truth "
                 "section, as Markdown, LaTeX, PNG and one self-contained report.html.",

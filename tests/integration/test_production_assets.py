@@ -76,7 +76,7 @@ def world_inputs(root: Path) -> dict[str, pd.DataFrame]:
     output = survey.groupby(["industry_code", "year"], as_index=False)["output"].sum()
     io = _read_dir(root / "reference" / "io_links")
     cells = pd.read_parquet(root / "truth" / "city_industry_complementarity.parquet")
-    # KSW identifies quality relative to the product's mean (orchestration.production._quality_truth)
+    # KSW identifies quality relative to the product's mean (orchestration.truth.read_quality_truth)
     truth_q = lat.loc[lat["true_log_quality_rel"].notna(), ["panel_firm_id", "year", "true_log_quality_rel"]].rename(
         columns={"true_log_quality_rel": "true_log_quality"})
     truth = json.loads((root / "truth.json").read_text())
@@ -84,7 +84,7 @@ def world_inputs(root: Path) -> dict[str, pd.DataFrame]:
             "quality_truth": truth_q, "truth": truth, "latent": lat}
 
 
-def run_pipeline(inp: dict, options: ms.ProductionOptions, rho: float | None) -> dict:
+def run_pipeline(inp: dict, options: ms.ProductionOptions) -> dict:
     """Every production table from the input frames (what the assets do, without Dagster)."""
     t0 = time.perf_counter()
     frame = ms.production_frame(inp["survey"], options)
@@ -94,12 +94,13 @@ def run_pipeline(inp: dict, options: ms.ProductionOptions, rho: float | None) ->
     t2 = time.perf_counter()
     ups = ms.industry_upstreamness(inp["io_links"], inp["output"])
     c_rows = ms.attach_complementarity(frame[["panel_firm_id", "year", "industry_code"]], inp["survey"], inp["cells"])
-    point, draws = ms.bootstrap_estimates(frame, options, c_rows[["panel_firm_id", "year", "complementarity"]], rho,
-                                          quality[["panel_firm_id", "year", "log_quality"]], inp["quality_truth"])
+    point, draws = ms.bootstrap_estimates(frame, options, c_rows[["panel_firm_id", "year", "complementarity"]])
     t3 = time.perf_counter()
     params = ms.parameter_table(point, draws, options, "analytics/parameter_estimates", "test")
+    slope = ms.quality_slope(quality[["panel_firm_id", "year", "log_quality"]], inp["quality_truth"])
     return {"frame": frame, "fit": fit, "tfp": ms.firm_year_tfp(fit), "markups": ms.firm_year_markups(fit),
             "quality": quality, "upstreamness": ups, "params": params.set_index("parameter"), "draws": draws,
+            "quality_slope": slope,
             "seconds": {"tfp_markups": t1 - t0, "quality": t2 - t1, "bootstrap": t3 - t2}}
 
 
@@ -132,9 +133,10 @@ def _materialize(raw_root: Path, warehouse: Path):
 
     from orchestration.production import production_assets
     from orchestration.resources import GvcResource
+    from orchestration.truth import quality_recovery
 
     gvc = GvcResource(raw_root=str(raw_root), warehouse=str(warehouse))
-    return dg.materialize(production_assets, resources={"gvc": gvc})
+    return dg.materialize([*production_assets, quality_recovery], resources={"gvc": gvc})
 
 
 def _check_outputs(warehouse: Path) -> dict[str, pd.DataFrame]:
@@ -143,7 +145,8 @@ def _check_outputs(warehouse: Path) -> dict[str, pd.DataFrame]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         got = {t: con.execute(f"select * from analytics.{t}").df() for t in
-               ("firm_year_tfp", "firm_year_markups", "firm_year_quality", "industry_upstreamness", "parameter_estimates")}
+               ("firm_year_tfp", "firm_year_markups", "firm_year_quality", "industry_upstreamness", "parameter_estimates",
+                "quality_recovery")}
     finally:
         con.close()
     sc.FirmYearTfp.validate(got["firm_year_tfp"])
@@ -151,6 +154,7 @@ def _check_outputs(warehouse: Path) -> dict[str, pd.DataFrame]:
     sc.FirmYearQuality.validate(got["firm_year_quality"])
     sc.IndustryUpstreamness.validate(got["industry_upstreamness"])
     sc.ParameterEstimates.validate(got["parameter_estimates"])
+    sc.ParameterEstimates.validate(got["quality_recovery"])
     return got
 
 
@@ -168,13 +172,14 @@ def test_pipeline_on_tiny_world(tiny_inputs):
     sc.SurveyFirmYears.validate(inp["survey"])
     sc.FirmExportLines.validate(inp["lines"])
     opts = ms.ProductionOptions(n_boot=5)
-    out = run_pipeline(inp, opts, inp["truth"]["params"]["omega_rho"])
+    out = run_pipeline(inp, opts)
     tfp = sc.FirmYearTfp.validate(out["tfp"])
     sc.FirmYearMarkups.validate(out["markups"])
     sc.FirmYearQuality.validate(out["quality"][["panel_firm_id", "year", "quality"]])
     ups = sc.IndustryUpstreamness.validate(out["upstreamness"])
     params = out["params"]
-    assert set(params.index) == {"beta_l", "beta_k", "beta_m", "markup_mean", "tfp_channel", "quality_slope"}
+    assert set(params.index) == {"beta_l", "beta_k", "beta_m", "markup_mean", "tfp_channel"}
+    assert "estimated_rho" in params.loc["tfp_channel", "method"]
     assert (params["ci_low"] <= params["estimate"]).all() and (params["estimate"] <= params["ci_high"]).all()
     # every survey industry-year has an upstreamness; TFP for most survey firm-years
     assert len(ups) == len(inp["output"])
@@ -195,8 +200,10 @@ def test_assets_materialize_on_stand_in_inputs(tiny_inputs, tiny_warehouse, tmp_
     assert result.success
     got = _check_outputs(copy)
     assert len(got["firm_year_tfp"]) > 0.8 * len(inp["survey"])
-    assert set(got["parameter_estimates"]["parameter"]) >= {"beta_l", "beta_k", "beta_m", "markup_mean", "tfp_channel",
-                                                           "quality_slope"}
+    assert set(got["parameter_estimates"]["parameter"]) == {"beta_l", "beta_k", "beta_m", "markup_mean", "tfp_channel"}
+    # the truth side's check of the KSW qualities, on the synthetic world
+    q = got["quality_recovery"].set_index("parameter")
+    assert q.index.tolist() == ["quality_slope"] and q.loc["quality_slope", "std_error"] > 0
 
 
 def test_assets_on_built_warehouse(tiny_warehouse, tmp_path):
@@ -221,21 +228,26 @@ def test_recovery_on_demo_world(demo_world):
     Tolerances, from the demo world seed 1 with 30 bootstrap draws: beta_l,
     beta_m within 0.01, beta_k within 0.015 (OP's step 3 leaves C_t out of
     the law of motion of omega, a small upward bias), mean markup within 0.03
-    of the world's realised mean, tfp_channel's CI covers beta_tfp, quality
-    slope (on the product-relative truth KSW identifies) within 0.1 of 1.
-    Measured through `gvc build` on demo: 0.299, 0.1235, 0.502, 1.368 vs
-    1.362, CI [0.388, 0.404] vs 0.4, 0.971.
+    of the world's realised mean, rho of productivity (estimated, never read
+    from the truth) within 0.04 of the generator's and tfp_channel within
+    0.025 of beta_tfp (measured TFP carries OP's small coefficient biases,
+    persistent with the inputs, which the lag-2 instrument does not remove:
+    about +0.011, 3%, on demo), quality slope (on the product-relative truth
+    KSW identifies) within 0.1 of 1. Measured on demo: 0.299, 0.1235, 0.502,
+    1.368 vs 1.362, rho 0.677 vs 0.70, tfp_channel 0.411 (SE 0.004) vs 0.4.
     """
     root, _ = demo_world
     inp = world_inputs(root)
     truth = inp["truth"]
     pt = truth["production_truth"]
-    out = run_pipeline(inp, ms.ProductionOptions(n_boot=30), truth["params"]["omega_rho"])
+    out = run_pipeline(inp, ms.ProductionOptions(n_boot=30))
     p = out["params"]
     print(p[["estimate", "std_error", "ci_low", "ci_high", "n_obs"]], out["seconds"])
     assert abs(p.loc["beta_l", "estimate"] - pt["beta_l"]) < 0.01
     assert abs(p.loc["beta_k", "estimate"] - pt["beta_k"]) < 0.015
     assert abs(p.loc["beta_m", "estimate"] - pt["beta_m"]) < 0.01
     assert abs(p.loc["markup_mean", "estimate"] - pt["markup_mean"]) < 0.03
-    assert p.loc["tfp_channel", "ci_low"] <= truth["params"]["beta_tfp"] <= p.loc["tfp_channel", "ci_high"]
-    assert abs(p.loc["quality_slope", "estimate"] - 1.0) < 0.1
+    rho = float(p.loc["tfp_channel", "method"].split("estimated_rho=")[1].split("_")[0])
+    assert abs(rho - truth["params"]["omega_rho"]) < 0.04
+    assert abs(p.loc["tfp_channel", "estimate"] - truth["params"]["beta_tfp"]) < 0.025
+    assert abs(out["quality_slope"]["estimate"] - 1.0) < 0.1

@@ -156,6 +156,26 @@ def test_tfp_channel_recovers_beta_tfp():
     joint = ms.tfp_channel(d)
     assert abs(joint["rho"] - 0.7) < 0.02
     assert abs(joint["estimate"] - 0.4) < 0.06
+    # both lags needed: 8 of 10 years per firm; firm 0 loses 2004, 2005 (and has no 2003)
+    assert joint["n_obs"] == 3000 * 8 - 3
+
+
+def test_tfp_channel_estimates_rho_through_measurement_error():
+    """Measured TFP = productivity + serially uncorrelated error (sd 0.15, as large as the
+    innovation): OLS on the lag would give rho about 0.7 * var(omega) / var(tfp) ~ 0.54 and
+    beta_tfp far above 0.4; the lag-2 instrument recovers both."""
+    d = channel_panel(seed=2)
+    rng = np.random.default_rng(3)
+    d = d.assign(tfp=d["tfp"] + rng.normal(0, 0.15, len(d)))
+    est = ms.tfp_channel(d)
+    assert abs(est["rho"] - 0.7) < 0.04
+    assert abs(est["estimate"] - 0.4) < 0.08
+    # the naive joint OLS this replaces is far off
+    lag = d.assign(year=d["year"] + 1).rename(columns={"tfp": "tfp_lag"})[["panel_firm_id", "year", "tfp_lag"]]
+    m = d.merge(lag, on=["panel_firm_id", "year"])
+    X = np.column_stack([ms._within(m[c].to_numpy(), m["year"].to_numpy()) for c in ("tfp_lag", "complementarity")])
+    b = np.linalg.lstsq(X, ms._within(m["tfp"].to_numpy(), m["year"].to_numpy()), rcond=None)[0]
+    assert b[0] < 0.6
 
 
 def test_quality_slope_with_year_effects():
@@ -168,9 +188,25 @@ def test_quality_slope_with_year_effects():
     assert res["n_obs"] == 400
 
 
+def test_quality_slope_se_is_firm_clustered_as_pyfixest():
+    import pyfixest as pf
+
+    rng = np.random.default_rng(5)
+    firms = np.repeat(np.arange(300), 4)
+    ref = pd.DataFrame({"panel_firm_id": firms.astype(str), "year": np.tile(np.arange(2000, 2004), 300),
+                        "true_log_quality": rng.normal(0, 1, 1200)})
+    firm_noise = rng.normal(0, 0.5, 300)[firms]  # errors correlated within firm
+    est = ref.assign(log_quality=0.9 * ref["true_log_quality"] + firm_noise + rng.normal(0, 0.3, 1200))
+    res = ms.quality_slope(est[["panel_firm_id", "year", "log_quality"]], ref)
+    fit = pf.feols("log_quality ~ true_log_quality | year", data=est.merge(ref), vcov={"CRV1": "panel_firm_id"})
+    assert res["estimate"] == pytest.approx(float(fit.coef().iloc[0]), rel=1e-10)
+    assert res["std_error"] == pytest.approx(float(fit.se().iloc[0]), rel=5e-3)
+    assert res["n_clusters"] == 300
+
+
 def test_parameter_table_se_and_ci():
     point = {"beta_l": 0.3, "n_beta_l": 100, "beta_m": 0.5, "n_beta_m": 100, "tfp_channel": 0.4, "n_tfp_channel": 80,
-             "rho": 0.7, "rho_known": True, "quality_slope": np.nan}
+             "rho": 0.7, "rho_known": True}
     draws = pd.DataFrame({"beta_l": [0.29, 0.31, 0.30], "beta_m": [0.5, 0.5, 0.5], "tfp_channel": [0.3, 0.5, 0.4]})
     t = ms.parameter_table(point, draws, ms.ProductionOptions(), "analytics/parameter_estimates", "run1").set_index("parameter")
     assert list(t.index) == ["beta_l", "beta_m", "tfp_channel"]  # NaN quality slope left out
