@@ -1,6 +1,6 @@
 """The one typed settings object: every METHOD switch with its default.
 
-Every switch named in ``spec/METHOD.md`` lives here, is validated when the
+Every switch named in ``docs/method.md`` lives here, is validated when the
 object is built (``Literal`` options are checked early, pyfixest-style), and is
 recorded with each run (``as_dict``).  dbt receives the same values as vars
 (``dbt_vars``); the Python truth implementation and the estimation code take

@@ -150,7 +150,7 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     _progress(f"ui: raw root {env['GVC_RAW']}, warehouse {env['GVC_WAREHOUSE']}, instance {env['DAGSTER_HOME']}")
     _progress(f"ui: http://127.0.0.1:{args.port}")
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(args.port)]
-    # `dagster dev` started from a script ignores SIGINT/SIGTERM unless they are reset (STACK.md)
+    # `dagster dev` started from a script ignores SIGINT/SIGTERM unless they are reset
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.execvpe(cmd[0], cmd, env)
@@ -184,7 +184,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gvc", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("synth", help="write a synthetic raw root whose truth is known (spec/SYNTH.md)")
+    s = sub.add_parser("synth", help="write a synthetic raw root whose truth is known (docs/synthetic_world.md)")
     s.add_argument("--out", required=True, help="folder to write the raw root, truth.json and truth/ into")
     s.add_argument("--scale", choices=["tiny", "demo", "paper"], default="tiny",
                    help="tiny: ~25 cities, tests; demo: ~120 cities, ~40k exporter-years; paper: ~300 cities, >=100M customs rows")
@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="validate a raw root and materialise every asset into the warehouse")
     b.add_argument("--raw", default=DEFAULT_RAW_ARG,
-                   help="the raw root (CONTRACT layout); default data/raw, written as the synthetic demo world if absent")
+                   help="the raw root (layout: docs/contract.md); default data/raw, written as the synthetic demo world if absent")
     b.add_argument("--warehouse", default="data/warehouse.duckdb", help="DuckDB file to build; default data/warehouse.duckdb")
     b.add_argument("--years", type=int, nargs="+", default=None,
                    help="sample years to (re)build, e.g. --years 2001 2004; default every year present in the raw root")

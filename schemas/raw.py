@@ -1,4 +1,4 @@
-"""Pandera models of the three raw tables of CONTRACT.md.
+"""Pandera models of the three raw tables of docs/contract.md.
 
 Each model encodes every rule of the contract's table: column types
 (coerced to the canonical dtypes: ints -> ``Int64``, floats -> ``float64``,
@@ -10,7 +10,7 @@ and quantities >= 0), code
 lengths and digit patterns, allowed values, not-empty names, the unique key
 of the table's grain (``Config.unique``) and the survey's
 "year_established between 1800 and year" frame rule.  The survey's columns
-of REALDATA §5 (current_assets, inventory, finished_goods, cost_of_sales,
+for the real-data preparation (current_assets, inventory, finished_goods, cost_of_sales,
 welfare_payable, registration_type) are optional: checked when present.
 
 Plausibility bounds (refused).  Every magnitude has an upper bound past the
@@ -114,7 +114,7 @@ SURVEY_PAYMENTS_MAX = 1e9
 EMPLOYMENT_MAX = 2_000_000
 
 #: GB/T 4754-2002 divisions outside manufacturing that the industrial survey covers:
-#: mining 06-11 and utilities 44-46 (REALDATA §4.2 filters them; counted, not refused).
+#: mining 06-11 and utilities 44-46 (the real-data preparation filters them; counted, not refused).
 NON_MANUFACTURING_DIVISIONS = frozenset({"06", "07", "08", "09", "10", "11", "44", "45", "46"})
 
 SURVEY_MONEY = (
@@ -176,7 +176,7 @@ class FirmSurvey(pa.DataFrameModel):
     wage_bill: Series[Float] = pa.Field(**NON_NEGATIVE, nullable=True)
     rd_expenditure: Series[Float] = pa.Field(**NON_NEGATIVE, nullable=True)
     subsidy: Series[Float] = pa.Field(**NON_NEGATIVE, nullable=True)
-    # REALDATA §5: optional (the accounting identity for M, the filters)
+    # optional, for the real-data preparation (the accounting identity for M, the filters)
     current_assets: Optional[Series[Float]] = pa.Field(**NON_NEGATIVE, nullable=True)
     inventory: Optional[Series[Float]] = pa.Field(**NON_NEGATIVE, nullable=True)
     finished_goods: Optional[Series[Float]] = pa.Field(**NON_NEGATIVE, nullable=True)

@@ -1,4 +1,4 @@
-"""Pandera models of the reference tables of CONTRACT.md (``reference/<table>/``).
+"""Pandera models of the reference tables of docs/contract.md (``reference/<table>/``).
 
 Codes are strings that keep their leading zeros: HS6 codes 6 digits,
 ``city_code`` 6 digits (``cities``: a prefecture, ending ``00``),

@@ -57,7 +57,7 @@ def table5(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.Data
     coefficients reported); (2) firms that never change city (``mover`` False);
     (3) without the top sales decile of each year (``top_sales_decile`` False);
     (4) outcome export upstreamness; (5) placebo C instead of C; (5b) the same
-    placebo fit with CRV1 by city-industry (SYNTH.md: C's noise and the shock
+    placebo fit with CRV1 by city-industry (docs/synthetic_world.md: C's noise and the shock
     are shared within a city-industry-year, so firm clusters overstate the
     placebo's precision; shown beside the paper's firm clustering, as Table 7's
     (3b)).

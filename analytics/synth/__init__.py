@@ -1,1 +1,1 @@
-"""The synthetic world of spec/SYNTH.md and its own (independent) truth."""
+"""The synthetic world of docs/synthetic_world.md and its own (independent) truth."""

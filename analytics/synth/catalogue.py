@@ -7,7 +7,7 @@ HS product catalogue with BEC end use and industry, HS revision histories and
 their concordance to HS1996, IPC home fields per industry, an input-output
 structure, exchange rates, trade regimes, intermediary keywords and partner
 countries.  The frames named after ``reference/`` tables of
-``spec/CONTRACT.md`` carry exactly the contract's columns (``trade_regimes``
+``docs/contract.md`` carry exactly the contract's columns (``trade_regimes``
 adds ``regime_name``).
 
 Without ``reference_dir`` everything comes from installed packages and the
@@ -21,7 +21,8 @@ typed facts of :mod:`analytics.synth.seeds`:
   (about 4% of codes renamed, 2% split into 2-3 codes, 1.5% merged in pairs of
   one heading), chained back to HS1996 with multiplied weights.
 
-With ``reference_dir`` (a folder laid out like ``shared/reference``) the city
+With ``reference_dir`` (public files in their published layouts: cities/,
+hs_bec/, hs_correspondence/; see docs/synthetic_world.md) the city
 list, the HS1996 codes with their BEC class and the HS2002/2007/2012 ->
 HS1996 correlations (equal weights over the targets of one source code) are
 parsed from the public files instead.  Everything is deterministic: the only

@@ -1,4 +1,4 @@
-"""Scales and generating parameters of the synthetic world (spec/SYNTH.md).
+"""Scales and generating parameters of the synthetic world (docs/synthetic_world.md).
 
 Every number the generator draws from lives in :class:`SynthParams`; it is
 written whole to ``truth.json`` so a reader can see the world's truth.

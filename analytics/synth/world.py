@@ -1,4 +1,4 @@
-"""``gvc synth``: write a raw root whose generating truth is known (spec/SYNTH.md).
+"""``gvc synth``: write a raw root whose generating truth is known (docs/synthetic_world.md).
 
 Order of generation (each step needs the one before):
 

@@ -5,7 +5,7 @@ Checked on what the build wrote, not on the generator's panel: the 2SLS
 interval covers the true beta, OLS lies below 2SLS, the Kleibergen-Paap F
 exceeds 10 and the placebo C is insignificant. Tiny (default suite): 1.6k
 exporter-years, so the placebo is judged with city-industry clusters (column
-5b; SYNTH.md: firm clusters understate the spread because C's noise and the
+5b; docs/synthetic_world.md: firm clusters understate the spread because C's noise and the
 shock are shared within a city-industry-year). Demo (slow): the paper's firm
 clustering throughout.
 """

@@ -154,7 +154,7 @@ def test_cli_synth_help_documents_every_option(capsys):
 SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 
 
-@pytest.mark.skipif(not (SHARED_REFERENCE / "hs_correspondence").exists(), reason="no ../shared/reference here")
+@pytest.mark.skipif(not (SHARED_REFERENCE / "hs_correspondence").exists(), reason="public reference files not available")
 def test_reference_dir_world_uses_the_unsd_files(tmp_path):
     """With --reference-dir, codes and concordance come from the UNSD files
     in their published layouts, and the world still reproduces its design."""

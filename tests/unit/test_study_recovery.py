@@ -1,9 +1,9 @@
-"""Recovery of the synthetic truth (SYNTH.md: beta = 0.21; OLS biased toward
+"""Recovery of the synthetic truth (docs/synthetic_world.md: beta = 0.21; OLS biased toward
 zero by the city-industry shock; strong first stage; placebo C without
 effect) through the Table 7 / Table 4 / Table 5 functions, on the generator
 panel plus the stand-in columns (until the dbt panel exists).
 
-Coverage uses 3 firm-clustered standard errors (SYNTH.md: firm clusters
+Coverage uses 3 firm-clustered standard errors (docs/synthetic_world.md: firm clusters
 understate the spread by 1.1-1.8) and, beside it, the city-industry-clustered
 interval of row '3b'.
 """
@@ -44,9 +44,9 @@ def _check(panel, *, placebo_cluster: str = "firm") -> dict:
 
 
 def test_recovery_tiny(tiny_world):
-    """Tiny world: the firm-clustered placebo t is about 2 here (SYNTH.md: the
+    """Tiny world: the firm-clustered placebo t is about 2 here (docs/synthetic_world.md: the
     placebo is significant in ~10% of seeds), so the placebo is judged with
-    city-industry clusters, the clustering SYNTH.md asks the report to show."""
+    city-industry clusters, the clustering docs/synthetic_world.md asks the report to show."""
     root, _ = tiny_world
     _check(standin_panel(root), placebo_cluster="city_industry")
 
