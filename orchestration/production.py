@@ -100,12 +100,12 @@ def production_function(context: AssetExecutionContext, gvc: GvcResource):
 @dg.asset(
     key=["analytics", "firm_year_quality"], deps=[LINES], group_name=GROUP, kinds=KINDS,
     description="Khandelwal-Schott-Wei export quality, min-max normalised within HS6, export-value "
-                "weighted: panel_firm_id, year, quality.",
+                "weighted: panel_firm_id, year, quality, log_quality (before the min-max step).",
 )
 def firm_year_quality(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
     lines = sc.FirmExportLines.validate(read_sql(gvc.warehouse, LINES_SQL))
     q = ms.firm_year_quality(lines, sigma=gvc.settings.kqs_sigma)
-    out = sc.FirmYearQuality.validate(q[["panel_firm_id", "year", "quality"]])
+    out = sc.FirmYearQuality.validate(q[["panel_firm_id", "year", "quality", "log_quality"]])
     replace_table(gvc.warehouse, "analytics", "firm_year_quality", out)
     return dg.MaterializeResult(metadata={"rows": len(out), "sigma": gvc.settings.kqs_sigma,
                                           "lines_without_quantity": int(lines["quantity"].isna().sum())})

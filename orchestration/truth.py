@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from analytics import measures as ms
-from orchestration.production import LINES, LINES_SQL, SURVEY
+from orchestration.production import SURVEY
 from orchestration.resources import GvcResource
 from orchestration.warehouse import read_sql, replace_table
 from schemas import production as sc
@@ -76,6 +76,8 @@ def synthetic_truth(context: AssetExecutionContext, gvc: GvcResource) -> dg.Mate
 
 QUALITY_TRUTH = Path("truth") / "firm_year_latent.parquet"
 IDS_SQL = "select firm_id, year, panel_firm_id from intermediate.int_survey_firm_years order by all"
+QUALITY_SQL = "select panel_firm_id, year, log_quality from analytics.firm_year_quality order by all"
+QUALITY = dg.AssetKey(["analytics", "firm_year_quality"])
 
 
 def read_quality_truth(raw_root: Path | str, ids: pd.DataFrame) -> pd.DataFrame | None:
@@ -97,7 +99,7 @@ def read_quality_truth(raw_root: Path | str, ids: pd.DataFrame) -> pd.DataFrame 
 
 @dg.asset(
     key=["analytics", "quality_recovery"],
-    deps=[LINES, SURVEY],
+    deps=[QUALITY, SURVEY],
     group_name="production",
     kinds={"python", "duckdb"},
     description="Synthetic worlds: slope of the KSW log quality on the generator's true one (1 by design), "
@@ -108,9 +110,8 @@ def quality_recovery(context: AssetExecutionContext, gvc: GvcResource) -> dg.Mat
     reference = read_quality_truth(gvc.raw_root, read_sql(gvc.warehouse, IDS_SQL))
     rows = []
     if reference is not None:
-        lines = sc.FirmExportLines.validate(read_sql(gvc.warehouse, LINES_SQL))
-        quality = ms.firm_year_quality(lines, sigma=gvc.settings.kqs_sigma)
-        res = ms.quality_slope(quality[["panel_firm_id", "year", "log_quality"]], reference)
+        quality = read_sql(gvc.warehouse, QUALITY_SQL)  # the KSW qualities analytics.firm_year_quality estimated
+        res = ms.quality_slope(quality, reference)
         if np.isfinite(res["estimate"]):
             se = res["std_error"]
             rows.append({"parameter": "quality_slope", "estimate": res["estimate"], "std_error": se,

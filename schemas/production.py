@@ -126,11 +126,13 @@ class FirmYearMarkups(pa.DataFrameModel):
 
 
 class FirmYearQuality(pa.DataFrameModel):
-    """analytics.firm_year_quality (quality min-max normalised within HS6: in [0, 1])."""
+    """analytics.firm_year_quality (quality min-max normalised within HS6: in [0, 1]; log_quality the
+    export-value weighted KSW residual / (sigma - 1) before that step)."""
 
     panel_firm_id: Series[Str]
     year: Series[Int] = pa.Field(**YEARS)
     quality: Series[Float] = pa.Field(in_range={"min_value": 0.0, "max_value": 1.0})
+    log_quality: Series[Float]
 
     class Config:
         name = "firm_year_quality"

@@ -175,7 +175,7 @@ def test_pipeline_on_tiny_world(tiny_inputs):
     out = run_pipeline(inp, opts)
     tfp = sc.FirmYearTfp.validate(out["tfp"])
     sc.FirmYearMarkups.validate(out["markups"])
-    sc.FirmYearQuality.validate(out["quality"][["panel_firm_id", "year", "quality"]])
+    sc.FirmYearQuality.validate(out["quality"][["panel_firm_id", "year", "quality", "log_quality"]])
     ups = sc.IndustryUpstreamness.validate(out["upstreamness"])
     params = out["params"]
     assert set(params.index) == {"beta_l", "beta_k", "beta_m", "markup_mean", "tfp_channel"}
