@@ -78,13 +78,33 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _not_a_warehouse(path: Path) -> str | None:
+    """Why ``path`` is not a warehouse `gvc build` wrote (missing, not DuckDB, no marts), else None."""
+    import duckdb
+
+    if not path.exists():
+        return f"no warehouse at {path} (build one with `gvc build`)"
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as err:
+        return f"{path} is not a DuckDB database ({str(err).splitlines()[0]})"
+    try:
+        marts = con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()[0]
+    finally:
+        con.close()
+    if not marts:
+        return f"{path} holds no built warehouse (no table in schema marts): build it with `gvc build`"
+    return None
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from analytics.report import write_report
     from analytics.settings import load_settings
 
     warehouse = Path(args.warehouse)
-    if not warehouse.exists():
-        print(f"gvc report: no warehouse at {warehouse} (build one with `gvc build`)", file=sys.stderr)
+    problem = _not_a_warehouse(warehouse)
+    if problem:
+        print(f"gvc report: {problem}", file=sys.stderr)
         return 2
     out = Path(args.out)
     _progress(f"report: reading {warehouse.resolve()}, writing to {out.resolve()}")
