@@ -190,14 +190,19 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if not warehouse.exists():  # the catalog then has no column types, the site still builds
             warehouse = Path(tmp) / "empty.duckdb"
-        res = run_dbt(["docs", "generate", "--no-compile"] if not Path(args.warehouse).exists() else ["docs", "generate"],
-                      Path(args.raw), warehouse, settings=load_settings(), target_path=Path(tmp) / "target")
+        cmd = ["docs", "generate", "--static"] + (["--no-compile"] if not Path(args.warehouse).exists() else [])
+        res = run_dbt(cmd, Path(args.raw), warehouse, settings=load_settings(), target_path=Path(tmp) / "target")
         if not res.success:
             print(f"gvc docs: dbt docs generate failed: {res.exception}", file=sys.stderr)
             return 1
         for name in ("index.html", "manifest.json", "catalog.json"):
             shutil.copy2(Path(tmp) / "target" / name, out / name)
-    print(f"wrote the dbt docs site to {out.resolve()}/index.html (open it, or serve the folder)")
+        # one file with the manifest and catalog inside: opens from file:// (index.html fetches them, which
+        # browsers refuse over file://, so that one needs serving)
+        shutil.copy2(Path(tmp) / "target" / "static_index.html", out / "static_index.html")
+    print(f"wrote the dbt docs site to {out.resolve()}:\n"
+          f"  open {(out / 'static_index.html').resolve()} directly (one self-contained file), or\n"
+          f"  serve the folder for index.html: python -m http.server --directory {out.resolve()} 8080")
     return 0
 
 

@@ -13,8 +13,11 @@ def test_docs_site(tiny_warehouse, tmp_path):
     root, wh = tiny_warehouse
     out = tmp_path / "site"
     assert gvc(["docs", "--out", str(out), "--raw", str(root), "--warehouse", str(wh)]) == 0
-    for f in ("index.html", "manifest.json", "catalog.json"):
+    for f in ("index.html", "manifest.json", "catalog.json", "static_index.html"):
         assert (out / f).stat().st_size > 0
+    # the one-file site that opens from file:// carries the manifest and catalog inside
+    static = (out / "static_index.html").read_text()
+    assert "model.gvc.fct_firm_year_dvar" in static and "int_customs_survey_matches" in static
     manifest = json.loads((out / "manifest.json").read_text())
     node = manifest["nodes"]["model.gvc.fct_firm_year_dvar"]
     assert "model.gvc.int_customs_survey_matches" in node["depends_on"]["nodes"]
