@@ -275,9 +275,9 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # first: --help and usage errors answer before dagster is imported
     from orchestration.resources import scoped_environ
 
-    args = build_parser().parse_args(argv)
     if args.command in ("build", "ui", "docs"):  # dagster's notes on its beta/preview parameters we use
         import warnings
 
