@@ -624,7 +624,14 @@ def to_markdown(t: RenderedTable, caption: str | None = None) -> str:
 
 _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
                   "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
-                  "μ": r"$\mu$", "ω": r"$\omega$", "²": r"$^2$", "×": r"$\times$"}
+                  "μ": r"$\mu$", "ω": r"$\omega$", "²": r"$^2$", "×": r"$\times$",
+                  # the Greek and the signs the tables and notes use: pdflatex has no glyph for them in text
+                  "α": r"$\alpha$", "β": r"$\beta$", "γ": r"$\gamma$", "δ": r"$\delta$", "ε": r"$\varepsilon$",
+                  "θ": r"$\theta$", "λ": r"$\lambda$", "π": r"$\pi$", "ρ": r"$\rho$", "σ": r"$\sigma$",
+                  "φ": r"$\phi$", "Δ": r"$\Delta$", "±": r"$\pm$", "≤": r"$\leq$", "≥": r"$\geq$",
+                  "−": "-", "–": "--", "—": "---", "≈": r"$\approx$"}
+#: a paper exhibit's caption ("TABLE 7. Title"): LaTeX numbers it itself ("Table 7: Title")
+_NUMBERED = re.compile(r"^TABLE (\d+)\. (.*)$")
 
 
 def _tex(s: str) -> str:
@@ -637,7 +644,12 @@ def to_latex(t: RenderedTable, caption: str | None = None) -> str:
     def row(cells):
         return " & ".join(_tex(c) for c in cells) + r" \\"
 
-    out = [r"\begin{table}[htbp]", r"\centering", rf"\caption{{{_tex(caption or t.title)}}}",
+    cap = caption or t.title
+    numbered = _NUMBERED.match(cap)
+    # the paper's number, not LaTeX's running count (which would print "Table 1: TABLE 7. ...")
+    cap_tex = (rf"\setcounter{{table}}{{{int(numbered[1]) - 1}}}\caption{{{_tex(numbered[2])}}}" if numbered
+               else rf"\caption{{{_tex(cap)}}}")
+    out = [r"\begin{table}[htbp]", r"\centering", cap_tex,
            rf"\label{{tab:{t.table_id}}}", rf"\begin{{tabular}}{{l{'c' * (t.n_cols - 1)}}}", r"\toprule"]
     out += [row(h) for h in t.header]
     for s in t.sections:

@@ -226,3 +226,18 @@ def test_spec_curve_reports_first_stage_f_and_bounds_the_axis(tmp_path):
     assert lo < 0.22 - 1.96 * 0.05 and hi > 0.22 + 1.96 * 0.05  # the strong interval is in view
     assert hi - lo < 1.0  # not stretched to the weak one's +-1000
     assert (tmp_path / "sc.png").stat().st_size > 0
+
+
+def test_latex_numbers_paper_tables_as_the_paper_and_spells_greek_for_pdflatex():
+    from analytics.report.tables import RenderedTable
+
+    t = RenderedTable("truth", "Recovery", [["Parameter", "Estimate"]],
+                      [[["β: effect of C on DVAR", "0.210"], ["ρ ≤ 1 − R²", "±0.01"]]], note="θ_m / α_m, σ = 5")
+    tex = to_latex(t, caption="TABLE 7. IV estimates — β")
+    # LaTeX prints "Table 7: IV estimates -- β", not "Table 1: TABLE 7. ..."
+    assert r"\setcounter{table}{6}\caption{IV estimates --- $\beta$}" in tex
+    assert r"$\beta$: effect of C on DVAR" in tex and r"$\rho$ $\leq$ 1 - R$^2$" in tex and r"$\pm$0.01" in tex
+    assert r"$\theta$\_m / $\alpha$\_m, $\sigma$ = 5" in tex
+    assert tex.isascii()
+    # a caption without the paper's number keeps LaTeX's own
+    assert r"\caption{Recovery}" in to_latex(t)
