@@ -70,12 +70,33 @@ def _cmd_build(args: argparse.Namespace) -> int:
     except BuildError as err:
         print(f"gvc build: {err}", file=sys.stderr)
         return 1
+    if not args.dry_run:
+        _print_headline(Path(args.warehouse))
     if args.timings:
         import json
 
         Path(args.timings).write_text(json.dumps({"seconds": res["seconds"], "years": res["years"],
                                                   "stages": res.get("stages", {})}, indent=1))
     return 0
+
+
+def _print_headline(warehouse: Path) -> None:
+    """The study's answer (analytics/report/headline.py), read from the built warehouse."""
+    import duckdb
+
+    from analytics.report.headline import headline_lines
+
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as err:  # never the build's end: the report holds the same numbers
+        print(f"(headline not read: {err})")
+        return
+    try:
+        lines = headline_lines(con)
+    finally:
+        con.close()
+    if lines:
+        print("\n".join(lines))
 
 
 def _not_a_warehouse(path: Path) -> str | None:

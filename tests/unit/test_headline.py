@@ -1,0 +1,58 @@
+"""The headline `gvc build` prints: Table 7 (3) 2SLS with both clusterings'
+intervals, the first-stage F, OLS and, on a synthetic world, the truth."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analytics.report.headline import headline_lines
+
+
+def _warehouse(rows: list[tuple], beta: float | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    df = pd.DataFrame(rows, columns=["table_id", "column_id", "term", "estimate", "std_error", "ci_low", "ci_high",
+                                     "n_obs"])
+    con.register("df", df)
+    con.execute("create table marts.fct_regression_results as select * from df")
+    if beta is not None:
+        con.execute("create schema analytics")
+        con.execute("create table analytics.synthetic_truth as select 'params.beta' as parameter, ? as value", [beta])
+    return con
+
+
+ROWS = [
+    ("table7", "1", "kp_rk_wald_f", 289.4, None, None, None, 36230),
+    ("table7", "3", "complementarity", 0.2, 0.05, None, None, 36230),  # CI from the SE: [0.102, 0.298]
+    ("table7", "3b", "complementarity", 0.2, 0.1, -0.1, 0.5, 36230),
+    ("table4", "3", "complementarity", 0.176, 0.01, None, None, 36230),
+    ("table4", "1", "complementarity", 9.0, 1.0, None, None, 10),  # not the headline's OLS
+]
+
+
+def test_headline_states_estimate_intervals_first_stage_ols_and_truth():
+    lines = headline_lines(_warehouse(ROWS, beta=0.21))
+    text = "\n".join(lines)
+    assert lines[0] == "headline: Table 7 (3), 2SLS of DVAR on C = 0.200, N 36,230"
+    assert "firm clusters:           SE 0.050, 95% CI [0.102, 0.298]" in text
+    assert "city x industry clusters: SE 0.100, 95% CI [-0.100, 0.500]" in text
+    assert "Kleibergen-Paap rk Wald F 289.4" in text and "weak" not in text
+    assert "OLS (Table 4 (3)): 0.176 (SE 0.010)" in text
+    assert "true beta 0.21, inside the firm and the city x industry-clustered interval" in text
+
+
+@pytest.mark.parametrize("beta, verdict", [(0.4, "inside the city x industry-clustered interval"),
+                                           (0.9, "outside both intervals: the estimate misses the truth")])
+def test_headline_says_which_interval_misses_the_truth(beta, verdict):
+    assert verdict in "\n".join(headline_lines(_warehouse(ROWS, beta=beta)))
+
+
+def test_weak_first_stage_and_real_data_and_no_table():
+    weak = [("table7", "1", "kp_rk_wald_f", 3.1, None, None, None, 100), *ROWS[1:]]
+    text = "\n".join(headline_lines(_warehouse(weak)))
+    assert "F 3.1 (weak: below 10)" in text and "true beta" not in text  # no truth: real data
+    assert headline_lines(_warehouse([ROWS[3]])) == []
+    not_estimable = [("table7", "3", "complementarity", None, None, None, None, 0)]
+    assert "not estimable" in headline_lines(_warehouse(not_estimable))[0]
