@@ -60,18 +60,36 @@ def _cmd_build(args: argparse.Namespace) -> int:
         from analytics.synth.world import generate
 
         generate(raw, scale="demo", seed=1, progress=_progress)
-    try:
-        res = build(raw, Path(args.warehouse), years=args.years, progress=_progress,
-                    reports=Path(args.reports) if args.reports else None, changed=args.changed,
-                    instance=_instance(), dry_run=args.dry_run, spec_curve=args.spec_curve)
-    except RawValidationError as err:
-        print(f"gvc build: the raw root breaks the data contract; the warehouse was not touched.\n{err}", file=sys.stderr)
-        return 2
-    except BuildError as err:
-        print(f"gvc build: {err}", file=sys.stderr)
-        return 1
-    if not args.dry_run:
-        _print_headline(Path(args.warehouse))
+    # the build's own log beside the warehouse: its progress, its error or its headline
+    logs = Path(f"{Path(args.warehouse)}.logs")
+    logs.mkdir(parents=True, exist_ok=True)
+    log_path = logs / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    with log_path.open("w", encoding="utf-8") as log:
+        def progress(msg: str) -> None:
+            line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+            print(line, flush=True)
+            log.write(line + "\n")
+            log.flush()
+
+        progress(f"log: {log_path.resolve()}")
+        try:
+            res = build(raw, Path(args.warehouse), years=args.years, progress=progress,
+                        reports=Path(args.reports) if args.reports else None, changed=args.changed,
+                        instance=_instance(), dry_run=args.dry_run, spec_curve=args.spec_curve)
+        except RawValidationError as err:
+            msg = f"gvc build: the raw root breaks the data contract; the warehouse was not touched.\n{err}"
+            print(msg, file=sys.stderr)
+            log.write(msg + "\n")
+            return 2
+        except BuildError as err:
+            print(f"gvc build: {err}", file=sys.stderr)
+            log.write(f"gvc build: {err}\n")
+            return 1
+        if not args.dry_run:
+            lines = _headline(Path(args.warehouse))
+            if lines:
+                print("\n".join(lines))
+                log.write("\n".join(lines) + "\n")
     if args.timings:
         import json
 
@@ -80,7 +98,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_headline(warehouse: Path) -> None:
+def _headline(warehouse: Path) -> list[str]:
     """The study's answer (analytics/report/headline.py), read from the built warehouse."""
     import duckdb
 
@@ -89,14 +107,11 @@ def _print_headline(warehouse: Path) -> None:
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as err:  # never the build's end: the report holds the same numbers
-        print(f"(headline not read: {err})")
-        return
+        return [f"(headline not read: {err})"]
     try:
-        lines = headline_lines(con)
+        return headline_lines(con)
     finally:
         con.close()
-    if lines:
-        print("\n".join(lines))
 
 
 def _not_a_warehouse(path: Path) -> str | None:
