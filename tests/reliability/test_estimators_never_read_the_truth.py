@@ -36,10 +36,10 @@ def _docstrings(tree: ast.AST) -> set[int]:
     return ids
 
 
-def _truth_literals(path: Path) -> list[str]:
+def _truth_literals(path: Path, root: Path = ROOT) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     docs = _docstrings(tree)
-    return [f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}" for node in ast.walk(tree)
+    return [f"{path.relative_to(root)}:{node.lineno}: {node.value!r}" for node in ast.walk(tree)
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
             and any(n in node.value.lower() for n in NEEDLES)]
 
@@ -57,14 +57,13 @@ def test_no_estimation_or_production_module_names_the_truth():
     assert found == [], "modules outside the truth side name the synthetic truth:\n" + "\n".join(found)
 
 
-def test_the_scan_sees_a_truth_read():
-    """The check above can fail: a module reading truth.json is caught."""
-    bad = ROOT / "analytics" / "_scan_probe.py"
+def test_the_scan_sees_a_truth_read(tmp_path):
+    """The check above can fail: a module reading truth.json is caught
+    (written outside the repository, so that no other test sees it)."""
+    bad = tmp_path / "analytics" / "_scan_probe.py"
+    bad.parent.mkdir()
     bad.write_text('import json\nRHO = json.load(open("raw/truth.json"))["params"]["omega_rho"]\n')
-    try:
-        assert _truth_literals(bad) == [f"analytics/_scan_probe.py:2: 'raw/truth.json'"]
-    finally:
-        bad.unlink()
+    assert _truth_literals(bad, root=tmp_path) == ["analytics/_scan_probe.py:2: 'raw/truth.json'"]
 
 
 def test_production_parameters_are_estimated_without_the_truth_files(tiny_warehouse, tmp_path):
