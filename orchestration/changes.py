@@ -184,6 +184,7 @@ def current_fingerprints(raw: Path | str, warehouse: Path | str) -> pd.DataFrame
 
 
 SPEC_CURVE_KEY = dg.AssetKey(["estimation", "spec_curve"])
+INGEST_KEY = dg.AssetKey(["raw", "delivered_files"])  # orchestration.ingest (which imports this module's peers)
 
 
 def year_selections(graph, spec_curve: bool = False) -> tuple[dg.AssetSelection, dg.AssetSelection]:
@@ -196,6 +197,8 @@ def year_selections(graph, spec_curve: bool = False) -> tuple[dg.AssetSelection,
     partitioned = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None]
     yearly = dg.AssetSelection.assets(*partitioned).upstream()
     cross = dg.AssetSelection.all() - yearly
+    if graph.has(INGEST_KEY):  # a delivery is ingested on demand, never by a build
+        cross = cross - dg.AssetSelection.assets(INGEST_KEY)
     if not spec_curve and graph.has(SPEC_CURVE_KEY):
         cross = cross - dg.AssetSelection.assets(SPEC_CURVE_KEY)
     return yearly, cross

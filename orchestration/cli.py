@@ -1,4 +1,4 @@
-"""The ``gvc`` console script: synth | build | report | ui | docs.
+"""The ``gvc`` console script: synth | ingest | build | report | ui | docs.
 
 Thin: every subcommand parses its options and calls one function of
 ``analytics`` or ``orchestration``; no method lives here.
@@ -43,6 +43,30 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     print(f"  self-checks: |C - designed C| max {summary['check_C_max_abs_gap']:.2e}; "
           f"|DVAR - target| p99 {summary['check_dvar_p99_abs_gap']:.2e}")
     print(f"  {secs:.1f} s, peak memory {peak_mb:,.0f} MB, {size_mb:,.1f} MB on disk")
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from analytics.ingest import IngestError, ingest
+    from analytics.ingest.layouts import LayoutError
+    from analytics.ingest.readers import ReadError
+
+    raw = Path(args.raw)
+    _progress(f"ingest: {len(args.sources)} source(s) -> {raw.resolve()}" + (" (dry run)" if args.dry_run else ""))
+    try:
+        report = ingest(args.sources, raw, layout=args.layout, layouts_dir=args.layouts, dry_run=args.dry_run,
+                        progress=_progress)
+    except (IngestError, LayoutError, ReadError) as err:
+        if isinstance(err, IngestError) and err.report is not None and err.report.files:
+            print("\n".join(err.report.lines()))
+        print(f"gvc ingest: {err}", file=sys.stderr)
+        return 2
+    print()
+    print("\n".join(report.lines()))
+    if args.dry_run:
+        print(f"dry run: every file passed; nothing written to {raw.resolve()}")
+    else:
+        print(f"wrote {raw.resolve()} ({report.seconds:.1f} s); report {raw.resolve() / 'ingest_report.json'}")
     return 0
 
 
@@ -255,6 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder of public reference files in their published layouts (UNSD HS correspondence and "
                         "BEC, the cpca city list); default: the packaged catalogue")
     s.set_defaults(func=_cmd_synth)
+
+    i = sub.add_parser("ingest", help="convert vendor-delivered files (Stata, CSV, Excel, Access, Parquet) into a raw root")
+    i.add_argument("sources", nargs="+", metavar="SOURCE", help="delivered files, or folders searched at any depth")
+    i.add_argument("--raw", required=True, help="the raw root to write (its other years and tables stay)")
+    i.add_argument("--layout", default=None,
+                   help="the layout of every file (default: recognised per file from its column names)")
+    i.add_argument("--layouts", default=None, metavar="DIR",
+                   help="a folder of your own layout YAML files, added to the shipped ones (same name: yours wins)")
+    i.add_argument("--dry-run", action="store_true",
+                   help="read, convert and check every file and print the report; write nothing")
+    i.set_defaults(func=_cmd_ingest)
 
     b = sub.add_parser("build", help="validate a raw root and materialise every asset into the warehouse")
     b.add_argument("--raw", default=DEFAULT_RAW_ARG,

@@ -13,6 +13,7 @@ from orchestration.partitions import year_partitions
 from orchestration.raw import raw_assets
 from orchestration.resources import GvcResource, method_json, raw_root, warehouse_path
 from orchestration.estimation import estimation_assets
+from orchestration.ingest import delivered_files
 from orchestration.production import production_assets
 from orchestration.report import report_assets
 from orchestration.spec_curve import spec_curve_asset
@@ -40,7 +41,7 @@ def make_definitions(raw: Path | str | None = None, warehouse: Path | str | None
     gvc = GvcResource(raw_root=str(raw or raw_root()), warehouse=str(warehouse or warehouse_path()),
                       method=method_json(settings))
     assets = [*raw_assets(year_partitions(settings)), *truth_assets, *build_dbt_assets(settings), *production_assets,
-              *estimation_assets, spec_curve_asset, *report_assets, build_inputs]
+              *estimation_assets, spec_curve_asset, *report_assets, build_inputs, delivered_files]
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_owner, assets),
         sensors=[raw_changes_sensor],

@@ -298,16 +298,17 @@ def _check(
 
 
 def validate_frame(df: pd.DataFrame, table: str, source: str = "<frame>",
-                   settings: MethodSettings | None = None) -> pd.DataFrame:
+                   settings: MethodSettings | None = None, with_key: bool = True) -> pd.DataFrame:
     """Validate an in-memory frame of ``table``; return it coerced to the canonical
     dtypes (ints ``Int64``, floats ``float64``, strings ``str``, flags ``boolean``).
     Raises RawValidationError naming ``source`` for every broken rule.
     ``settings`` (default gvc.toml) give the last year.  The reference-code
-    rules need a raw root: ``validate_raw_root`` applies them."""
+    rules need a raw root: ``validate_raw_root`` applies them.  ``with_key=False``
+    leaves out the table's key (a caller checking one chunk of a larger table)."""
     if table not in ALL_MODELS:
         raise ValueError(f"unknown table {table!r}; known: {sorted(ALL_MODELS)}")
     work = df.reset_index(drop=True)
-    out, failures = _check(work, table, source, year_end=(settings or load_settings()).year_end)
+    out, failures = _check(work, table, source, with_key=with_key, year_end=(settings or load_settings()).year_end)
     if failures:
         raise RawValidationError(failures)
     out.index = df.index
