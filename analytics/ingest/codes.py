@@ -129,7 +129,7 @@ class Codes:
         counted apart: the 1994 class lists are the least certain part of the
         table. A mining or utilities code (divisions 06-11, 44-46) the table
         lacks is kept as delivered: those firms are outside the study."""
-        d = restore._digits(codes)
+        d = restore.digits(codes)
         v = vintage(year)
         none = pd.Series(False, index=codes.index)
         if v is None:

@@ -193,7 +193,7 @@ def survey(df: pd.DataFrame, layout: Layout, codes: Codes, year: int | None, tal
     out["employment"] = emp
     money = [c for c in SURVEY_REQUIRED + SURVEY_OPTIONAL if c in FLOAT_COLUMNS]
     _numbers(df, out, money, layout, tally, shown)
-    reg = restore._digits(_text_or_none(df, "registration_type"))
+    reg = restore.digits(_text_or_none(df, "registration_type"))
     not3 = (reg.notna() & (reg.str.len() != 3)).astype(bool)
     tally.count("registration_type: not 3 digits, set NULL", not3)
     out["registration_type"] = reg.where(~not3, None)

@@ -40,13 +40,13 @@ def text(s: pd.Series) -> pd.Series:
     return out.astype(object)
 
 
-def _digits(s: pd.Series) -> pd.Series:
+def digits(s: pd.Series) -> pd.Series:
     return text(s).str.replace(r"\D", "", regex=True)
 
 
 def hs8(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(8-digit HS codes, cells padded from 7 digits, cells that are not 7 or 8 digits)."""
-    d = _digits(s)
+    d = digits(s)
     n = d.str.len()
     padded = (n == 7).fillna(False).astype(bool)
     out = d.where(~padded, d.str.zfill(8))
@@ -67,7 +67,7 @@ def padded_id(s: pd.Series, width: int, upper: bool = False) -> tuple[pd.Series,
 
 def region6(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(6-digit region codes, cells cut from 12 digits, cells that are neither 6 nor 12 digits)."""
-    d = _digits(s)
+    d = digits(s)
     n = d.str.len()
     cut = (n == 12).fillna(False).astype(bool)
     out = d.where(~cut, d.str[:6])
@@ -138,7 +138,7 @@ def phone(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def zip6(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(6-digit zip codes, non-empty cells that are not one: set NULL)."""
-    d = _digits(s)
+    d = digits(s)
     ok = (d.str.len() == 6).fillna(False).astype(bool)
     return d.where(ok, None), (d.notna() & ~ok).astype(bool)
 
