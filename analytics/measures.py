@@ -4,8 +4,8 @@ upstreamness.py, and the pooled parameter estimates with a firm block
 bootstrap.
 
 Pure functions of pandas frames in the columns of the dbt input models
-(``intermediate.int_survey_firm_years``, ``int_firm_export_lines``,
-``int_industry_year_output``, ``staging.stg_reference__io_links``,
+(``panel.pnl_survey_firm_years``, ``pnl_firm_export_lines``,
+``pnl_industry_year_output``, ``staging.stg_reference__io_links``,
 ``marts.fct_city_industry_complementarity``); they return the ``analytics``
 tables of the data contract. Nothing here reads files or knows how the
 synthetic world is generated: every parameter, the persistence of
@@ -124,7 +124,7 @@ def _log_pos(x: pd.Series) -> np.ndarray:
 def production_frame(survey: pd.DataFrame, options: ProductionOptions = ProductionOptions()) -> pd.DataFrame:
     """The estimation frame of the production function from survey firm-years.
 
-    ``survey`` has the columns of ``int_survey_firm_years`` used here:
+    ``survey`` has the columns of ``pnl_survey_firm_years`` used here:
     panel_firm_id, year, industry_code, employment, sales, output,
     intermediate_inputs, fixed_assets, exit_flag, is_exporter.
 
@@ -223,7 +223,7 @@ def firm_year_markups(fit: dict) -> pd.DataFrame:
 # quality and upstreamness
 # --------------------------------------------------------------------------
 def firm_year_quality(lines: pd.DataFrame, sigma: float = 5.0) -> pd.DataFrame:
-    """KSW quality per firm-year from ``int_firm_export_lines`` (METHOD §6).
+    """KSW quality per firm-year from ``pnl_firm_export_lines`` (METHOD §6).
 
     ``lines``: panel_firm_id, year, hs6_1996, partner_country, value_usd,
     quantity (lines with a null quantity or a null hs6_1996, a code without

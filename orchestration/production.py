@@ -23,9 +23,9 @@ from schemas import production as sc
 GROUP = "production"
 KINDS = {"python", "duckdb"}
 
-SURVEY = dg.AssetKey(["int_survey_firm_years"])
-LINES = dg.AssetKey(["int_firm_export_lines"])
-OUTPUT = dg.AssetKey(["int_industry_year_output"])
+SURVEY = dg.AssetKey(["pnl_survey_firm_years"])
+LINES = dg.AssetKey(["pnl_firm_export_lines"])
+OUTPUT = dg.AssetKey(["pnl_industry_year_output"])
 IO_LINKS = dg.AssetKey(["stg_reference__io_links"])
 CELLS = dg.AssetKey(["fct_city_industry_complementarity"])
 
@@ -34,15 +34,15 @@ CELLS = dg.AssetKey(["fct_city_industry_complementarity"])
 SURVEY_SQL = """
 select panel_firm_id, firm_id, year, city_code, industry_code, employment, output, sales,
        intermediate_inputs, fixed_assets, exit_flag, is_exporter
-from intermediate.int_survey_firm_years
+from panel.pnl_survey_firm_years
 order by panel_firm_id, year, firm_id
 """
 LINES_SQL = """
 select panel_firm_id, year, hs6_1996, partner_country, value_usd, quantity
-from intermediate.int_firm_export_lines
+from panel.pnl_firm_export_lines
 order by all
 """
-OUTPUT_SQL = "select industry_code, year, output from intermediate.int_industry_year_output order by all"
+OUTPUT_SQL = "select industry_code, year, output from panel.pnl_industry_year_output order by all"
 IO_SQL = ("select industry_code, supplier_industry_code, input_coefficient from staging.stg_reference__io_links "
           "order by all")
 CELLS_SQL = ("select city_code, industry_code, year, complementarity from marts.fct_city_industry_complementarity "

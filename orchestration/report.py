@@ -20,7 +20,7 @@ STYLISED_KEY = dg.AssetKey(["report", "stylised_facts"])
 REPORT_KEY = dg.AssetKey(["report", "report"])
 STYLISED_DEPS = [
     dg.AssetKey(["fct_firm_panel"]), dg.AssetKey(["fct_city_industry_complementarity"]),
-    dg.AssetKey(["int_survey_firm_years"]), dg.AssetKey(["analytics", "firm_year_tfp"]),
+    dg.AssetKey(["pnl_survey_firm_years"]), dg.AssetKey(["analytics", "firm_year_tfp"]),
 ]
 ESTIMATION_DEPS = [dg.AssetKey(["estimation", t]) for t in ESTIMATION_TABLES]
 

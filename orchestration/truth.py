@@ -75,7 +75,7 @@ def synthetic_truth(context: AssetExecutionContext, gvc: GvcResource) -> dg.Mate
 
 
 QUALITY_TRUTH = Path("truth") / "firm_year_latent.parquet"
-IDS_SQL = "select firm_id, year, panel_firm_id from intermediate.int_survey_firm_years order by all"
+IDS_SQL = "select firm_id, year, panel_firm_id from panel.pnl_survey_firm_years order by all"
 QUALITY_SQL = "select panel_firm_id, year, log_quality from analytics.firm_year_quality order by all"
 QUALITY = dg.AssetKey(["analytics", "firm_year_quality"])
 

@@ -19,7 +19,7 @@ YEARS = {"in_range": {"min_value": 1990, "max_value": 2030}}
 
 # ------------------------------------------------------------------ inputs
 class SurveyFirmYears(pa.DataFrameModel):
-    """intermediate.int_survey_firm_years (the columns the production step uses)."""
+    """panel.pnl_survey_firm_years (the columns the production step uses)."""
 
     panel_firm_id: Series[Str]
     year: Series[Int] = pa.Field(**YEARS)
@@ -34,13 +34,13 @@ class SurveyFirmYears(pa.DataFrameModel):
     is_exporter: Series[Bool] = pa.Field(nullable=True)
 
     class Config:
-        name = "int_survey_firm_years"
+        name = "pnl_survey_firm_years"
         coerce = True
         unique = ["panel_firm_id", "year"]
 
 
 class FirmExportLines(pa.DataFrameModel):
-    """intermediate.int_firm_export_lines."""
+    """panel.pnl_firm_export_lines."""
 
     panel_firm_id: Series[Str]
     year: Series[Int] = pa.Field(**YEARS)
@@ -50,20 +50,20 @@ class FirmExportLines(pa.DataFrameModel):
     quantity: Series[Float] = pa.Field(**NON_NEGATIVE, nullable=True)
 
     class Config:
-        name = "int_firm_export_lines"
+        name = "pnl_firm_export_lines"
         coerce = True
         unique = ["panel_firm_id", "year", "hs6_1996", "partner_country"]
 
 
 class IndustryYearOutput(pa.DataFrameModel):
-    """intermediate.int_industry_year_output."""
+    """panel.pnl_industry_year_output."""
 
     industry_code: Series[Str] = pa.Field(digits=2)
     year: Series[Int] = pa.Field(**YEARS)
     output: Series[Float] = pa.Field(**NON_NEGATIVE)
 
     class Config:
-        name = "int_industry_year_output"
+        name = "pnl_industry_year_output"
         coerce = True
         unique = ["industry_code", "year"]
 

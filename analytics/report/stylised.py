@@ -6,7 +6,7 @@ paper is silent):
 
 - **HHI across cities** (Figs 1-2, paper fn 7): for each 2-digit industry and
   year, ``HHI = sum_i (y_i / y)^2`` over prefecture cities i, y = survey output
-  (``intermediate.int_survey_firm_years``) or invention patents
+  (``panel.pnl_survey_firm_years``) or invention patents
   (``marts.fct_city_industry_complementarity.invention_patents``); the figure
   plots the simple mean of the industries' HHIs within each OECD technology
   intensity group (``staging.stg_reference__industries.tech_intensity``).
@@ -50,7 +50,7 @@ __all__ = [
 
 PANEL = "marts.fct_firm_panel"
 COMPLEMENTARITY = "marts.fct_city_industry_complementarity"
-SURVEY = "intermediate.int_survey_firm_years"
+SURVEY = "panel.pnl_survey_firm_years"
 INDUSTRIES = "staging.stg_reference__industries"
 
 CAPTIONS = {

@@ -17,8 +17,8 @@ built under several METHOD switches. Checked:
   fct_firm_year_dvar; winsorisation equals pandas' linear-interpolation
   quantiles over the full sample and per year; dvar_out_of_range = 'clip';
 - agglomeration, HHI, groups and deciles recomputed in pandas from the survey;
-- the panel inputs (int_survey_firm_years, int_firm_export_lines,
-  int_industry_year_output) reconcile with the survey and the harmonised
+- the panel inputs (pnl_survey_firm_years, pnl_firm_export_lines,
+  pnl_industry_year_output) reconcile with the survey and the harmonised
   customs lines.
 """
 
@@ -38,7 +38,7 @@ from analytics.synth import geography as geo
 from analytics.synth.panel import CONTROLS, generator_panel
 from orchestration.dbt_cli import run_dbt
 
-PANEL_MODELS = ["path:models/intermediate/panel", "path:models/marts/panel"]
+PANEL_MODELS = ["path:models/intermediate/panel", "path:models/panel"]
 UNWINSORISED = MethodSettings(winsor_lower=0.0, winsor_upper=1.0)
 KEY = ["panel_firm_id", "year"]
 
@@ -223,7 +223,7 @@ def test_winsorisation_per_year_and_dvar_clip(raw_build, per_year_clip_build):
     assert len(clipped) == len(sample) >= len(raw)
     assert (clipped["dvar"].between(0, 1)).all()
     # per-year quantiles of the (unwinsorised, recomputed) firm size over the clip sample's rows
-    base = _read(raw_build, "select panel_firm_id, year, employment from intermediate.int_survey_firm_years")
+    base = _read(raw_build, "select panel_firm_id, year, employment from panel.pnl_survey_firm_years")
     c = clipped[KEY + ["firm_size"]].merge(base, on=KEY)
     size = np.log(c["employment"].astype(float))
     lo = size.groupby(c["year"]).transform(lambda s: s.quantile(0.005))
@@ -240,7 +240,7 @@ def test_winsorisation_per_year_and_dvar_clip(raw_build, per_year_clip_build):
 
 
 def _survey(wh: Path) -> pd.DataFrame:
-    return _read(wh, "select * from intermediate.int_survey_firm_years")
+    return _read(wh, "select * from panel.pnl_survey_firm_years")
 
 
 def test_agglomeration_hhi_and_other_regions_sales(raw_build):
@@ -313,12 +313,12 @@ def test_panel_inputs_reconcile(raw_build):
     dv = _read(raw_build, "select year, firm_id from marts.fct_firm_year_dvar")
     assert sv["is_exporter"].sum() == len(dv)
 
-    out = _read(raw_build, "select * from intermediate.int_industry_year_output")
+    out = _read(raw_build, "select * from panel.pnl_industry_year_output")
     want = sv.groupby(["industry_code", "year"])["output"].sum().rename("want").reset_index()
     m = out.merge(want, on=["industry_code", "year"], how="outer")
     np.testing.assert_allclose(m["output"], m["want"], rtol=1e-12)
 
-    lines = _read(raw_build, "select * from intermediate.int_firm_export_lines")
+    lines = _read(raw_build, "select * from panel.pnl_firm_export_lines")
     assert not lines.duplicated(KEY + ["hs6_1996", "partner_country"]).any()
     harmonised = _read(raw_build, """
         select d.panel_firm_id, h.year, sum(h.value_usd) as want, count(*) filter (where h.hs6_1996 is null) as n_unlinked

@@ -2,7 +2,7 @@
 on synthetic worlds whose truth is known (truth.json, truth/*.parquet).
 
 - ``world_inputs`` builds the five input frames of the production assets
-  (int_survey_firm_years, int_firm_export_lines, int_industry_year_output,
+  (pnl_survey_firm_years, pnl_firm_export_lines, pnl_industry_year_output,
   stg_reference__io_links, fct_city_industry_complementarity) from a raw root
   and its truth with pandas, as a stand-in for the dbt models: panel firms are
   the generator's firms (``fid``), C is the designed C, HS6 products are the
@@ -31,9 +31,9 @@ import pytest
 from analytics import measures as ms
 
 INPUT_TABLES = {
-    "survey": "intermediate.int_survey_firm_years",
-    "lines": "intermediate.int_firm_export_lines",
-    "output": "intermediate.int_industry_year_output",
+    "survey": "panel.pnl_survey_firm_years",
+    "lines": "panel.pnl_firm_export_lines",
+    "output": "panel.pnl_industry_year_output",
 }
 
 
@@ -108,9 +108,9 @@ def _write_inputs(warehouse: Path, inp: dict) -> None:
     """Write the stand-in input frames into a warehouse copy under the dbt models' names."""
     con = duckdb.connect(str(warehouse))
     try:
-        for schema, name, key in (("intermediate", "int_survey_firm_years", "survey"),
-                                  ("intermediate", "int_firm_export_lines", "lines"),
-                                  ("intermediate", "int_industry_year_output", "output")):
+        for schema, name, key in (("panel", "pnl_survey_firm_years", "survey"),
+                                  ("panel", "pnl_firm_export_lines", "lines"),
+                                  ("panel", "pnl_industry_year_output", "output")):
             con.execute(f"create schema if not exists {schema}")
             con.register("f", inp[key])
             con.execute(f"create or replace table {schema}.{name} as select * from f")

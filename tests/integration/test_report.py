@@ -94,12 +94,12 @@ def build_fixture_warehouse(root: Path, path: Path, with_truth_table: bool = Tru
     })
     con = duckdb.connect(str(path))
     try:
-        for s in ("marts", "intermediate", "staging", "analytics"):
+        for s in ("marts", "panel", "staging", "analytics"):
             con.execute(f"create schema if not exists {s}")
         con.execute(f"""create table staging.stg_reference__industries as
             select industry_code, industry_name, tech_intensity
             from read_parquet('{root}/reference/industries/*.parquet')""")
-        con.execute(f"""create table intermediate.int_survey_firm_years as
+        con.execute(f"""create table panel.pnl_survey_firm_years as
             select firm_id as panel_firm_id, firm_id, cast(year as int) as year,
                    substr(city_code, 1, 4) || '00' as city_code, substr(city_code, 1, 2) as province_code,
                    substr(industry_code, 1, 2) as industry_code, output, sales, export_delivery

@@ -18,7 +18,7 @@ from tests.unit.test_dlw_markups import B_K, B_L, THETA_M, dlw_panel
 
 
 def survey_from_panel(p: pd.DataFrame) -> pd.DataFrame:
-    """The DLW test panel in int_survey_firm_years' columns (levels, one industry)."""
+    """The DLW test panel in pnl_survey_firm_years' columns (levels, one industry)."""
     last = p.groupby("firm")["year"].transform("max")
     return pd.DataFrame({
         "panel_firm_id": p["firm"].astype(str), "year": p["year"], "industry_code": "13",

@@ -47,12 +47,12 @@ def test_welch_matches_scipy():
 @pytest.fixture
 def con():
     c = duckdb.connect()
-    for s in ("marts", "staging", "intermediate"):
+    for s in ("marts", "staging", "panel"):
         c.execute(f"create schema {s}")
     c.execute("""create table staging.stg_reference__industries as select * from (values
         ('40', 'x', 'high'), ('17', 'y', 'low'), ('18', 'z', 'low')) t(industry_code, industry_name, tech_intensity)""")
     # industry 40 in 2001: outputs 6, 3, 1 across cities -> HHI 0.46; industry 17: 1, 1 -> 0.5; 18: 2 -> 1.0
-    c.execute("""create table intermediate.int_survey_firm_years as select * from (values
+    c.execute("""create table panel.pnl_survey_firm_years as select * from (values
         ('40', 'A', 2001, 4.0), ('40', 'A', 2001, 2.0), ('40', 'B', 2001, 3.0), ('40', 'C', 2001, 1.0),
         ('17', 'A', 2001, 1.0), ('17', 'B', 2001, 1.0), ('18', 'C', 2001, 2.0), ('18', 'C', 2001, 0.0),
         ('40', 'A', 1999, 1.0)) t(industry_code, city_code, year, output)""")
@@ -73,7 +73,7 @@ def con():
 
 
 def test_hhi_sql(con):
-    df = hhi_by_intensity(con, "intermediate.int_survey_firm_years", "output", 2000, 2014)
+    df = hhi_by_intensity(con, "panel.pnl_survey_firm_years", "output", 2000, 2014)
     got = {(r.year, r.tech_intensity): r.hhi for r in df.itertuples()}
     assert got == pytest.approx({(2001, "high"): hhi([6, 3, 1]), (2001, "low"): (hhi([1, 1]) + hhi([2])) / 2})
 

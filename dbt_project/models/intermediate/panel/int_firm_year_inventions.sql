@@ -5,10 +5,11 @@
                                       first applicant is firm i}
 
     The first applicant (text before the first `;`, normalised) is matched to
-    a survey firm by the rule of METHOD §4 (int_patents_industry_assigned):
-    the firm carrying that normalised name in the same or the nearest survey
-    year (ties to the earlier year; several firms with the name in that year:
-    the lowest firm_id); the firm's panel_firm_id takes the count. Every
+    a survey firm by the rule of METHOD §4 (macro survey_name_match, as in
+    int_patents_industry_assigned): the firm carrying that normalised name in
+    the same or the nearest survey year (ties to the earlier year; several
+    firms with the name in that year: the lowest firm_id); the firm's
+    panel_firm_id takes the count. Every
     application year of the raw root. Only firm-years with at least one
     application (absent = 0). One row per (panel_firm_id, year). -#}
 with invention_patents as (
@@ -18,36 +19,15 @@ with invention_patents as (
         and applicant_name_norm is not null
 ),
 
-survey_names as (
-    -- per (normalised name, survey year): the lowest firm_id carrying it
-    select name_norm, year as survey_year, min(firm_id) as firm_id
-    from {{ ref('stg_raw__firm_survey') }}
-    where name_norm is not null
-    group by name_norm, year
-),
-
-name_candidates as (
-    select
-        invention_patents.application_id,
-        invention_patents.year,
-        survey_names.firm_id,
-        row_number() over (
-            partition by invention_patents.application_id
-            order by
-                abs(survey_names.survey_year - invention_patents.year),
-                survey_names.survey_year
-        ) as nearness_rank
-    from invention_patents
-    inner join survey_names
-        on invention_patents.applicant_name_norm = survey_names.name_norm
+name_matches as (
+    select * from {{ survey_name_match('invention_patents') }}
 ),
 
 firm_patents as (
-    select name_candidates.application_id, name_candidates.year, panel_ids.panel_firm_id
-    from name_candidates
+    select name_matches.application_id, name_matches.year, panel_ids.panel_firm_id
+    from name_matches
     inner join {{ ref('int_survey_panel_ids') }} as panel_ids
-        on name_candidates.firm_id = panel_ids.firm_id
-    where name_candidates.nearness_rank = 1
+        on name_matches.firm_id = panel_ids.firm_id
 )
 
 select

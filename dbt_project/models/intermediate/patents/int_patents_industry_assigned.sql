@@ -4,11 +4,12 @@
     (METHOD §4), one row per (application, industry); `year` is the
     application year.
 
-    1. Survey name match (weight 1): the normalised first applicant equals a
-       survey firm's normalised name in survey year s; the nearest s to the
-       application year wins, ties to the earlier year; several firms with the
-       name in s: the lowest firm_id.  Every survey year counts (excluded and
-       pre-sample years too), whatever years the run builds.
+    1. Survey name match (weight 1; macro survey_name_match): the industry of
+       the survey firm carrying the normalised first applicant's name in the
+       same or the nearest survey year s (ties to the earlier year; several
+       firms with the name in s: the lowest firm_id).  Every survey year
+       counts (excluded and pre-sample years too), whatever years the run
+       builds.
     2. Otherwise reference/ipc_industry on the main code's subclass, the
        patent split over its rows by weight.
     3. Otherwise no row: the patent is left out (int_patents_quality_counts).
@@ -28,40 +29,17 @@ with located_patents as (
         and year in ({{ application_years | sort | join(', ') }})
 ),
 
-survey_name_industries as (
-    -- per (normalised name, survey year): the industry of the lowest firm_id
-    select
-        name_norm,
-        year as survey_year,
-        arg_min(industry_code_2, firm_id) as industry_code
-    from {{ ref('stg_raw__firm_survey') }}
-    where name_norm is not null
-    group by name_norm, year
-),
-
-name_candidates as (
-    select
-        located_patents.application_id,
-        survey_name_industries.industry_code,
-        row_number() over (
-            partition by located_patents.application_id
-            order by
-                abs(survey_name_industries.survey_year - located_patents.year),
-                survey_name_industries.survey_year
-        ) as nearness_rank
-    from located_patents
-    inner join survey_name_industries
-        on located_patents.applicant_name_norm = survey_name_industries.name_norm
+name_matches as (
+    select * from {{ survey_name_match('located_patents', firm_columns=['industry_code_2']) }}
 ),
 
 industries_by_name as (
     select
         application_id,
-        industry_code,
+        industry_code_2 as industry_code,
         1.0 as industry_weight,
         'name' as assignment_source
-    from name_candidates
-    where nearness_rank = 1
+    from name_matches
 ),
 
 ipc_concordance as (

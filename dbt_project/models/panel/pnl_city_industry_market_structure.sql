@@ -15,7 +15,7 @@ with survey_firm_years as (
         year,
         sales,
         sales - coalesce(export_delivery, 0.0) as domestic_sales
-    from {{ ref('int_survey_firm_years') }}
+    from {{ ref('pnl_survey_firm_years') }}
 ),
 
 cell_totals as (

@@ -6,7 +6,7 @@
     Thousand RMB; every survey year. One row per (industry_code, year). -#}
 with survey_firm_years as (
     select industry_code, year, output
-    from {{ ref('int_survey_firm_years') }}
+    from {{ ref('pnl_survey_firm_years') }}
 )
 
 select

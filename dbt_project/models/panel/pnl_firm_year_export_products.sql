@@ -1,5 +1,5 @@
 {#- Product and market measures of each matched exporter-year from its
-    HS1996 export lines (int_firm_export_lines; METHOD §6 Table 5 (4) and
+    HS1996 export lines (pnl_firm_export_lines; METHOD §6 Table 5 (4) and
     Table 11):
 
         n_products     = #distinct HS1996 products h (linked codes only)
@@ -13,7 +13,7 @@
     One row per (panel_firm_id, year) with export lines. -#}
 with export_lines as (
     select panel_firm_id, year, hs6_1996, partner_country, value_usd
-    from {{ ref('int_firm_export_lines') }}
+    from {{ ref('pnl_firm_export_lines') }}
 ),
 
 product_upstreamness as (

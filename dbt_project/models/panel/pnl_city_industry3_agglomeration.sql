@@ -9,7 +9,7 @@
     year) with a survey firm. -#}
 with survey_firm_years as (
     select city_code, industry_code_3, year, employment
-    from {{ ref('int_survey_firm_years') }}
+    from {{ ref('pnl_survey_firm_years') }}
 ),
 
 cell_employment as (

@@ -15,7 +15,7 @@
     the sample years; var dvar_out_of_range 'drop' keeps dvar in [0, 1],
     'clip' clips it to [0, 1]. Rows stay when a control is missing (NULL): the
     estimation drops them. Firm attributes come from the firm's survey row of
-    that year (int_survey_firm_years); survey money x 1000 / cny_per_usd is
+    that year (pnl_survey_firm_years); survey money x 1000 / cny_per_usd is
     USD. With S sales, M intermediate inputs, Y = Y1 + Y2 exports (USD),
     IMP1 processing imports, IMPo ordinary imports (indirect-import adjusted
     as in fct_firm_year_dvar), Ko their capital part:
@@ -67,7 +67,7 @@ with dvar_firm_years as (
 ),
 
 survey_firm_years as (
-    select * from {{ ref('int_survey_firm_years') }}
+    select * from {{ ref('pnl_survey_firm_years') }}
 ),
 
 panel_firm_mobility as (
@@ -113,16 +113,16 @@ firm_inventions as (
 
 market_structure as (
     select city_code, industry_code, year, hhi, other_regions_domestic_sales
-    from {{ ref('int_city_industry_market_structure') }}
+    from {{ ref('pnl_city_industry_market_structure') }}
 ),
 
 agglomeration_cells as (
-    select city_code, industry_code_3, year, agglomeration from {{ ref('int_city_industry3_agglomeration') }}
+    select city_code, industry_code_3, year, agglomeration from {{ ref('pnl_city_industry3_agglomeration') }}
 ),
 
 export_products as (
     select panel_firm_id, year, n_products, n_destinations, upstreamness
-    from {{ ref('int_firm_year_export_products') }}
+    from {{ ref('pnl_firm_year_export_products') }}
 ),
 
 firm_tfp as (
