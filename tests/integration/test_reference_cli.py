@@ -1,4 +1,5 @@
-"""`gvc reference --unsd PATH... --out RAW [--split-weights equal|trade]` from the command line."""
+"""`gvc reference --unsd PATH... --out RAW [--split-weights equal|trade]` from the command line, and
+`gvc build` refusing a split_weights setting the raw root's concordance was not built with."""
 
 from __future__ import annotations
 
@@ -54,3 +55,16 @@ def test_clear_errors_exit_2_and_write_nothing(tmp_path, capsys):
     assert "notes.csv" in err and "not recognised" in err
     assert main(["reference", "--unsd", str(tmp_path / "missing"), "--out", str(raw)]) == 2
     assert not (raw / "reference").exists()
+
+
+def test_build_refuses_trade_without_a_trade_built_concordance(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    assert main(["reference", "--unsd", str(write_unsd(tmp_path / "unsd")), "--out", str(raw)]) == 0
+    warehouse = tmp_path / "w.duckdb"
+    trade = str(_settings(tmp_path, "trade"))
+    code = main(["build", "--raw", str(raw), "--warehouse", str(warehouse), "--config", trade])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"gvc reference --unsd DIR --out {raw.resolve()} --split-weights trade" in err
+    assert 'set split_weights = "equal"' in err
+    assert not warehouse.exists()

@@ -1,4 +1,5 @@
-"""`gvc reference --unsd`: the contract's hs_concordance and hs_bec from the UNSD tables.
+"""`gvc reference --unsd`: the contract's hs_concordance and hs_bec from the UNSD tables, and the build's
+refusal of a split_weights setting the raw root's concordance was not built with.
 
 Hand-made tables in the published layouts (tests/unsd_files.py) give values to check one by one; the
 public files, when `<repo>/../shared/reference` holds them, give plausible counts and a contract check.
@@ -26,7 +27,8 @@ from analytics.ingest.reference import (
     trade_weights,
 )
 from analytics.rawio import provenance_path, table_provenance
-from schemas.validate import validate_raw_root
+from analytics.settings import MethodSettings
+from schemas.validate import RawValidationError, check_split_weights, split_weights_failures, validate_raw_root
 from tests.unsd_files import write_customs_2001, write_unsd
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
@@ -266,6 +268,63 @@ def test_outputs_validate_and_replace_the_folders_with_their_provenance(tmp_path
     assert {Path(s["file"]).name for s in record["sources"]} >= {"a.csv", "x.csv"}
     assert list(record["files"]) == ["hs_concordance/hs_concordance.parquet"]
     assert table_provenance(raw, "hs_bec")[0]["left_out"] == {"030190": "n/a", "040110": "32"}
+
+
+# ---------------------------------------------------------------- the build's check of split_weights
+
+TRADE, EQUAL = MethodSettings(split_weights="trade"), MethodSettings(split_weights="equal")
+
+
+def test_trade_setting_without_a_trade_built_concordance_is_refused(tmp_path):
+    raw = tmp_path / "raw"
+    supplied = raw / "reference" / "hs_concordance"
+    supplied.mkdir(parents=True)
+    (supplied / "mine.csv").write_text("from_version,from_hs6,hs6_1996,weight\nHS2002,010110,010111,1\n")
+    assert split_weights_failures(raw, EQUAL) == []  # a supplied table is used with its own weights
+    with pytest.raises(RawValidationError) as err:
+        check_split_weights(raw, TRADE)
+    msg = str(err.value)
+    assert f"file {supplied} | column weight" in msg
+    assert f"gvc reference --unsd DIR --out {raw} --split-weights trade" in msg
+    assert 'set split_weights = "equal"' in msg and "no " in msg
+
+
+def test_trade_setting_with_an_equal_built_concordance_is_refused(tmp_path):
+    raw = tmp_path / "raw"
+    build_reference([write_unsd(tmp_path / "unsd")], raw)
+    assert split_weights_failures(raw, EQUAL) == []
+    (failure,) = split_weights_failures(raw, TRADE)
+    assert 'it was built with split_weights = "equal"' in failure.detail
+
+
+def test_trade_built_concordance_passes_trade_and_refuses_equal(tmp_path):
+    raw = write_customs_2001(tmp_path / "raw")
+    build_reference([write_unsd(tmp_path / "unsd")], raw, split_weights="trade")
+    check_split_weights(raw, TRADE)
+    (failure,) = split_weights_failures(raw, EQUAL)  # the run would record equal and use trade weights
+    assert 'built reference/hs_concordance with split_weights = "trade"' in failure.detail
+
+
+def test_a_concordance_edited_after_it_was_built_is_no_longer_trade_built(tmp_path):
+    raw = write_customs_2001(tmp_path / "raw")
+    build_reference([write_unsd(tmp_path / "unsd")], raw, split_weights="trade")
+    path = raw / "reference" / "hs_concordance" / "hs_concordance.parquet"
+    pd.read_parquet(path).iloc[:-1].to_parquet(path, index=False)  # a link removed by hand
+    (failure,) = split_weights_failures(raw, TRADE)
+    assert "replaced or edited after it was built" in failure.detail
+    assert split_weights_failures(raw, EQUAL) == []  # now a supplied table
+    provenance_path(raw, "hs_concordance").write_text("not json")
+    assert "not readable JSON" in split_weights_failures(raw, TRADE)[0].detail
+
+
+def test_the_build_checks_split_weights_before_anything_else(tmp_path):
+    from orchestration.build import build
+
+    raw = tmp_path / "raw"
+    build_reference([write_unsd(tmp_path / "unsd")], raw)  # no other table: the check comes first
+    with pytest.raises(RawValidationError, match="--split-weights trade"):
+        build(raw, tmp_path / "w.duckdb", years=[2002], settings=TRADE, progress=lambda m: None)
+    assert not (tmp_path / "w.duckdb").exists()
 
 
 # ---------------------------------------------------------------- the public files
