@@ -15,11 +15,19 @@ DuckDB (dbt's reader) reads only UTF-8 CSV here (its ``encodings`` extension
 is not installed offline): :func:`stage_utf8_csv` writes UTF-8 copies of a
 raw root's CSV files, which dbt's ``read_raw`` reads in their place
 (``GVC_CSV_UTF8``).
+
+A reference table a command of the platform built (``gvc reference`` writes
+``hs_concordance`` and ``hs_bec``) carries its provenance in a sidecar
+``reference/<table>.json`` beside its folder: how it was built and the sha256
+of each of its files, so that a reader can tell whether the sidecar still
+describes the table (:func:`table_provenance`).
 """
 
 from __future__ import annotations
 
 import codecs
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -225,3 +233,51 @@ def write_reference(root: Path | str, table: str, df: pd.DataFrame, schema: pa.S
     path = Path(root) / "reference" / table / f"{table}.parquet"
     write_parquet(df, path, schema)
     return path
+
+
+def file_sha256(path: Path | str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def provenance_path(root: Path | str, table: str) -> Path:
+    """The sidecar ``reference/<table>.json`` that records how a reference table was built."""
+    return Path(root) / "reference" / f"{table}.json"
+
+
+def _table_hashes(root: Path, table: str) -> dict[str, str]:
+    base = root / "reference"
+    return {p.relative_to(base).as_posix(): file_sha256(p) for p in table_files(base, table)}
+
+
+def write_provenance(root: Path | str, table: str, record: dict) -> Path:
+    """Write ``record`` (how ``reference/<table>`` was built) as its sidecar, with the sha256 of the
+    table's files as they are now (``files``)."""
+    root = Path(root)
+    path = provenance_path(root, table)
+    doc = {"table": f"reference/{table}", **record, "files": _table_hashes(root, table)}
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def table_provenance(root: Path | str, table: str) -> tuple[dict | None, str]:
+    """``(record, "")`` when ``reference/<table>.json`` describes the table's files as they are (same
+    files, same sha256); else ``(None, why not)``: no sidecar (a table supplied as it is), an
+    unreadable one, or one written for other files (the table was replaced or edited since)."""
+    root = Path(root)
+    path = provenance_path(root, table)
+    if not path.is_file():
+        return None, f"no {path}: the table was supplied, not built by the platform"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        return None, f"{path} is not readable JSON ({err})"
+    if not isinstance(doc, dict) or doc.get("files") != _table_hashes(root, table):
+        return None, (f"{path} describes other files than those of reference/{table} now: the table was "
+                      f"replaced or edited after it was built")
+    return doc, ""

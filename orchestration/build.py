@@ -31,7 +31,7 @@ from orchestration.changes import YEARS_TAG, code_versions, current_fingerprints
 from orchestration.partitions import default_years, year_ranges
 from orchestration.raw import validated_env, validated_key
 from orchestration.recovery import building_name, fail_dead_runs, remove_orphans
-from schemas.validate import validate_raw_root
+from schemas.validate import check_split_weights, validate_raw_root
 
 Progress = Callable[[str], None]
 
@@ -80,6 +80,8 @@ def build(
     reports = Path(reports).resolve() if reports is not None else reports_dir().resolve()
     for line in unconfigured_years(raw, settings):
         progress(line)
+    # a switch the raw root cannot honour: refused before anything is read or locked
+    check_split_weights(raw, settings)
     years = sorted(years) if years else default_years(raw, settings)
     bad = [y for y in years if y not in settings.years]
     if bad:

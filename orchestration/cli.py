@@ -1,4 +1,4 @@
-"""The ``gvc`` console script: synth | ingest | build | report | ui | docs.
+"""The ``gvc`` console script: synth | ingest | reference | build | report | ui | docs.
 
 Thin: every subcommand parses its options and calls one function of
 ``analytics`` or ``orchestration``; no method lives here.
@@ -67,6 +67,27 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         print(f"dry run: every file passed; nothing written to {raw.resolve()}")
     else:
         print(f"wrote {raw.resolve()} ({report.seconds:.1f} s); report {raw.resolve() / 'ingest_report.json'}")
+    return 0
+
+
+def _cmd_reference(args: argparse.Namespace) -> int:
+    from analytics.ingest.reference import UnsdError, build_reference
+    from analytics.settings import load_settings
+
+    settings = load_settings()
+    split = args.split_weights or settings.split_weights
+    raw = Path(args.out)
+    _progress(f"reference: {len(args.unsd)} UNSD source(s) -> {(raw / 'reference').resolve()} "
+              f"(split_weights = {split})")
+    try:
+        report = build_reference(args.unsd, raw, split_weights=split, csv_encoding=settings.csv_encoding,
+                                 progress=_progress)
+    except UnsdError as err:
+        print(f"gvc reference: {err}", file=sys.stderr)
+        return 2
+    print()
+    print("\n".join(report.lines()))
+    print("wrote " + "\n      ".join(report.written) + f"  ({report.seconds:.1f} s)")
     return 0
 
 
@@ -290,6 +311,21 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--dry-run", action="store_true",
                    help="read, convert and check every file and print the report; write nothing")
     i.set_defaults(func=_cmd_ingest)
+
+    f = sub.add_parser("reference", help="build reference/hs_concordance and reference/hs_bec from the UNSD "
+                                         "correspondence and HS -> BEC tables")
+    f.add_argument("--unsd", required=True, nargs="+", metavar="PATH",
+                   help="the UNSD files (CSV or Excel, as published: HS2002/2007/2012 -> HS1996 correlation or "
+                        "conversion tables, HS -> BEC Rev.4 tables), or folders searched at any depth; each file "
+                        "is recognised from its columns")
+    f.add_argument("--out", required=True, metavar="RAW",
+                   help="the raw root whose reference/hs_concordance and reference/hs_bec are (re)written")
+    f.add_argument("--split-weights", choices=["equal", "trade"], default=None,
+                   help="weights of a source code split over several HS1996 codes: equal shares, or each "
+                        "target's share of national 2001 imports in RAW/customs_transactions; default the "
+                        "setting split_weights (gvc.toml)")
+    _config_option(f)
+    f.set_defaults(func=_cmd_reference)
 
     b = sub.add_parser("build", help="validate a raw root and materialise every asset into the warehouse")
     b.add_argument("--raw", default=DEFAULT_RAW_ARG,

@@ -20,7 +20,7 @@ from dagster import AssetExecutionContext
 
 from analytics.rawio import REFERENCE_TABLES, YEARLY_TABLES
 from orchestration.resources import GvcResource
-from schemas.validate import RawValidationError, validate_raw_root
+from schemas.validate import RawValidationError, split_weights_failures, validate_raw_root
 
 VALIDATED_ENV = "GVC_RAW_VALIDATED"  # {"raw_root": ..., "rows": {"<table>/<year or all>": rows}}
 _YEAR_FOLDER = re.compile(r"year=(\d{4})")
@@ -53,6 +53,10 @@ def _already_validated(raw_root: str, table: str, years: list[int] | None) -> in
 
 
 def _check(gvc: GvcResource, table: str, years: list[int] | None) -> int:
+    if table == "hs_concordance":  # its weights must be the ones the setting split_weights names
+        failures = split_weights_failures(gvc.raw_root, gvc.settings)
+        if failures:
+            raise dg.Failure(description=str(RawValidationError(failures)))
     done = _already_validated(gvc.raw_root, table, years)
     if done is not None:
         return done

@@ -26,6 +26,12 @@ span chunks and files, or need more than the file, are checked on the side:
   text in it is refused naming the byte offset, the line and an encoding that
   reads it (``rawio.CsvDecodeError``).
 
+``split_weights_failures`` checks the setting ``split_weights`` against how
+``reference/hs_concordance`` was built (its sidecar
+``reference/hs_concordance.json``, written by ``gvc reference``): `gvc build`
+calls it before anything else, and the concordance's raw asset with its
+validation.
+
 Speed: pandera's cost is mostly per call and per column, not per row, so the
 chunks of a table's files are validated together, up to ``CHUNK_ROWS`` rows
 a call (chunks of the same columns and dtypes), and each failing row is
@@ -59,12 +65,15 @@ import pyarrow.parquet as pq
 
 from analytics.rawio import (
     REFERENCE_TABLES,
+    SETTING_HINT,
     YEAR_COLUMN,
     YEARLY_TABLES,
     CsvDecodeError,
     decode_error,
+    provenance_path,
     read_reference,
     table_files,
+    table_provenance,
     years_present,
 )
 from analytics.settings import MethodSettings, load_settings
@@ -78,7 +87,9 @@ __all__ = [
     "Failure",
     "RawValidationError",
     "ValidationSummary",
+    "check_split_weights",
     "prepare",
+    "split_weights_failures",
     "validate_frame",
     "validate_raw_root",
 ]
@@ -614,6 +625,40 @@ def _year_coverage_failures(root: Path, wanted: list[str], years: list[int] | No
                 pd.DataFrame({"sample year without rows": missing}),
                 f"needed for {why}; add the year's rows (gvc.toml year_end = {settings.year_end})"))
     return out
+
+
+def split_weights_failures(root: Path | str, settings: MethodSettings) -> list[Failure]:
+    """The setting ``split_weights`` against how the raw root's ``reference/hs_concordance`` was built
+    (METHOD §1; CONTRACT hs_concordance). The weights of a supplied table are used as given, so with
+    ``"equal"`` (the default) any table passes, unless its sidecar says `gvc reference` built it with
+    trade weights; ``"trade"`` needs a table `gvc reference` built with trade weights (its sidecar
+    ``reference/hs_concordance.json`` says so and still describes the table's files). One Failure
+    naming the folder, ``weight``, the rule and what to run, or none."""
+    root = Path(root)
+    record, why = table_provenance(root, "hs_concordance")
+    built = record.get("split_weights") if record else None
+    want = settings.split_weights
+    if want == built or (want == "equal" and built is None):
+        return []
+    rerun = f"gvc reference --unsd DIR --out {root} --split-weights {want}"
+    if want == "trade":
+        how = why if built is None else f"it was built with split_weights = \"{built}\""
+        detail = (f"the settings say split_weights = \"trade\" (one-to-many links weighted by national 2001 "
+                  f"imports), but reference/hs_concordance was not built with trade weights: {how}. Run `{rerun}` "
+                  f"(DIR: the UNSD correlation and HS -> BEC files), or set split_weights = \"equal\" {SETTING_HINT}")
+    else:
+        detail = (f"the settings say split_weights = \"{want}\", but `gvc reference` built reference/hs_concordance "
+                  f"with split_weights = \"{built}\" ({provenance_path(root, 'hs_concordance')}); the run would record "
+                  f"one and use the other. Run `{rerun}`, or set split_weights = \"{built}\" {SETTING_HINT}")
+    rule = f"weights built with split_weights = \"{want}\" (the setting)"
+    return [Failure(str(root / "reference" / "hs_concordance"), "weight", rule, detail=detail)]
+
+
+def check_split_weights(root: Path | str, settings: MethodSettings) -> None:
+    """Raise RawValidationError when ``split_weights_failures`` finds the setting and the table apart."""
+    failures = split_weights_failures(root, settings)
+    if failures:
+        raise RawValidationError(failures)
 
 
 def validate_raw_root(

@@ -6,7 +6,9 @@
 - ``restore.py`` and ``codes.py``: the codes restored on the way in, through
   the shipped code tables (dbt seeds) or the raw root's own;
 - ``convert.py``: a delivered chunk becomes contract rows, table by table;
-- ``run.py``: the whole ingest, all or nothing, with its report.
+- ``run.py``: the whole ingest, all or nothing, with its report;
+- ``reference.py``: ``gvc reference``, the reference tables ``hs_concordance``
+  and ``hs_bec`` from the UNSD correspondence and HS -> BEC tables.
 """
 
 from analytics.ingest.run import IngestError, IngestReport, ingest

@@ -12,8 +12,10 @@ and DVAR, applies ``dvar_out_of_range`` and winsorises exactly as the dbt
 panel does (``quantile_cont``, i.e. linear interpolation, per full sample or
 per year; checked against the dbt panel in the tests).
 
-``split_weights = "trade"`` is not in the curve: building the concordance
-from UNSD correlation files is not implemented (stg_reference__hs_concordance).
+``split_weights`` is not in the curve: it decides how ``gvc reference``
+builds the raw root's ``reference/hs_concordance`` from the UNSD
+correlation tables, a raw input rather than a computation of the warehouse
+(METHOD §1).
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ WINSORISED_COLUMNS: tuple[str, ...] = (
     "domestic_input_share", "other_regions_domestic_sales", "tfp", "innovation_efficiency",
     "markup", "quality", "upstreamness", "hhi", "subsidy", "labour_productivity", "import_share",
 )
-NOT_IN_CURVE = {"split_weights": "trade (concordance from UNSD correlation files) is not implemented"}
+NOT_IN_CURVE = {"split_weights": "changes a raw input: `gvc reference --split-weights` rebuilds "
+                                  "reference/hs_concordance, and the build uses that table's weights"}
 
 
 def combos(switches: dict[str, tuple]) -> list[dict]:

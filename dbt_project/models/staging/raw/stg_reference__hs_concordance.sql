@@ -1,10 +1,12 @@
 {#- HS2002/2007/2012 -> HS1996 links (CONTRACT reference/hs_concordance), typed.
-    The weight column is used as given (METHOD §1).
-    TODO(split_weights): when the platform builds this table itself from the
-    UNSD correlation files, var('split_weights') = 'equal' | 'trade' decides how
-    the weights of one-to-many links are filled (equal shares, or each
-    target's share of national 2001 imports). A supplied table is never
-    re-weighted, so the switch has no effect here. -#}
+    The weight column is used as given (METHOD §1). var('split_weights')
+    ('equal' | 'trade') is not applied here: it decides how `gvc reference`
+    fills the weights when it builds this table from the UNSD correlation
+    files (analytics/ingest/reference.py: equal shares, or each target's
+    share of national 2001 imports), and `gvc build` refuses a raw root whose
+    table was not built with the weights the setting names
+    (schemas/validate.py::split_weights_failures, from the sidecar
+    reference/hs_concordance.json). -#}
 with source_rows as (
     select * from {{ read_raw('reference', 'hs_concordance') }}
 )
