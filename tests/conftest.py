@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from analytics.synth.world import generate
 
@@ -61,14 +64,40 @@ def demo_world(tmp_path_factory) -> tuple[Path, dict]:
     return out, summary
 
 
-@pytest.fixture(scope="session")
-def tiny_warehouse(tiny_world, tmp_path_factory) -> tuple[Path, Path]:
-    """`gvc build --spec-curve` of the tiny world (every asset): (raw root, warehouse file)."""
+def _build_tiny(root: Path, base: Path) -> Path:
+    """`gvc build --spec-curve` of ``root`` into ``base``: its warehouse file."""
     from orchestration.cli import main as gvc
 
-    root, _ = tiny_world
-    base = tmp_path_factory.mktemp("wh")
     wh = base / "warehouse.duckdb"
     assert gvc(["build", "--raw", str(root), "--warehouse", str(wh), "--reports", str(base / "reports"),
                 "--spec-curve"]) == 0
-    return root, wh
+    return wh
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tiny_world, tmp_path_factory, worker_id) -> tuple[Path, Path]:
+    """`gvc build --spec-curve` of the tiny world (every asset): (raw root, warehouse file).
+
+    Built once per test run. Under pytest-xdist the first worker to ask builds
+    it from its tiny world into the run's shared folder, under a file lock, and
+    every worker then reads a copy of its own (the warehouse file, the files
+    beside it and the reports), so no two processes open one DuckDB file."""
+    if worker_id == "master":
+        root, _ = tiny_world
+        return root, _build_tiny(root, tmp_path_factory.mktemp("wh"))
+    shared = tmp_path_factory.getbasetemp().parent / "tiny_warehouse"
+    record = shared / "built.json"
+    with FileLock(str(shared) + ".lock"):
+        if not record.exists():
+            shared.mkdir(exist_ok=True)
+            root, _ = tiny_world
+            wh = _build_tiny(root, shared)
+            record.write_text(json.dumps({"root": str(root), "warehouse": str(wh)}))
+    built = json.loads(record.read_text())
+    src = Path(built["warehouse"])
+    own = tmp_path_factory.mktemp("wh")
+    for f in src.parent.glob(src.name + "*"):
+        if f.is_file() and not f.name.endswith(".lock"):
+            shutil.copy2(f, own / f.name)
+    shutil.copytree(src.parent / "reports", own / "reports")
+    return Path(built["root"]), own / src.name
