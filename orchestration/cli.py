@@ -271,7 +271,14 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if not warehouse.exists():  # the catalog then has no column types, the site still builds
             warehouse = Path(tmp) / "empty.duckdb"
-        cmd = ["docs", "generate", "--static"] + (["--no-compile"] if not Path(args.warehouse).exists() else [])
+        cmd = ["docs", "generate", "--static"]
+        if not Path(args.warehouse).exists():
+            # nothing to compile against: dbt documents the parsed project (its manifest) as it is
+            from orchestration.dbt import ensure_manifest
+
+            (Path(tmp) / "target").mkdir()
+            shutil.copy2(ensure_manifest(load_settings()), Path(tmp) / "target" / "manifest.json")
+            cmd.append("--no-compile")
         res = run_dbt(cmd, Path(args.raw), warehouse, settings=load_settings(), target_path=Path(tmp) / "target")
         if not res.success:
             print(f"gvc docs: dbt docs generate failed: {res.exception}", file=sys.stderr)

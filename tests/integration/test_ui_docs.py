@@ -47,6 +47,16 @@ def test_docs_site(tiny_warehouse, tmp_path):
     assert {f"exposure.gvc.report_table{n}" for n in range(1, 12)} <= set(manifest["exposures"])
 
 
+def test_docs_site_before_any_build(tmp_path):
+    """No warehouse yet: the site documents the parsed project (no column types), and nothing is created."""
+    out, wh = tmp_path / "site", tmp_path / "none.duckdb"
+    assert gvc(["docs", "--out", str(out), "--raw", str(tmp_path / "raw"), "--warehouse", str(wh)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["nodes"]["model.gvc.fct_firm_year_dvar"]["description"]
+    assert "model.gvc.fct_firm_year_dvar" in (out / "static_index.html").read_text()
+    assert not wh.exists()
+
+
 def test_ui_serves_the_asset_graph_on_loopback(tiny_warehouse, tmp_path):
     root, wh = tiny_warehouse
     with running_ui(root, wh, tmp_path / "ui.log") as base:
