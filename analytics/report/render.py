@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from analytics.report.headline import answer_lines, headline_facts
 from analytics.report import stylised as sf
 from analytics.report.tables import (
     RenderedTable, TABLE_SPECS, build_table, ci_bounds, plot_fig6, plot_spec_curve, to_html, to_latex, to_markdown,
@@ -91,7 +92,7 @@ table.reg thead{border-top:2px solid #000;border-bottom:1px solid #000}
 table.reg tbody+tbody{border-top:1px solid #000}table.reg{border-bottom:2px solid #000}
 tr.se td{color:#555}p.note{font-size:.8em;color:#444;max-width:60em}
 p.trace{font-family:Menlo,Consolas,monospace;font-size:.75em;color:#666}
-figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.9em}
+section.answer{background:#f6f6f2;border-left:4px solid #555;padding:.4em 1em}figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.9em}
 td.yes{color:#1a7f37;font-weight:bold}td.no{color:#b42318;font-weight:bold}
 .missing{color:#b42318}
 """
@@ -340,8 +341,9 @@ def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_i
     generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     md_path, html_path = out / "report.md", out / "report.html"
     shown = _shown_path(warehouse)
-    md_path.write_text(_markdown(exhibits, missing, truth_df, shown, generated, run_id))
-    html_path.write_text(_html(exhibits, missing, truth_df, shown, generated, run_id))
+    answer = answer_lines(headline_facts(results, beta_true))
+    md_path.write_text(_markdown(exhibits, missing, truth_df, shown, generated, run_id, answer))
+    html_path.write_text(_html(exhibits, missing, truth_df, shown, generated, run_id, answer))
     return {
         "html": html_path, "markdown": md_path, "tables": tables_written, "figures": figures_written,
         "missing": missing, "truth": None if truth_df is None else truth_df.to_dict("records"),
@@ -356,9 +358,11 @@ def _order(exhibits: dict) -> list[tuple[str, list[str]]]:
     return [(n, ks) for n, ks in secs if ks]
 
 
-def _markdown(exhibits, missing, truth_df, warehouse, generated, run_id) -> str:
+def _markdown(exhibits, missing, truth_df, warehouse, generated, run_id, answer=()) -> str:
     lines = ["# Inter-regional technological complementarity and export DVAR: report", "",
              f"Warehouse `{warehouse}` · generated {generated} · report run {run_id}", ""]
+    if answer:
+        lines += ["## The answer", "", *answer]
     for n, (name, keys) in enumerate(_order(exhibits), 1):
         lines += [f"## {n}. {name}", ""]
         for key in keys:
@@ -376,7 +380,14 @@ def _markdown(exhibits, missing, truth_df, warehouse, generated, run_id) -> str:
     return "\n".join(lines)
 
 
-def _html(exhibits, missing, truth_df, warehouse, generated, run_id) -> str:
+def _bold(text: str) -> str:
+    """Escaped text with the answer's Markdown bold (``**x**``) and code (`` `x` ``) as HTML."""
+    text = html.escape(text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+
+
+def _html(exhibits, missing, truth_df, warehouse, generated, run_id, answer=()) -> str:
     e = html.escape
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              "<title>Inter-regional technological complementarity and export DVAR: report</title>",
@@ -388,6 +399,9 @@ def _html(exhibits, missing, truth_df, warehouse, generated, run_id) -> str:
         f'<li><a href="#sec{n}">{e(name)}</a>: ' + ", ".join(f'<a href="#{k}">{e(_short(k))}</a>'
                                                              for k in keys) + "</li>"
         for n, (name, keys) in enumerate(order, 1)) + "</ol></nav>")
+    if answer:
+        parts.append('<h2 id="answer">The answer</h2><section class="answer">'
+                     + "".join(f"<p>{_bold(p)}</p>" for p in answer if p) + "</section>")
     for n, (name, keys) in enumerate(order, 1):
         parts.append(f'<h2 id="sec{n}">{n}. {e(name)}</h2>')
         for key in keys:

@@ -174,6 +174,16 @@ def test_html_is_self_contained(report):
     assert "asset report/stylised_facts · run report-" in page
 
 
+def test_the_report_opens_with_the_answer(report):
+    out, res = report
+    md = (out / "report.md").read_text()
+    assert md.index("## The answer") < md.index("## 1. ")
+    assert "**The question.**" in md and "**The answer (Table 7 (3), 2SLS).**" in md
+    page = res["html"].read_text()
+    assert page.index('<h2 id="answer">The answer</h2>') < page.index('<h2 id="sec1">')
+    assert "<b>The answer (Table 7 (3), 2SLS).</b>" in page
+
+
 def test_table7_layout(report):
     out, _ = report
     md = (out / "tables" / "table7.md").read_text()

@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics.report.headline import headline_lines
+from analytics.report.headline import answer_lines, headline_facts, headline_lines
 
 
 def _warehouse(rows: list[tuple], beta: float | None = None) -> duckdb.DuckDBPyConnection:
@@ -56,3 +56,32 @@ def test_weak_first_stage_and_real_data_and_no_table():
     assert headline_lines(_warehouse([ROWS[3]])) == []
     not_estimable = [("table7", "3", "complementarity", None, None, None, None, 0)]
     assert "not estimable" in headline_lines(_warehouse(not_estimable))[0]
+
+
+def _facts(rows, beta=None):
+    df = pd.DataFrame(rows, columns=["table_id", "column_id", "term", "estimate", "std_error", "ci_low", "ci_high",
+                                     "n_obs"])
+    return headline_facts(df, beta)
+
+
+def test_the_report_answer_states_the_verdict_both_intervals_and_the_truth():
+    text = "\n".join(answer_lines(_facts(ROWS, beta=0.21)))
+    assert "**The question.**" in text
+    assert "Yes: C raises DVAR" in text  # firm-clustered interval [0.102, 0.298] above zero
+    assert "**0.200**, 95% interval [0.102, 0.298]" in text and "[-0.100, 0.500] clustered by city x industry" in text
+    assert "N 36,230 firm-years" in text and "F 289.4" in text and "OLS (Table 4 (3)) 0.176" in text
+    assert "recovered" in text
+    # SE 0.100 against 0.050: twice the firm-clustered one, said plainly
+    assert "**Warning:** the city x industry-clustered SE is 2.0 times the firm-clustered one" in text
+
+
+def test_the_report_answer_warns_of_a_weak_first_stage_and_a_missed_truth():
+    weak = [("table7", "1", "kp_rk_wald_f", 3.1, None, None, None, 100), *ROWS[1:]]
+    text = "\n".join(answer_lines(_facts(weak, beta=0.9)))
+    assert "the first stage is weak (F 3.1, below 10)" in text
+    assert "misses the generator's beta 0.9" in text and "recovered" not in text
+    zero = [("table7", "3", "complementarity", 0.05, 0.1, None, None, 50)]
+    assert "cannot be told apart from zero" in "\n".join(answer_lines(_facts(zero)))
+    assert "Not answered yet" in "\n".join(answer_lines(None))
+    assert "Not estimable" in "\n".join(answer_lines(_facts([("table7", "3", "complementarity", None, None, None,
+                                                               None, 0)])))
