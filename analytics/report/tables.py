@@ -44,7 +44,7 @@ __all__ = [
     "short_reason", "not_estimable_reason",
 ]
 
-DIAGNOSTIC_TERMS = ("kp_rk_wald_f", "singletons_dropped", "econ_significance_share")
+DIAGNOSTIC_TERMS = ("kp_rk_wald_f", "singletons_dropped", "econ_significance_share", "n_clusters", "dep_var_mean")
 CONTROL_TERMS = (
     "foreign_share", "state_share", "firm_size", "firm_age", "fixed_assets", "capital_intensity",
     "general_trade_share", "firm_patents", "regional_patents", "agglomeration",
@@ -450,6 +450,12 @@ def build_table(rows: pd.DataFrame, table_id: str, digits: int = 2) -> RenderedT
             stats.append(["K-P rk Wald F"] + [na(c, kp[i]) if "kp_rk_wald_f" in by_col[c].index else kp[i]
                                                for i, c in enumerate(cols)])
     stats.append(["Observations"] + [_int(mains[c].get("n_obs")) for c in cols])
+    clusters_n = [_diag(by_col[c], "n_clusters", None) for c in cols]
+    if any(clusters_n):
+        stats.append(["Clusters"] + [na(c, x) for c, x in zip(cols, clusters_n)])
+    ymean = [_diag(by_col[c], "dep_var_mean", digits) for c in cols]
+    if any(ymean):
+        stats.append(["Mean of dependent variable"] + [na(c, x) for c, x in zip(cols, ymean)])
     r2 = [(f"{v:.{digits}f}" if _isnum(v := mains[c].get("r2")) else "") for c in cols]
     if any(r2):
         stats.append(["R²"] + [na(c, x) for c, x in zip(cols, r2)])

@@ -28,6 +28,7 @@ from analytics.study.spec import (
     not_estimable_rows,
     run_spec,
     run_spec_reclustered,
+    sample_rows,
     to_frame,
 )
 
@@ -188,7 +189,7 @@ def _chr_rows(iv: Fit | NotEstimable, spec: Spec, mu: float, omega: float, n_gri
                        run_id=run_id, asset=asset)
     d["model"] = "ltz"
     rows.append(d)
-    return rows
+    return rows + [{**r, "model": "ltz"} for r in sample_rows(iv, spec, run_id=run_id, asset=asset)]
 
 
 def _table8_not_estimable(spec: Spec, err: Exception, model: str, run_id: str, asset: str) -> list[dict]:
@@ -275,6 +276,7 @@ def table8(panel: pd.DataFrame, *, priors: Sequence[tuple[float, float]] = PAPER
                            run_id=run_id, asset=asset)
         d["model"] = "kls"
         rows.append(d)
+        rows += [{**r, "model": "kls"} for r in sample_rows(ols, spec, run_id=run_id, asset=asset)]
     return to_frame(rows)
 
 

@@ -592,14 +592,32 @@ def _tidy_rows(fit: Fit, tidy: pd.DataFrame, terms, cluster: str, run_id: str, a
     return rows
 
 
+def sample_rows(fit: Fit, spec: Spec | None = None, *, run_id: str = "", asset: str = "") -> list[dict]:
+    """The estimation sample's number of clusters (by ``spec``'s cluster,
+    default the fit's) and the mean of the dependent variable, as the
+    diagnostic rows ``n_clusters`` and ``dep_var_mean`` (esttab's ``N_clust``
+    and ``ymean``)."""
+    spec = spec or fit.spec
+    used = prepare(fit.used)
+    n = int(fit.model._N)
+    rows = []
+    column = CLUSTER_COLUMNS.get(spec.cluster or "")
+    if column and column in used.columns:
+        rows.append(diagnostic_row(spec, "n_clusters", used[column].nunique(), n_obs=n, r2=fit.r2,
+                                   run_id=run_id, asset=asset))
+    rows.append(diagnostic_row(spec, "dep_var_mean", float(used[spec.dep_var].mean()), n_obs=n, r2=fit.r2,
+                               run_id=run_id, asset=asset))
+    return rows
+
+
 def contract_rows(fit: Fit, *, run_id: str = "", asset: str = "") -> list[dict]:
     """Rows for the spec's reported terms (pyfixest ``tidy()``: t-based p and
-    95% CI) and the ``singletons_dropped`` row."""
+    95% CI), the ``singletons_dropped`` row and the sample's (:func:`sample_rows`)."""
     tidy = fit.model.tidy()
     rows = _tidy_rows(fit, tidy, fit.spec.reported_terms, fit.spec.cluster, run_id, asset)
     rows.append(diagnostic_row(fit.spec, "singletons_dropped", fit.singletons_dropped,
                                n_obs=int(fit.model._N), r2=fit.r2, run_id=run_id, asset=asset))
-    return rows
+    return rows + sample_rows(fit, run_id=run_id, asset=asset)
 
 
 def recluster_rows(fit: Fit, cluster: Cluster, column_id: str, *, run_id: str = "",
@@ -621,6 +639,7 @@ def recluster_rows(fit: Fit, cluster: Cluster, column_id: str, *, run_id: str = 
         rows = _tidy_rows(alt, tidy, spec.reported_terms, cluster, run_id, asset)
         rows.append(diagnostic_row(spec, "singletons_dropped", fit.singletons_dropped,
                                    n_obs=int(fit.model._N), r2=alt.r2, run_id=run_id, asset=asset))
+        rows += sample_rows(fit, spec, run_id=run_id, asset=asset)
         fit.model.vcov({"CRV1": CLUSTER_COLUMNS[fit.spec.cluster]})  # restore
     return rows
 

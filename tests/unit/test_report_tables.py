@@ -241,3 +241,20 @@ def test_latex_numbers_paper_tables_as_the_paper_and_spells_greek_for_pdflatex()
     assert tex.isascii()
     # a caption without the paper's number keeps LaTeX's own
     assert r"\caption{Recovery}" in to_latex(t)
+
+
+def test_clusters_and_outcome_mean_are_stats_rows():
+    """esttab's stats(N N_clust ymean): the sample rows sit under Observations, a
+    column without them (not estimated) shows an empty cell."""
+    rows = _rows()
+    extra = pd.DataFrame([
+        dict(table_id="table4", column_id="1", term="n_clusters", estimate=20417, n_obs=405493),
+        dict(table_id="table4", column_id="1", term="dep_var_mean", estimate=0.7132, n_obs=405493),
+        dict(table_id="table4", column_id="2", term="n_clusters", estimate=284, n_obs=405000),
+    ])
+    md = to_markdown(build_table(pd.concat([rows, extra], ignore_index=True), "table4", 2))
+    lines = md.splitlines()
+    i = lines.index("| Observations | 405,493 | 405,000 |")
+    assert lines[i + 1] == "| Clusters | 20,417 | 284 |"
+    assert lines[i + 2] == "| Mean of dependent variable | 0.71 |  |"
+    assert "Clusters" not in to_markdown(build_table(rows, "table4", 2))

@@ -131,6 +131,20 @@ def test_singletons_equal_hand_count(panel):
     assert rows.loc["complementarity", "n_obs"] == len(panel) - hand
 
 
+def test_clusters_and_outcome_mean_count_the_estimation_sample(panel):
+    """esttab's N_clust and ymean: firms and the mean of DVAR over the rows left
+    once singletons are dropped, by hand; re-clustered by city x industry, its cells."""
+    spec = Spec("table4", "1", "ols", "dvar", regressors=("complementarity",))
+    rows = to_frame(run_spec(panel, spec)).set_index("term")
+    kept = panel[panel.groupby("panel_firm_id")["year"].transform("size") > 1]
+    assert rows.loc["n_clusters", "estimate"] == kept["panel_firm_id"].nunique()
+    assert rows.loc["dep_var_mean", "estimate"] == pytest.approx(kept["dvar"].mean(), rel=1e-12)
+    fit = fit_spec(panel, spec)
+    cells = to_frame(recluster_rows(fit, "city_industry", "1b")).set_index("term")
+    hand = (kept["city_code"].astype(str) + "_" + kept["industry_code"].astype(str)).nunique()
+    assert cells.loc["n_clusters", "estimate"] == hand < rows.loc["n_clusters", "estimate"]
+
+
 def test_singletons_iterate_like_reghdfe():
     """Dropping a singleton can create another: firm F2 has two rows, one in a
     year no one else has (a year singleton); once dropped, F2 is a firm singleton."""
