@@ -173,7 +173,7 @@ TABLE_SPECS: dict[str, TableSpec] = {
         "Heterogeneity analysis results",
         ("Low human capital", "High human capital", "Innovation center", "Innovation periphery",
          "Low accessibility", "High accessibility"),
-        (_C,), (_YF, _FF), corner="2SLS Estimates",
+        (_C,), (_YF, _FF), corner="2SLS Estimates", kp_row=True,
     ),
     "table11": TableSpec(
         "Market manifestations of value chain upgrading",

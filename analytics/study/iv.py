@@ -23,8 +23,10 @@ from analytics.study.spec import (
     Spec,
     contract_rows,
     diagnostic_row,
+    fe_frame,
     fit_spec,
     guarded,
+    kp_f,
     not_estimable_rows,
     run_spec,
     run_spec_reclustered,
@@ -63,30 +65,6 @@ def iv_spec(table_id: str = "table7", column_id: str = "3", **kw) -> Spec:
                 endog="complementarity", instrument="instrument")
     base.update(kw)
     return Spec(table_id, column_id, **base)
-
-
-def fe_frame(used: pd.DataFrame, fe: Sequence[str]) -> pd.DataFrame:
-    """One column per fixed effect of a spec (``a^b`` interactions joined as labels)."""
-    out = {}
-    for f in fe:
-        cols = FE_COLUMNS[f].split("^")
-        lab = used[cols[0]].astype(str)
-        for c in cols[1:]:
-            lab = lab + "_" + used[c].astype(str)
-        out[f] = lab if len(cols) > 1 else used[cols[0]]
-    return pd.DataFrame(out, index=used.index)
-
-
-def kp_f(fit: Fit) -> float:
-    """Kleibergen-Paap rk Wald F of a first-stage fit (the instrument its one
-    regressor of interest): :func:`analytics.estimation.kleibergen_paap_f` on
-    the fit's estimation sample, its FE partialled out, its retained controls,
-    clustered as the fit."""
-    spec = fit.spec
-    used = fit.used
-    (z,) = spec.regressors
-    return kleibergen_paap_f(used[spec.dep_var], used[z], used[fit.retained_controls],
-                             fe_df=fe_frame(used, spec.fe), cluster=used[CLUSTER_COLUMNS[spec.cluster]])
 
 
 def first_stage_rows(panel: pd.DataFrame, spec: Spec, *, contract: bool = True, run_id: str = "",

@@ -44,7 +44,7 @@ from pyfixest.estimation import demean as pf_demean
 # (pyfixest 0.60's dispatch to its LSMR demeaner; the public `demean` is alternating projections only)
 from pyfixest.estimation.internals.demean_ import dispatch_demean
 
-from analytics.estimation.iv_diagnostics import absorbed_dof
+from analytics.estimation.iv_diagnostics import absorbed_dof, kleibergen_paap_f
 from analytics.settings import check_literal
 
 __all__ = [
@@ -73,6 +73,9 @@ __all__ = [
     "guarded",
     "not_estimable_rows",
     "contract_rows",
+    "sample_rows",
+    "fe_frame",
+    "kp_f",
     "recluster_rows",
     "diagnostic_row",
     "to_frame",
@@ -545,6 +548,8 @@ def not_estimable_rows(spec: Spec, err: NotEstimable, *, terms: Sequence[str] | 
     """The rows a column would have (``terms``, default the spec's reported
     terms, then ``diagnostics``), with NULL estimates, ``n_obs`` the rows at
     the failing step and the ``reason``."""
+    if spec.model == "iv" and "kp_rk_wald_f" not in diagnostics:  # as an estimated 2SLS column has
+        diagnostics = (*diagnostics, "kp_rk_wald_f")
     rows = []
     for term in [*(spec.reported_terms if terms is None else terms), *diagnostics]:
         r = diagnostic_row(spec, term, np.nan, n_obs=err.n_obs, run_id=run_id, asset=asset)
@@ -592,6 +597,34 @@ def _tidy_rows(fit: Fit, tidy: pd.DataFrame, terms, cluster: str, run_id: str, a
     return rows
 
 
+def fe_frame(used: pd.DataFrame, fe: Sequence[str]) -> pd.DataFrame:
+    """One column per fixed effect of a spec (``a^b`` interactions joined as labels)."""
+    out = {}
+    for f in fe:
+        cols = FE_COLUMNS[f].split("^")
+        lab = used[cols[0]].astype(str)
+        for c in cols[1:]:
+            lab = lab + "_" + used[c].astype(str)
+        out[f] = lab if len(cols) > 1 else used[cols[0]]
+    return pd.DataFrame(out, index=used.index)
+
+
+def kp_f(fit: Fit, cluster: Cluster | None = None) -> float:
+    """Kleibergen-Paap rk Wald F of a fit's first stage: of a first-stage fit
+    (the instrument its one regressor), or of a 2SLS fit (its endogenous
+    regressor on its instrument). :func:`analytics.estimation.kleibergen_paap_f`
+    on the fit's estimation sample, its FE partialled out, its retained
+    controls, clustered as the fit (or by ``cluster``)."""
+    spec = fit.spec
+    used = prepare(fit.used)
+    if spec.model == "iv":
+        endog, z = spec.endog, spec.instrument
+    else:
+        endog, (z,) = spec.dep_var, spec.regressors
+    return kleibergen_paap_f(used[endog], used[z], used[fit.retained_controls], fe_df=fe_frame(used, spec.fe),
+                             cluster=used[CLUSTER_COLUMNS[cluster or spec.cluster]])
+
+
 def sample_rows(fit: Fit, spec: Spec | None = None, *, run_id: str = "", asset: str = "") -> list[dict]:
     """The estimation sample's number of clusters (by ``spec``'s cluster,
     default the fit's) and the mean of the dependent variable, as the
@@ -617,6 +650,9 @@ def contract_rows(fit: Fit, *, run_id: str = "", asset: str = "") -> list[dict]:
     rows = _tidy_rows(fit, tidy, fit.spec.reported_terms, fit.spec.cluster, run_id, asset)
     rows.append(diagnostic_row(fit.spec, "singletons_dropped", fit.singletons_dropped,
                                n_obs=int(fit.model._N), r2=fit.r2, run_id=run_id, asset=asset))
+    if fit.spec.model == "iv":  # every 2SLS column states the strength of its first stage
+        rows.append(diagnostic_row(fit.spec, "kp_rk_wald_f", kp_f(fit), n_obs=int(fit.model._N), r2=fit.r2,
+                                   run_id=run_id, asset=asset))
     return rows + sample_rows(fit, run_id=run_id, asset=asset)
 
 
@@ -639,6 +675,9 @@ def recluster_rows(fit: Fit, cluster: Cluster, column_id: str, *, run_id: str = 
         rows = _tidy_rows(alt, tidy, spec.reported_terms, cluster, run_id, asset)
         rows.append(diagnostic_row(spec, "singletons_dropped", fit.singletons_dropped,
                                    n_obs=int(fit.model._N), r2=alt.r2, run_id=run_id, asset=asset))
+        if spec.model == "iv":
+            rows.append(diagnostic_row(spec, "kp_rk_wald_f", kp_f(fit, cluster), n_obs=int(fit.model._N), r2=alt.r2,
+                                       run_id=run_id, asset=asset))
         rows += sample_rows(fit, spec, run_id=run_id, asset=asset)
         fit.model.vcov({"CRV1": CLUSTER_COLUMNS[fit.spec.cluster]})  # restore
     return rows

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from analytics.study.iv import first_stage_rows, iv_spec
-from analytics.study.spec import FULL_CONTROLS, Spec, run_spec_reclustered, to_frame
+from analytics.study.iv import iv_spec
+from analytics.study.spec import run_spec_reclustered, to_frame
 
 __all__ = ["combo_label", "spec_curve"]
 
@@ -39,9 +39,9 @@ def spec_curve(panels: Mapping[object, pd.DataFrame] | Iterable[tuple[object, pd
     """Table 7 column (3) 2SLS on each panel: table_id ``spec_curve``,
     column_id the combination's label (:func:`combo_label`; keys may be
     strings, tuples of (switch, value) pairs or frozensets of them, sorted by name), rows
-    ``complementarity``, ``singletons_dropped`` and ``kp_rk_wald_f`` (the
-    specification's first stage, Table 7 column 1: a switch can leave the
-    instrument weak) (cluster firm) and, if ``city_industry``, the
+    ``complementarity``, ``singletons_dropped``, ``kp_rk_wald_f`` (the first
+    stage of the 2SLS on its sample: a switch can leave the instrument weak),
+    ``n_clusters`` and ``dep_var_mean`` (cluster firm) and, if ``city_industry``, the
     estimate under column_id ``<label>|city_industry`` with CRV1 by
     city-industry. A specification whose panel cannot be estimated gets
     the same rows with NULL estimates and the ``reason``; the others are
@@ -57,11 +57,7 @@ def spec_curve(panels: Mapping[object, pd.DataFrame] | Iterable[tuple[object, pd
         spec = iv_spec("spec_curve", label, sample=label)
         _, both = run_spec_reclustered(panel, spec, "city_industry", f"{label}|city_industry", run_id=run_id,
                                        asset=asset)
-        own = [r for r in both if r["column_id"] == label]
-        rows += own
-        rows += first_stage_rows(panel, Spec("spec_curve", label, "first_stage", "complementarity",
-                                             regressors=("instrument",), controls=tuple(FULL_CONTROLS), sample=label),
-                                 contract=False, run_id=run_id, asset=asset)
+        rows += [r for r in both if r["column_id"] == label]
         if city_industry:
             rows += [r for r in both if r["column_id"] != label]
     return to_frame(rows)

@@ -189,7 +189,8 @@ def test_one_year_reasons_and_counts(short_results):
     assert (econ["n_obs"] == 240).all()
     sc = res["spec_curve"].set_index(["column_id", "term"])
     assert set(sc.index) == {("a=1", "complementarity"), ("a=1", "singletons_dropped"), ("a=1", "kp_rk_wald_f"),
-                             ("a=1|city_industry", "complementarity"), ("a=1|city_industry", "singletons_dropped")}
+                             ("a=1|city_industry", "complementarity"), ("a=1|city_industry", "singletons_dropped"),
+                             ("a=1|city_industry", "kp_rk_wald_f")}  # every 2SLS column has its first-stage F
     # KLS on industry + city + year fixed effects: one year is enough
     kls = res["table8"][(res["table8"]["model"] == "kls") & (res["table8"]["term"] == "complementarity")]
     assert kls["estimate"].notna().all() and (kls["std_error"] > 0).all()

@@ -113,6 +113,17 @@ def test_table7_kp_f_and_city_industry_rows(panel, results):
     assert t.loc[("1", "kp_rk_wald_f"), "estimate"] == pytest.approx(tstat**2, rel=0.1)
     assert t.loc[("3b", "complementarity"), "estimate"] == t.loc[("3", "complementarity"), "estimate"]
     assert t.loc[("3b", "complementarity"), "cluster"] == "city_industry"
+    # every 2SLS column states its first stage's F: (3) on (1)'s sample is (1)'s F; (3b) clusters it by cell
+    iv = fit_spec(panel, iv_spec())
+    v = iv.used.assign(cell=iv.used["city_code"].astype(str) + "_" + iv.used["industry_code"].astype(str))
+    by_cell = kleibergen_paap_f(v["complementarity"], v["instrument"], v[iv.retained_controls],
+                                fe_df=v[["panel_firm_id", "year"]], cluster=v["cell"])
+    assert t.loc[("3", "kp_rk_wald_f"), "estimate"] == pytest.approx(hand, rel=1e-10)
+    assert t.loc[("3b", "kp_rk_wald_f"), "estimate"] == pytest.approx(by_cell, rel=1e-10)
+    assert abs(by_cell - hand) > 1e-3
+    assert t.loc[("4", "kp_rk_wald_f"), "estimate"] > 0 and t.loc[("4b", "kp_rk_wald_f"), "estimate"] > 0
+    t10 = results["table10"]
+    assert set(t10.loc[t10["term"] == "kp_rk_wald_f", "column_id"]) == set(EXPECTED_COLUMNS["table10"])
     assert t.loc[("4", "complementarity"), "fixed_effects"] == "firm+year+province^year"
     c4 = t.loc[("4", "complementarity"), "controls"].split("+")
     c4b = t.loc[("4b", "complementarity"), "controls"].split("+")
