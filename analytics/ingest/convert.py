@@ -85,6 +85,11 @@ def _text_or_none(df: pd.DataFrame, col: str) -> pd.Series:
     return restore.text(df[col]) if col in df.columns else pd.Series(None, index=df.index, dtype=object)
 
 
+def _name_or_none(df: pd.DataFrame, col: str) -> pd.Series:
+    """A name column as delivered (METHOD §2 normalises names, and counts what only that reconciles)."""
+    return restore.as_delivered(df[col]) if col in df.columns else pd.Series(None, index=df.index, dtype=object)
+
+
 def _numbers(df: pd.DataFrame, out: pd.DataFrame, cols, layout: Layout, tally: Tally, shown: pd.DataFrame) -> None:
     for col in cols:
         if col not in df.columns:
@@ -131,7 +136,7 @@ def customs(df: pd.DataFrame, layout: Layout, codes: Codes, year: int | None, ta
     out["customs_firm_id"], padded, bad = restore.padded_id(df["customs_firm_id"], 10)
     tally.count("customs_firm_id: leading zeros restored", padded)
     tally.refuse("customs_firm_id", "10 characters after restoring leading zeros", bad, shown)
-    out["firm_name"] = _text_or_none(df, "firm_name")
+    out["firm_name"] = _name_or_none(df, "firm_name")
     _phone_zip(df, out, tally)
     out["flow"] = _mapped(df, "flow", layout, tally, shown)
     regime, unknown, aggregated = codes.trade_regime(df["trade_mode_name"])
@@ -160,8 +165,8 @@ def survey(df: pd.DataFrame, layout: Layout, codes: Codes, year: int | None, tal
     out["firm_id"], padded, bad = restore.padded_id(df["firm_id"], 9, upper=True)
     tally.count("firm_id: leading zeros restored", padded)
     tally.refuse("firm_id", "9 characters (legal-person code)", bad, shown)
-    out["firm_name"] = _text_or_none(df, "firm_name")
-    out["legal_rep"] = _text_or_none(df, "legal_rep")
+    out["firm_name"] = _name_or_none(df, "firm_name")
+    out["legal_rep"] = _name_or_none(df, "legal_rep")
     _phone_zip(df, out, tally)
     city, cut, bad = restore.region6(df["city_code"])
     tally.count("city_code: 12-digit code cut to its first 6 digits", cut)
@@ -229,7 +234,7 @@ def patents(df: pd.DataFrame, layout: Layout, codes: Codes, year: int | None, ta
     tally.count("patent_type: from the application number", (labelled.isna() & by_number.notna()))
     tally.refuse("patent_type", "a 专利类型 label, or an application number whose type digit is 1, 2, 3, 8 or 9",
                  out["patent_type"].isna(), shown)
-    out["applicant_name"] = _text_or_none(df, "applicant_name")
+    out["applicant_name"] = _name_or_none(df, "applicant_name")
     if "applicant_city_code" in df.columns:
         city, _, bad = restore.region6(df["applicant_city_code"])
         tally.refuse("applicant_city_code", "6 or 12 digits", bad & df["applicant_city_code"].notna(), shown)

@@ -13,6 +13,9 @@ default.
 - Survey legal-person codes: trimmed, upper-cased (a check character ``x``
   is ``X``), an all-digit code shorter than 9 characters zero-padded.
 - Region codes: a 12-digit code keeps its first 6 digits.
+- Names (firm names, legal representatives, applicants) are kept as
+  delivered: METHOD §2 normalises them itself (NFKC, white space) and counts
+  what only that reconciles; only a blank cell becomes NULL.
 - Dates: ``YYYYMM``, ``YYYYMMDD``, ``YYYY-MM-DD``, ``YYYY.MM.DD``,
   ``YYYY/MM/DD`` or a Stata daily date (days since 1960-01-01).
 - Trade-mode names, partner countries, flows and patent-type labels through
@@ -38,6 +41,13 @@ def text(s: pd.Series) -> pd.Series:
     out = s.map(lambda x: None if x is None else unicodedata.normalize("NFKC", str(x)).strip(), na_action="ignore")
     out = out.where(out.notna() & (out != ""), None)
     return out.astype(object)
+
+
+def as_delivered(s: pd.Series) -> pd.Series:
+    """Text cells as delivered (no normalisation, no trimming); blank or white-space-only cells None."""
+    out = s.map(lambda x: None if x is None or not str(x).strip() else str(x), na_action="ignore")
+    out = out.astype(object)
+    return out.where(out.notna(), None)
 
 
 def digits(s: pd.Series) -> pd.Series:
