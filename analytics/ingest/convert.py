@@ -129,7 +129,8 @@ def customs(df: pd.DataFrame, layout: Layout, codes: Codes, year: int | None, ta
     out = pd.DataFrame(index=df.index)
     if "date" in df.columns:
         out["year"], out["month"], bad = restore.year_month(df["date"])
-        tally.refuse("date", "a date (YYYYMM, YYYYMMDD, YYYY-MM-DD, YYYY.MM.DD or a Stata date)", bad, shown)
+        tally.refuse("date", "a date (YYYYMM, YYYYMMDD, YYYY-MM-DD, YYYY.MM.DD, a Stata date or a bare year)", bad,
+                     shown)
     else:
         out["year"] = _year(df, year, tally, shown)
         out["month"] = pd.Series(pd.NA, index=df.index, dtype="Int64")

@@ -131,6 +131,18 @@ def test_a_pre_unicode_stata_customs_file_with_numeric_codes(tmp_path):
     assert got["month"].isna().all() and got["year"].eq(2010).all()
 
 
+def test_a_stata_customs_date_gives_the_month_or_only_the_year(tmp_path):
+    base = {"_进口或出口": [0.0], "_企业编码": [1234567890.0], "_经营单位": ["杭州甲进出口有限公司"],
+            "_税号编码": [84713000.0], "_起运国或目的国": [502.0], "_贸易方式": ["一般贸易"], "_金额": [1000.5]}
+    (tmp_path / "d").mkdir()
+    write_gb18030_dta(tmp_path / "d" / "customs201003.dta", pd.DataFrame({**base, "_日期": [201003.0]}))
+    write_gb18030_dta(tmp_path / "d" / "customs2011.dta", pd.DataFrame({**base, "_日期": [2011.0]}))
+    raw = tmp_path / "raw"
+    ingest([tmp_path / "d"], raw)
+    assert contract(raw, "customs_transactions", 2010)["month"].tolist() == [3]
+    assert contract(raw, "customs_transactions", 2011)["month"].isna().all()  # an annual file: the bare year
+
+
 def test_an_unknown_trade_mode_name_is_refused_with_its_count_and_nothing_is_written(tmp_path):
     delivered = tmp_path / "d"
     delivered.mkdir()
