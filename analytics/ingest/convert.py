@@ -144,6 +144,9 @@ def customs(df: pd.DataFrame, layout: Layout, codes: Codes, year: int | None, ta
     names = restore.text(df["trade_mode_name"])[unknown].fillna("<empty>")
     tally.unknown_trade_modes.update(names.tolist())
     tally.count("trade mode: aggregated label 加工贸易 mapped to 15 (processing with imported materials)", aggregated)
+    delivered_mode = restore.text(df["trade_mode_name"])
+    tally.count("trade mode: name -> 2-digit code",
+                regime.notna() & ~delivered_mode.str.fullmatch(r"\d{1,2}").fillna(False).astype(bool))
     out["trade_regime"] = regime
     out["hs_code"], padded, bad = restore.hs8(df["hs_code"])
     tally.count("hs_code: 7 digits left-padded to 8", padded)
@@ -153,6 +156,10 @@ def customs(df: pd.DataFrame, layout: Layout, codes: Codes, year: int | None, ta
                  f"code table: {codes.sources.get('customs_countries') or 'none'}")
     tally.count("partner: 142 (China, re-imports) -> CHN, kept", reimport)
     tally.count("partner: unknown or residual code -> NULL", null_partner)
+    delivered_partner = restore.text(df["partner"])
+    by_code = delivered_partner.str.fullmatch(r"\d{1,3}").fillna(False).astype(bool)
+    tally.count("partner: 3-digit customs code -> ISO3", iso.notna() & by_code)
+    tally.count("partner: Chinese name -> ISO3", iso.notna() & ~by_code)
     out["partner_country"] = iso
     _numbers(df, out, ["value_usd", "quantity"], layout, tally, shown)
     out["unit"] = _text_or_none(df, "unit")
