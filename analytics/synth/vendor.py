@@ -69,8 +69,9 @@ ingest gives back) and checked by ``tests/integration/test_vendor_roundtrip.py``
   vintages, 2770 and 4320 in 1994's, 4012 in 2011's, ...): delivered as they
   are when ingest accepts the code (it reads it as a code of the year's
   vintage and converts it: 1713 -> 1721 in 1998-2002); when ingest would
-  refuse it, as the code whose 2002 target is nearest in the same division
-  (2770 -> 2760 in 1998-2002);
+  refuse it, as the code whose 2002 target is nearest, in the same division
+  where it has one (2770 -> 2760 in 1998-2002), else among the manufacturing
+  codes (division 43 has no 1994 code: 4320 -> 4290);
 - ``ipc_codes``: ingest writes every symbol in the contract's spaced form
   (``H01L 21/02``) and each once, so the symbols the canonical world writes
   without the space (about 8%) come back spaced, and a symbol listed twice
@@ -96,6 +97,7 @@ from analytics import rawio
 from analytics.ingest import restore
 from analytics.ingest.codes import AGGREGATED_PROCESSING, Codes, vintage
 from analytics.ingest.layouts import Layout, load_layouts
+from schemas.raw import NON_MANUFACTURING_DIVISIONS
 
 Progress = Callable[[str], None]
 DELIVERED = "delivered"
@@ -196,16 +198,18 @@ def industry_sources(codes: Codes, year: int) -> dict[str, str]:
 
 
 def nearest_source(code: str, sources: dict[str, str]) -> str | None:
-    """The source of the 2002 code nearest to ``code`` in its division (ties: the smaller), None without one."""
-    same = sorted((abs(int(t) - int(code)), t) for t in sources if t[:2] == code[:2])
-    return sources[same[0][1]] if same else None
+    """The source of the 2002 code nearest to ``code``: in its division if it has one, else among the
+    manufacturing codes (ties: the smaller); None without any."""
+    near = sorted((t[:2] != code[:2], abs(int(t) - int(code)), t) for t in sources
+                  if t[:2] == code[:2] or t[:2] not in NON_MANUFACTURING_DIVISIONS)
+    return sources[near[0][2]] if near else None
 
 
 def deliver_industry(code2002: pd.Series, year: int, codes: Codes) -> tuple[pd.Series, pd.Series]:
     """(industry codes of the year's vintage, codes that come back as another code or are refused).
 
     A 2002 code that no code of the vintage converts into is delivered as it is when ingest accepts it,
-    else as the source of the nearest 2002 code of its division (``nearest_source``)."""
+    else as the source of the nearest 2002 code (``nearest_source``)."""
     sources = industry_sources(codes, year)
     if not sources:
         return code2002.astype(object), pd.Series(False, index=code2002.index)

@@ -74,17 +74,20 @@ def test_trade_regimes_go_to_their_full_name_and_back():
 
 
 def test_industry_codes_go_to_the_years_vintage_and_back():
-    delivered, lossy = vendor.deliver_industry(s("1310", "2760", "1713", "2770", "4011"), 2000, CODES)
+    delivered, lossy = vendor.deliver_industry(s("1310", "2760", "1713", "2770"), 2000, CODES)
     # 1310: its smallest source; 2760: its source; 1713: none, ingest reads 1713 as a 1994 code (-> 1721);
     # 2770: none and refused as it is, so the source of the nearest 2002 code of division 27 (2760)
-    assert delivered.tolist() == ["1311", "2750", "1713", "2750", "4011"]
-    assert lossy.tolist() == [False, False, True, True, True]
+    assert delivered.tolist() == ["1311", "2750", "1713", "2750"]
+    assert lossy.tolist() == [False, False, True, True]
     back = CODES.industry_2002(delivered, 2000)[0]
     assert back.tolist()[:4] == ["1310", "2760", "1721", "2760"]
     # 2011: 3921 splits half and half between 4011 and 4012; the tie goes to 4011, so 4012 has no source, and
     # as a 2011 code it is refused: the source of the nearest 2002 code of its division (4011)
     delivered, lossy = vendor.deliver_industry(s("4011", "4012"), 2013, CODES)
     assert delivered.tolist() == ["3921", "3921"] and lossy.tolist() == [False, True]
+    # a division without any source code: the nearest manufacturing code's source
+    delivered, lossy = vendor.deliver_industry(s("4320"), 2000, CODES)
+    assert delivered.tolist() == ["2750"] and lossy.all()
     # years reporting in 2002 codes: as they are
     delivered, lossy = vendor.deliver_industry(s("1713"), 2005, CODES)
     assert delivered.tolist() == ["1713"] and not lossy.any()
