@@ -25,24 +25,38 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     from analytics.synth.world import generate
 
     out = Path(args.out)
-    _progress(f"synth: writing a {args.scale} world (seed {args.seed}) to {out.resolve()}")
+    vendor = args.layout == "vendor"
+    _progress(f"synth: writing a {args.scale} world (seed {args.seed}) to {out.resolve()}"
+              + (" in the vendors' delivered layouts" if vendor else ""))
     t0 = time.perf_counter()
-    summary = generate(out, scale=args.scale, seed=args.seed, beta=args.beta,
-                       reference_dir=args.reference_dir, progress=_progress)
+    kw = dict(scale=args.scale, seed=args.seed, beta=args.beta, reference_dir=args.reference_dir, progress=_progress)
+    if vendor:
+        from analytics.synth.vendor import DELIVERED, generate_vendor
+
+        summary = generate_vendor(out, **kw)
+    else:
+        summary = generate(out, **kw)
     secs = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     size_mb = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
     print()
-    print(f"wrote {out.resolve()}")
-    for table, n in summary["rows"].items():
-        print(f"  {table:<22} {n:>12,} rows   {out / table}/year=YYYY/part-0.parquet")
-    print(f"  reference/             {len(list((out / 'reference').iterdir()))} tables")
+    print(f"wrote {out.resolve()}" + (" (vendor layout)" if vendor else ""))
+    if vendor:
+        print("\n".join(summary["delivery"].lines()))
+        print(f"  reference/             {len(list((out / 'reference').iterdir()))} tables, as in the canonical layout")
+    else:
+        for table, n in summary["rows"].items():
+            print(f"  {table:<22} {n:>12,} rows   {out / table}/year=YYYY/part-0.parquet")
+        print(f"  reference/             {len(list((out / 'reference').iterdir()))} tables")
     print(f"  truth.json             beta={summary['params']['beta']}, seed={args.seed}, scale={args.scale}")
     print(f"  truth/                 firm_year_dvar ({summary['exporter_years_truth']:,} exporter-years), "
           f"city_industry_complementarity, firm_year_latent")
     print(f"  self-checks: |C - designed C| max {summary['check_C_max_abs_gap']:.2e}; "
           f"|DVAR - target| p99 {summary['check_dvar_p99_abs_gap']:.2e}")
     print(f"  {secs:.1f} s, peak memory {peak_mb:,.0f} MB, {size_mb:,.1f} MB on disk")
+    if vendor:
+        print(f"  back to the canonical layout: gvc ingest {out / DELIVERED} --raw RAW, then copy {out / 'reference'} "
+              f"into RAW")
     return 0
 
 
@@ -306,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reference-dir", default=None,
                    help="folder of public reference files in their published layouts (UNSD HS correspondence and "
                         "BEC, the cpca city list); default: the packaged catalogue")
+    s.add_argument("--layout", choices=["canonical", "vendor"], default="canonical",
+                   help="canonical: the contract's raw root; vendor: the same world as vendors deliver it (monthly "
+                        "GBK/GB18030 CSV and Stata files, Chinese names and codes) under OUT/delivered, for gvc ingest")
     s.set_defaults(func=_cmd_synth)
 
     i = sub.add_parser("ingest", help="convert vendor-delivered files (Stata, CSV, Excel, Access, Parquet) into a raw root")

@@ -85,6 +85,11 @@ def _text_or_none(df: pd.DataFrame, col: str) -> pd.Series:
     return restore.text(df[col]) if col in df.columns else pd.Series(None, index=df.index, dtype=object)
 
 
+def _name_or_none(df: pd.DataFrame, col: str) -> pd.Series:
+    """A name column as delivered (METHOD §2 normalises names, and counts what only that reconciles)."""
+    return restore.as_delivered(df[col]) if col in df.columns else pd.Series(None, index=df.index, dtype=object)
+
+
 def _numbers(df: pd.DataFrame, out: pd.DataFrame, cols, layout: Layout, tally: Tally, shown: pd.DataFrame) -> None:
     for col in cols:
         if col not in df.columns:
@@ -124,20 +129,24 @@ def customs(df: pd.DataFrame, layout: Layout, codes: Codes, year: int | None, ta
     out = pd.DataFrame(index=df.index)
     if "date" in df.columns:
         out["year"], out["month"], bad = restore.year_month(df["date"])
-        tally.refuse("date", "a date (YYYYMM, YYYYMMDD, YYYY-MM-DD, YYYY.MM.DD or a Stata date)", bad, shown)
+        tally.refuse("date", "a date (YYYYMM, YYYYMMDD, YYYY-MM-DD, YYYY.MM.DD, a Stata date or a bare year)", bad,
+                     shown)
     else:
         out["year"] = _year(df, year, tally, shown)
         out["month"] = pd.Series(pd.NA, index=df.index, dtype="Int64")
     out["customs_firm_id"], padded, bad = restore.padded_id(df["customs_firm_id"], 10)
     tally.count("customs_firm_id: leading zeros restored", padded)
     tally.refuse("customs_firm_id", "10 characters after restoring leading zeros", bad, shown)
-    out["firm_name"] = _text_or_none(df, "firm_name")
+    out["firm_name"] = _name_or_none(df, "firm_name")
     _phone_zip(df, out, tally)
     out["flow"] = _mapped(df, "flow", layout, tally, shown)
     regime, unknown, aggregated = codes.trade_regime(df["trade_mode_name"])
     names = restore.text(df["trade_mode_name"])[unknown].fillna("<empty>")
     tally.unknown_trade_modes.update(names.tolist())
     tally.count("trade mode: aggregated label 加工贸易 mapped to 15 (processing with imported materials)", aggregated)
+    delivered_mode = restore.text(df["trade_mode_name"])
+    tally.count("trade mode: name -> 2-digit code",
+                regime.notna() & ~delivered_mode.str.fullmatch(r"\d{1,2}").fillna(False).astype(bool))
     out["trade_regime"] = regime
     out["hs_code"], padded, bad = restore.hs8(df["hs_code"])
     tally.count("hs_code: 7 digits left-padded to 8", padded)
@@ -147,6 +156,10 @@ def customs(df: pd.DataFrame, layout: Layout, codes: Codes, year: int | None, ta
                  f"code table: {codes.sources.get('customs_countries') or 'none'}")
     tally.count("partner: 142 (China, re-imports) -> CHN, kept", reimport)
     tally.count("partner: unknown or residual code -> NULL", null_partner)
+    delivered_partner = restore.text(df["partner"])
+    by_code = delivered_partner.str.fullmatch(r"\d{1,3}").fillna(False).astype(bool)
+    tally.count("partner: 3-digit customs code -> ISO3", iso.notna() & by_code)
+    tally.count("partner: Chinese name -> ISO3", iso.notna() & ~by_code)
     out["partner_country"] = iso
     _numbers(df, out, ["value_usd", "quantity"], layout, tally, shown)
     out["unit"] = _text_or_none(df, "unit")
@@ -160,8 +173,8 @@ def survey(df: pd.DataFrame, layout: Layout, codes: Codes, year: int | None, tal
     out["firm_id"], padded, bad = restore.padded_id(df["firm_id"], 9, upper=True)
     tally.count("firm_id: leading zeros restored", padded)
     tally.refuse("firm_id", "9 characters (legal-person code)", bad, shown)
-    out["firm_name"] = _text_or_none(df, "firm_name")
-    out["legal_rep"] = _text_or_none(df, "legal_rep")
+    out["firm_name"] = _name_or_none(df, "firm_name")
+    out["legal_rep"] = _name_or_none(df, "legal_rep")
     _phone_zip(df, out, tally)
     city, cut, bad = restore.region6(df["city_code"])
     tally.count("city_code: 12-digit code cut to its first 6 digits", cut)
@@ -229,7 +242,7 @@ def patents(df: pd.DataFrame, layout: Layout, codes: Codes, year: int | None, ta
     tally.count("patent_type: from the application number", (labelled.isna() & by_number.notna()))
     tally.refuse("patent_type", "a 专利类型 label, or an application number whose type digit is 1, 2, 3, 8 or 9",
                  out["patent_type"].isna(), shown)
-    out["applicant_name"] = _text_or_none(df, "applicant_name")
+    out["applicant_name"] = _name_or_none(df, "applicant_name")
     if "applicant_city_code" in df.columns:
         city, _, bad = restore.region6(df["applicant_city_code"])
         tally.refuse("applicant_city_code", "6 or 12 digits", bad & df["applicant_city_code"].notna(), shown)

@@ -14,7 +14,12 @@ default.
   is ``X``), an all-digit code shorter than 9 characters zero-padded.
 - Region codes: a 12-digit code keeps its first 6 digits.
 - Dates: ``YYYYMM``, ``YYYYMMDD``, ``YYYY-MM-DD``, ``YYYY.MM.DD``,
-  ``YYYY/MM/DD`` or a Stata daily date (days since 1960-01-01).
+  ``YYYY/MM/DD`` or a Stata daily date (days since 1960-01-01); a bare
+  year ``19xx``/``20xx`` (some vendors' date column of annual files) gives
+  the year and no month.
+- Names (firm names, legal representatives, applicants) are kept as
+  delivered: METHOD §2 normalises them itself (NFKC, white space) and counts
+  what only that reconciles; only a blank cell becomes NULL.
 - Trade-mode names, partner countries, flows and patent-type labels through
   their tables (``codes.py``, the layout's ``values``).
 - Patent type from the application number when no label is delivered:
@@ -38,6 +43,13 @@ def text(s: pd.Series) -> pd.Series:
     out = s.map(lambda x: None if x is None else unicodedata.normalize("NFKC", str(x)).strip(), na_action="ignore")
     out = out.where(out.notna() & (out != ""), None)
     return out.astype(object)
+
+
+def as_delivered(s: pd.Series) -> pd.Series:
+    """Text cells as delivered (no normalisation, no trimming); blank or white-space-only cells None."""
+    out = s.map(lambda x: None if x is None or not str(x).strip() else str(x), na_action="ignore")
+    out = out.astype(object)
+    return out.where(out.notna(), None)
 
 
 def digits(s: pd.Series) -> pd.Series:
@@ -76,7 +88,10 @@ def region6(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 
 def year_month(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(year, month, cells that are no date) from any delivered date spelling."""
+    """(year, month, cells that are no date) from any delivered date spelling.
+
+    A bare year (4 digits, 19xx or 20xx) gives the year and a NULL month: as a
+    Stata daily date it would fall in 1965, a year no table holds."""
     t = text(s)
     year = pd.Series(pd.NA, index=s.index, dtype="Int64")
     month = pd.Series(pd.NA, index=s.index, dtype="Int64")
@@ -84,7 +99,8 @@ def year_month(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     d = t.where(t.str.fullmatch(r"\d+").fillna(False).astype(bool))
     six = d.str.len() == 6
     eight = d.str.len() == 8
-    stata = d.str.len() <= 5
+    bare = d.str.fullmatch(r"(?:19|20)\d\d").fillna(False).astype(bool)
+    stata = (d.str.len() <= 5) & ~bare
     for mask, y, m in (
         (sep[0].notna(), sep[0], sep[1]),
         (six.fillna(False), d.str[:4], d.str[4:6]),
@@ -98,7 +114,9 @@ def year_month(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         dates = STATA_EPOCH + pd.to_timedelta(pd.to_numeric(d[stata]).astype(float), unit="D")
         year[stata] = dates.dt.year.astype("Int64")
         month[stata] = dates.dt.month.astype("Int64")
-    bad = (year.isna() | ~month.between(1, 12).fillna(False)).astype(bool)
+    if bare.any():
+        year[bare] = pd.to_numeric(d[bare]).astype("Int64")
+    bad = (year.isna() | (~bare & ~month.between(1, 12).fillna(False))).astype(bool)
     return year.where(~bad), month.where(~bad), bad
 
 

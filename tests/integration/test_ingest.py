@@ -106,6 +106,9 @@ def test_monthly_gbk_customs_files_become_one_year_with_codes_restored(tmp_path)
     febr = next(f for f in saved["files"] if f["file"].endswith("200302.csv"))
     assert febr["restored"]["partner: 142 (China, re-imports) -> CHN, kept"] == 1
     assert febr["restored"]["trade mode: aggregated label 加工贸易 mapped to 15 (processing with imported materials)"] == 1
+    assert jan["restored"]["trade mode: name -> 2-digit code"] == 2
+    assert jan["restored"]["partner: Chinese name -> ISO3"] == 1
+    assert jan["restored"]["partner: 3-digit customs code -> ISO3"] == 1
 
 
 def test_a_pre_unicode_stata_customs_file_with_numeric_codes(tmp_path):
@@ -129,6 +132,20 @@ def test_a_pre_unicode_stata_customs_file_with_numeric_codes(tmp_path):
     assert got.loc["import", "customs_firm_id"] == "0987654321" and got.loc["import", "hs_code"] == "01012100"
     assert got.loc["export", "firm_name"] == "杭州甲进出口有限公司"
     assert got["month"].isna().all() and got["year"].eq(2010).all()
+
+
+def test_a_stata_customs_date_gives_the_month_or_only_the_year(tmp_path):
+    base = {"_进口或出口": [0.0], "_企业编码": [1234567890.0], "_经营单位": ["杭州甲进出口有限公司"],
+            "_税号编码": [84713000.0], "_起运国或目的国": [502.0], "_贸易方式": ["一般贸易"], "_金额": [1000.5]}
+    (tmp_path / "d").mkdir()
+    write_gb18030_dta(tmp_path / "d" / "customs201003.dta", pd.DataFrame({**base, "_日期": [201003.0]}))
+    write_gb18030_dta(tmp_path / "d" / "customs2011.dta", pd.DataFrame({**base, "_日期": [2011.0]}))
+    raw = tmp_path / "raw"
+    report = ingest([tmp_path / "d"], raw)
+    assert contract(raw, "customs_transactions", 2010)["month"].tolist() == [3]
+    assert contract(raw, "customs_transactions", 2011)["month"].isna().all()  # an annual file: the bare year
+    assert report.files[0].restored["trade mode: name -> 2-digit code"] == 1
+    assert report.files[0].restored["partner: 3-digit customs code -> ISO3"] == 1
 
 
 def test_an_unknown_trade_mode_name_is_refused_with_its_count_and_nothing_is_written(tmp_path):

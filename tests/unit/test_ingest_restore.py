@@ -46,6 +46,19 @@ def test_every_date_spelling_gives_year_and_month():
     assert bad.tolist() == [False] * 7 + [True] * 3
 
 
+def test_a_bare_year_gives_the_year_without_a_month():
+    # a date column of annual files holding only the year; 9500 stays a Stata date (1986-01-04)
+    year, month, bad = restore.year_month(s("2007", "1998", "9500", "1965"))
+    assert year.tolist()[:3] == [2007, 1998, 1986]
+    assert month.isna().tolist()[:2] == [True, True] and month.tolist()[2] == 1
+    assert bad.tolist() == [False, False, False, False]  # 1965 is a bare year too; the schema refuses it
+
+
+def test_names_are_kept_as_delivered_and_only_blank_cells_become_null():
+    names = restore.as_delivered(s(" 杭州甲\u3000有限公司 ", "﹙无锡﹚乙公司", "\u3000 ", "", None))
+    assert names.tolist() == [" 杭州甲\u3000有限公司 ", "﹙无锡﹚乙公司", None, None, None]
+
+
 def test_numbers_accept_thousands_separators_and_refuse_text():
     values, bad = restore.number(s("1,000.5", " 200 ", "", None, "12abc"))
     assert values.tolist()[:2] == [1000.5, 200.0]
