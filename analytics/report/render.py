@@ -32,6 +32,7 @@ import uuid
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics.report.headline import answer_lines, headline_facts
@@ -104,6 +105,26 @@ td.yes{color:#1a7f37;font-weight:bold}td.no{color:#b42318;font-weight:bold}
 
 def _has(con, qualified: str) -> bool:
     return sf._has(con, qualified)
+
+
+def _instrument_sd(con) -> float | None:
+    """The instrument's standard deviation over the analysis panel (None without one)."""
+    if not _has(con, "marts.fct_firm_panel"):
+        return None
+    sd = con.execute("select stddev_samp(instrument) from marts.fct_firm_panel").fetchone()[0]
+    return float(sd) if sd is not None and np.isfinite(sd) and sd > 0 else None
+
+
+def per_sd(rows: pd.DataFrame, term: str, sd: float) -> pd.DataFrame:
+    """``term``'s estimate, SE and interval per standard deviation ``sd`` of its
+    variable (times ``sd``): the instrument is in raw units (0.0006 per unit reads
+    as 0.03 per SD); p-values and every other row unchanged."""
+    out = rows.copy()
+    hit = out["term"] == term
+    for c in ("estimate", "std_error", "ci_low", "ci_high"):
+        if c in out.columns:
+            out.loc[hit, c] = out.loc[hit, c] * sd
+    return out
 
 
 def _results(con) -> pd.DataFrame:
@@ -279,6 +300,7 @@ def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_i
     try:
         facts = sf.stylised_facts(con, out / "figures", year_start, year_end)
         results = _results(con)
+        instrument_sd = _instrument_sd(con)
         # the production parameters, and the truth side's check of the KSW qualities
         parts = [con.execute(f"select * from analytics.{t}").df()
                  for t in ("parameter_estimates", "quality_recovery") if _has(con, f"analytics.{t}")]
@@ -304,7 +326,12 @@ def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_i
             missing[tid] = ("not computed yet: `gvc build --spec-curve` computes it" if tid == "spec_curve"
                             else "no rows in marts.fct_regression_results")
             continue
-        t = build_table(rows, tid, DIGITS)
+        scaled = instrument_sd is not None and (rows["term"] == "instrument").any()
+        t = build_table(per_sd(rows, "instrument", instrument_sd) if scaled else rows, tid, DIGITS)
+        if scaled:
+            t.note += (f" Instrumental variable: coefficient per standard deviation of the instrument "
+                       f"({instrument_sd:,.{DIGITS}g} over the panel, marts.fct_firm_panel); "
+                       "marts.fct_regression_results holds it per unit.")
         asset = t.assets[0] if t.assets else f"estimation/{tid}"
         trace = _trace(asset, t.run_ids, CODE_PATHS.get(tid, "analytics/study/"))
         ex = dict(kind="table", table=t, trace=trace)

@@ -1,6 +1,6 @@
 """write_report on a small warehouse built here from the tiny world.
 
-The tables other helpers' assets write (fct_firm_panel, fct_regression_results,
+The tables the estimation and production assets write (fct_firm_panel, fct_regression_results,
 analytics.*) are stand-ins made in this file, with the interface's column
 names: the panel from ``generator_panel`` (TFP = the generator's omega), the
 regression rows and parameter estimates by hand so the truth section's
@@ -189,7 +189,7 @@ def test_table7_layout(report):
     md = (out / "tables" / "table7.md").read_text()
     assert "| Variable | (1) | (2) | (3) | (4) |" in md
     assert "|  | First stage | Reduced form | 2SLS | 2SLS |" in md
-    assert "| Instrumental variable | 0.010*** | 0.070*** |  |  |" in md
+    assert "| Instrumental variable |" in md  # per SD of the instrument: test_the_instrument_reads_per_standard_deviation
     assert "| Technical complementarity |  |  | 0.200*** | 0.210*** |" in md
     assert "| Placebo variable | No | No | No | Yes |" in md
     assert "| Province-year fixed effects | No | No | No | Yes |" in md
@@ -266,3 +266,16 @@ def test_dagster_report_assets(fixture_warehouse, tiny_world, tmp_path, monkeypa
     spec = next(a for a in report_assets if REPORT_KEY in a.keys)
     assert {dg.AssetKey(["estimation", "table7"]), dg.AssetKey(["report", "stylised_facts"])} <= set(
         spec.asset_deps[REPORT_KEY])
+
+
+def test_the_instrument_reads_per_standard_deviation(report, fixture_warehouse):
+    """Table 7 (1)'s 0.01 per unit of the instrument is shown per SD of the
+    instrument over the panel, with the SD and the rule in the notes."""
+    out, _ = report
+    con = duckdb.connect(str(fixture_warehouse), read_only=True)
+    sd = con.execute("select stddev_samp(instrument) from marts.fct_firm_panel").fetchone()[0]
+    con.close()
+    md = (out / "tables" / "table7.md").read_text()
+    row = next(line for line in md.splitlines() if line.startswith("| Instrumental variable |"))
+    assert [c.strip() for c in row.split("|")[2:4]] == [f"{0.01 * sd:.3f}***", f"{0.07 * sd:.3f}***"]
+    assert f"per standard deviation of the instrument ({sd:,.3g} over the panel" in md
