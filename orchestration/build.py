@@ -184,6 +184,12 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
     report_work = building_name(reports)
     dagster_log = logging.getLogger("dagster")
     level = dagster_log.level
+    # dagster-dbt's notes per dbt call (the command, its selection, tests run by indirect selection)
+    # and the run storage's schema stamps: in the log of each run, not on the console
+    chatty = {name: logging.getLogger(name) for name in ("dagster.builtin", "alembic")}
+    chatty_levels = {name: lg.level for name, lg in chatty.items()}
+    for lg in chatty.values():
+        lg.setLevel(logging.ERROR)
     # runs go to the caller's instance, else to one of our own (its step statistics time the stages)
     instance = instance or dg.DagsterInstance.ephemeral()
     try:
@@ -238,6 +244,8 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
             leftover.unlink(missing_ok=True)
         shutil.rmtree(report_work, ignore_errors=True)
         dagster_log.setLevel(level)
+        for name, lg in chatty.items():
+            lg.setLevel(chatty_levels[name])
     marts = mart_counts(warehouse)
     seconds = time.perf_counter() - t0
     progress(f"built in {seconds:.0f} s: {n_materialised} materialisations, {n_checks} checks; the slowest steps:")

@@ -131,6 +131,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
             log.flush()
 
         progress(f"log: {log_path.resolve()}")
+        verbose = os.environ.get("GVC_DBT_VERBOSE")  # read by orchestration.dbt (DBT_VERBOSE_ENV)
+        if args.verbose:
+            os.environ["GVC_DBT_VERBOSE"] = "1"
         try:
             res = build(raw, Path(args.warehouse), years=args.years, progress=progress,
                         reports=Path(args.reports) if args.reports else None, changed=args.changed,
@@ -144,6 +147,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
             print(f"gvc build: {err}", file=sys.stderr)
             log.write(f"gvc build: {err}\n")
             return 1
+        finally:
+            if verbose is None:
+                os.environ.pop("GVC_DBT_VERBOSE", None)
+            else:
+                os.environ["GVC_DBT_VERBOSE"] = verbose
         if not args.dry_run:
             lines = _headline(Path(args.warehouse))
             if lines:
@@ -364,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--reports", default=None,
                    help="folder for the report (tables, figures, report.html); default $GVC_REPORTS, else reports/ "
                         "in the project")
+    b.add_argument("--verbose", action="store_true",
+                   help="also print dbt's line per model and test (otherwise in the dbt call's dbt.log)")
     b.add_argument("--spec-curve", action="store_true",
                    help="also rerun the specification curve (Table 7 (3) under every METHOD switch: the costliest "
                         "step); without it the warehouse keeps the last curve and the report says when it was made")

@@ -9,6 +9,7 @@ checks. Groups come from `meta.dagster.group` in dbt_project.yml.
 """
 
 
+import contextlib
 import importlib.metadata
 import json
 import os
@@ -119,6 +120,24 @@ def prune_call_folders(keep: int = CALL_FOLDERS_KEPT) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+DBT_VERBOSE_ENV = "GVC_DBT_VERBOSE"  # "1": dbt's per-model lines on the console (gvc build --verbose)
+
+
+def _lines_to_file(events, path: Path):
+    """``events``, with what dagster-dbt writes to stdout while producing each
+    one (every dbt log line, about 1,000 a build) sent to ``path`` instead of
+    the console; the call's dbt.log beside it has them all too."""
+    with path.open("a", encoding="utf-8") as sink:
+        it = iter(events)
+        while True:
+            with contextlib.redirect_stdout(sink):
+                try:
+                    event = next(it)
+                except StopIteration:
+                    return
+            yield event
+
+
 def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, relations: dict,
                settings: MethodSettings, years: list[int] | None = None):
     """One `dbt build` of the asset's selection; each model's event carries its
@@ -141,7 +160,10 @@ def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, relations: d
             def key_of(ev):
                 return ev.asset_key if isinstance(ev, dg.AssetMaterialization) else context.asset_key_for_output(ev.output_name)
 
-            yield from with_table_metadata(invocation.stream(), str(warehouse_path()), relations, key_of, years)
+            events = invocation.stream()
+            if os.environ.get(DBT_VERBOSE_ENV) != "1":
+                events = _lines_to_file(events, target / "dbt_console.log")
+            yield from with_table_metadata(events, str(warehouse_path()), relations, key_of, years)
         finally:
             publish_parse_state(target, vars_, path, placed)
 
