@@ -60,7 +60,7 @@ def build(
 
     ``settings``: the METHOD switches (default gvc.toml / GVC_CONFIG); their
     years are the partition keys. ``reports``: the folder the report assets
-    write to (default: GVC_REPORTS, else PROJECT_ROOT/reports).
+    write to (default: GVC_REPORTS, else ``<warehouse>.reports`` beside the warehouse).
     ``changed``: of ``years`` (default every year present), only those whose
     raw inputs changed since their last build (``analytics.fingerprints``;
     ``meta.build_inputs`` in the warehouse), then the cross-year assets.
@@ -72,12 +72,14 @@ def build(
     holds it. Every successful build records, per year built, the
     fingerprints of the inputs it consumed.
     """
-    from orchestration.resources import reports_dir
+    from orchestration.resources import beside
     from orchestration.warehouse import WarehouseBusy, WriterLock
 
     settings = settings or load_settings()
     raw, warehouse = Path(raw).resolve(), Path(warehouse).resolve()
-    reports = Path(reports).resolve() if reports is not None else reports_dir().resolve()
+    if reports is None:
+        reports = Path(os.environ["GVC_REPORTS"]) if os.environ.get("GVC_REPORTS") else beside(warehouse, "reports")
+    reports = Path(reports).resolve()
     for line in unconfigured_years(raw, settings):
         progress(line)
     # a switch the raw root cannot honour: refused before anything is read or locked
@@ -218,7 +220,7 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
                     list(defs.assets),
                     selection=selection,
                     resources=defs.resources,
-                    tags=tags,
+                    tags={**tags, WAREHOUSE_TAG: str(warehouse), RAW_ROOT_TAG: str(raw)},
                     instance=instance,
                     run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
                     raise_on_error=False,
@@ -259,6 +261,9 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
         progress(f"report: {html}  (tables as .md/.tex in {reports / 'tables'}, figures in {reports / 'figures'})")
     return {**result, "years": years, "stale": stale, "dropped": dropped, "marts": marts,
             "seconds": seconds, "stages": stages}
+
+
+WAREHOUSE_TAG, RAW_ROOT_TAG = "gvc/warehouse", "gvc/raw_root"  # on every run: what it built, from what
 
 
 def dropped_years(recorded, present: list[int]) -> list[int]:

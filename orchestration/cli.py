@@ -15,6 +15,7 @@ from pathlib import Path
 
 
 DEFAULT_RAW_ARG = "data/raw"
+DEFAULT_WAREHOUSE_ARG = "data/warehouse.duckdb"
 
 
 def _progress(msg: str) -> None:
@@ -137,7 +138,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         try:
             res = build(raw, Path(args.warehouse), years=args.years, progress=progress,
                         reports=Path(args.reports) if args.reports else None, changed=args.changed,
-                        instance=_instance(), dry_run=args.dry_run, spec_curve=args.spec_curve)
+                        instance=_instance(args.warehouse), dry_run=args.dry_run, spec_curve=args.spec_curve)
         except RawValidationError as err:
             msg = f"gvc build: the raw root breaks the data contract; the warehouse was not touched.\n{err}"
             print(msg, file=sys.stderr)
@@ -209,7 +210,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if problem:
         print(f"gvc report: {problem}", file=sys.stderr)
         return 2
-    out = Path(args.out)
+    from orchestration.resources import beside
+
+    out = Path(args.out) if args.out else beside(warehouse, "reports")
     _progress(f"report: reading {warehouse.resolve()}, writing to {out.resolve()}")
     settings = load_settings()
     res = write_report(warehouse, out, raw_root=Path(args.raw) if args.raw else None,
@@ -226,32 +229,37 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dagster_home() -> Path:
-    """The Dagster instance folder ($DAGSTER_HOME, else data/dagster in the project)
-    with the project's dagster.yaml; its storage lives under it."""
-    from orchestration.resources import PROJECT_ROOT
+def _dagster_home(warehouse: Path | str = DEFAULT_WAREHOUSE_ARG) -> Path:
+    """The Dagster instance of ``warehouse`` ($DAGSTER_HOME, else ``<warehouse>.dagster``
+    beside it: its runs, asset metadata and sensor cursors, never another
+    warehouse's) with the project's dagster.yaml; its storage lives under it."""
+    from orchestration.resources import PROJECT_ROOT, beside
 
-    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / "data" / "dagster").resolve()
+    home = Path(os.environ.get("DAGSTER_HOME") or beside(warehouse, "dagster")).resolve()
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
     return home
 
 
-def _instance():
-    """The persistent instance `gvc build` records its runs in (the one `gvc ui` shows)."""
+def _instance(warehouse: Path | str = DEFAULT_WAREHOUSE_ARG):
+    """The persistent instance `gvc build` of ``warehouse`` records its runs in (the one `gvc ui` shows)."""
     import dagster as dg
 
-    home = _dagster_home()
+    home = _dagster_home(warehouse)
     os.environ["GVC_DAGSTER_STORAGE"] = str(home / "storage")
     return dg.DagsterInstance.from_config(str(home))
 
 
 def _dagster_env(raw: Path, warehouse: Path) -> dict:
-    """The environment of `gvc ui`: DAGSTER_HOME (see _dagster_home) and the paths."""
-    home = _dagster_home()
+    """The environment of `gvc ui`: the warehouse's own instance (see _dagster_home), its
+    report folder and the paths."""
+    from orchestration.resources import beside
+
+    home = _dagster_home(warehouse)
     env = dict(os.environ)
     env.update(DAGSTER_HOME=str(home), GVC_DAGSTER_STORAGE=str(home / "storage"),
                GVC_RAW=str(raw.resolve()), GVC_WAREHOUSE=str(warehouse.resolve()))
+    env.setdefault("GVC_REPORTS", str(beside(warehouse, "reports")))
     from analytics.rawio import UTF8_STAGING_ENV
 
     staged = Path(f"{warehouse.resolve()}.csv_utf8")  # the UTF-8 copies `gvc build` made of non-UTF-8 CSV
@@ -269,7 +277,7 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     env = _dagster_env(Path(args.raw), Path(args.warehouse))
     from orchestration.recovery import fail_dead_runs
 
-    fail_dead_runs(_instance(), progress=_progress)  # runs a dead process left STARTED would block the queue
+    fail_dead_runs(_instance(args.warehouse), progress=_progress)  # runs a dead process left STARTED would block the queue
     _progress(f"ui: raw root {env['GVC_RAW']}, warehouse {env['GVC_WAREHOUSE']}, instance {env['DAGSTER_HOME']}")
     _progress(f"ui: http://127.0.0.1:{args.port}")
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(args.port)]
@@ -370,8 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "fingerprints recorded in the warehouse), then the cross-year assets; prints which years, "
                         "why, and which assets")
     b.add_argument("--reports", default=None,
-                   help="folder for the report (tables, figures, report.html); default $GVC_REPORTS, else reports/ "
-                        "in the project")
+                   help="folder for the report (tables, figures, report.html); default $GVC_REPORTS, else "
+                        "<warehouse>.reports beside the warehouse")
     b.add_argument("--verbose", action="store_true",
                    help="also print dbt's line per model and test (otherwise in the dbt call's dbt.log)")
     b.add_argument("--spec-curve", action="store_true",
@@ -386,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="write the report: tables (Markdown, LaTeX), figures (PNG), one HTML file")
     r.add_argument("--warehouse", default="data/warehouse.duckdb", help="the warehouse; default data/warehouse.duckdb")
-    r.add_argument("--out", default="reports", help="folder to write the report into; default reports/")
+    r.add_argument("--out", default=None, help="folder to write the report into; default <warehouse>.reports "
+                                               "beside the warehouse")
     r.add_argument("--raw", default=None,
                    help="raw root whose truth.json feeds the truth section when the warehouse has no "
                         "analytics.synthetic_truth rows")

@@ -50,9 +50,17 @@ def scoped_environ(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def beside(warehouse: Path | str, what: str) -> Path:
+    """What belongs to one warehouse lives beside it as ``<warehouse>.<what>``:
+    its report (``reports``), its Dagster instance (``dagster``: runs, asset
+    metadata, sensor cursors), its build logs (``logs``)."""
+    return Path(f"{Path(warehouse).resolve()}.{what}")
+
+
 def reports_dir() -> Path:
-    """Where the report lives (GVC_REPORTS, else PROJECT_ROOT/reports): what links point to."""
-    return Path(os.environ.get("GVC_REPORTS", PROJECT_ROOT / "reports"))
+    """Where the report lives (GVC_REPORTS, else ``<warehouse>.reports``): what links point to."""
+    given = os.environ.get("GVC_REPORTS")
+    return Path(given) if given else beside(warehouse_path(), "reports")
 
 
 def reports_write_dir() -> Path:

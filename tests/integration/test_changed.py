@@ -67,6 +67,8 @@ def test_changed_year_rebuilds_only_that_year(tiny_warehouse, tmp_path, capsys):
     tags = [r.dagster_run.tags for r in reversed(runs)]  # oldest first
     assert tags[0]["dagster/asset_partition_range_start"] == tags[0]["dagster/asset_partition_range_end"] == "2004"
     assert "dagster/asset_partition_range_start" not in tags[1]
+    # each run says which warehouse it built and from which raw root (shown with the run in the UI)
+    assert all(t["gvc/warehouse"] == str(wh2.resolve()) and t["gvc/raw_root"] == str(raw.resolve()) for t in tags)
     run_ids = {r.dagster_run.run_id for r in runs}
     for key in (["fct_firm_year_dvar"], ["raw", "customs_transactions"], ["int_customs_harmonised"]):
         mats = instance.fetch_materializations(dg.AssetKey(key), limit=1000).records
