@@ -69,11 +69,32 @@ def dbt_vars(settings: MethodSettings = DEFAULT_SETTINGS) -> dict:
     return settings.dbt_vars()
 
 
+MEMORY_LIMIT_ENV = "GVC_DUCKDB_MEMORY_LIMIT"  # DuckDB's memory_limit for dbt, e.g. "8GB"
+MEMORY_SHARE = 0.5  # of the machine's memory, by default: the rest for the Python assets and the OS
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for the dbt calls: GVC_DUCKDB_MEMORY_LIMIT if set,
+    else half the machine's physical memory (DuckDB spills the rest of a big
+    join or sort to ``<warehouse>.tmp``). The same on every call of a machine,
+    so it never breaks dbt's saved parse (the profile it renders is hashed)."""
+    given = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if given:
+        return given
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "80%"  # DuckDB's own default
+    return f"{max(1, int(total * MEMORY_SHARE / 2**30))}GB"
+
+
 def dbt_env(raw_root: Path | str, warehouse: Path | str, years: list[int] | None = None) -> dict[str, str]:
     """The environment of a dbt call: the raw root, the DuckDB file the profile
-    opens and the years of a per-year run (empty: every sample year)."""
+    opens, the years of a per-year run (empty: every sample year) and DuckDB's
+    memory limit (:func:`duckdb_memory_limit`)."""
     return {RAW_ENV: str(Path(raw_root).resolve()), WAREHOUSE_ENV: str(Path(warehouse).absolute()),
-            RUN_YEARS_ENV: ",".join(str(int(y)) for y in sorted(years or []))}
+            RUN_YEARS_ENV: ",".join(str(int(y)) for y in sorted(years or [])),
+            MEMORY_LIMIT_ENV: duckdb_memory_limit()}
 
 
 def dbt_warehouse_path(warehouse: Path | str) -> Path:
