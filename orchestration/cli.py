@@ -160,22 +160,10 @@ def _headline(warehouse: Path) -> list[str]:
 
 
 def _not_a_warehouse(path: Path) -> str | None:
-    """Why ``path`` is not a warehouse `gvc build` wrote (missing, not DuckDB, no marts), else None."""
-    import duckdb
+    """Why ``path`` is not a warehouse `gvc build` wrote (missing, empty, not DuckDB, no marts), else None."""
+    from gvc.warehouse import problem
 
-    if not path.exists():
-        return f"no warehouse at {path} (build one with `gvc build`)"
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as err:
-        return f"{path} is not a DuckDB database ({str(err).splitlines()[0]})"
-    try:
-        marts = con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()[0]
-    finally:
-        con.close()
-    if not marts:
-        return f"{path} holds no built warehouse (no table in schema marts): build it with `gvc build`"
-    return None
+    return problem(path)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
