@@ -1,4 +1,4 @@
-"""A built gvc warehouse from Python, read-only.
+"""A built gvc warehouse from Python, and its marts taken along to Stata, CSV or Parquet.
 
     import gvc
 
@@ -6,6 +6,8 @@
         panel = w.panel()              # marts.fct_firm_panel, the analysis panel
         t4 = w.results("table4")       # Table 4's rows of marts.fct_regression_results
         labels = w.columns("panel")    # column -> description (the dbt docs)
+
+``gvc export`` (the console script) writes a mart to a file: :func:`gvc.export.export`.
 """
 
 from gvc.warehouse import Warehouse, WarehouseError, open
