@@ -121,6 +121,8 @@ def test_do_file_runs_table4_with_the_study_specification(exported):
     assert re.search(r"^\* esttab table4_1 table4_2 table4_3 table4_4 using ", text, re.M)
     assert "*     study: complementarity " in text  # the stored estimates, to compare with
     assert f"(2) controls: {' '.join(CONTROLS)}" in printed
+    # the README shows the baseline line as the do-file writes it
+    assert expected[2] in (ROOT / "README.md").read_text()
 
 
 def test_csv_and_parquet_read_back_to_the_mart(exported, tmp_path):
