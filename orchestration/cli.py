@@ -1,7 +1,7 @@
-"""The ``gvc`` console script: synth | ingest | reference | build | report | ui | docs.
+"""The ``gvc`` console script: synth | ingest | reference | build | report | ui | docs | export.
 
 Thin: every subcommand parses its options and calls one function of
-``analytics`` or ``orchestration``; no method lives here.
+``analytics``, ``orchestration`` or ``gvc``; no method lives here.
 """
 
 from __future__ import annotations
@@ -183,22 +183,10 @@ def _headline(warehouse: Path) -> list[str]:
 
 
 def _not_a_warehouse(path: Path) -> str | None:
-    """Why ``path`` is not a warehouse `gvc build` wrote (missing, not DuckDB, no marts), else None."""
-    import duckdb
+    """Why ``path`` is not a warehouse `gvc build` wrote (missing, empty, not DuckDB, no marts), else None."""
+    from gvc.warehouse import problem
 
-    if not path.exists():
-        return f"no warehouse at {path} (build one with `gvc build`)"
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as err:
-        return f"{path} is not a DuckDB database ({str(err).splitlines()[0]})"
-    try:
-        marts = con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()[0]
-    finally:
-        con.close()
-    if not marts:
-        return f"{path} holds no built warehouse (no table in schema marts): build it with `gvc build`"
-    return None
+    return problem(path)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -324,6 +312,24 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from gvc.export import ExportError, export
+    from gvc.warehouse import WarehouseError
+
+    out = Path(args.out)
+    fmt = args.format or out.suffix.lstrip(".").lower()
+    if fmt not in ("dta", "csv", "parquet"):
+        print(f"gvc export: say --format dta, csv or parquet (the name {out.name} does not tell)", file=sys.stderr)
+        return 2
+    try:
+        res = export(Path(args.warehouse), args.table, fmt, out)
+    except (WarehouseError, ExportError) as err:
+        print(f"gvc export: {err}", file=sys.stderr)
+        return 2
+    print("\n".join(res.lines()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gvc", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -415,6 +421,18 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--warehouse", default="data/warehouse.duckdb", help="warehouse for the catalog; default data/warehouse.duckdb")
     _config_option(d)
     d.set_defaults(func=_cmd_docs)
+
+    e = sub.add_parser("export", help="write a mart (or the analysis panel) to a Stata, CSV or Parquet file",
+                       description="Write one table of schema marts to a file: Stata 118 (UTF-8) with variable "
+                                   "labels from the dbt docs, CSV (UTF-8, header) or Parquet. Beside a .dta of "
+                                   "the panel, <out stem>_table4.do reruns Table 4 with reghdfe.")
+    e.add_argument("table", metavar="TABLE",
+                   help="panel (= fct_firm_panel), or any fct_* table of schema marts, with or without 'marts.'")
+    e.add_argument("--format", choices=["dta", "csv", "parquet"], default=None,
+                   help="file format; default from the --out suffix (.dta, .csv, .parquet)")
+    e.add_argument("--warehouse", default="data/warehouse.duckdb", help="the warehouse; default data/warehouse.duckdb")
+    e.add_argument("--out", required=True, metavar="FILE", help="file to write (its folder is created)")
+    e.set_defaults(func=_cmd_export)
     return p
 
 
@@ -426,6 +444,8 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # first: --help and usage errors answer before dagster is imported
+    if not hasattr(args, "config"):  # a command without settings (synth, ingest, export): no dagster to load
+        return _run(args)
     from orchestration.resources import scoped_environ
 
     if args.command in ("build", "ui", "docs"):  # dagster's notes on its beta/preview parameters we use

@@ -23,7 +23,7 @@ from analytics.study.spec import (
     to_frame,
 )
 
-__all__ = ["table4", "table5", "fig6", "flag_false"]
+__all__ = ["table4", "table4_specs", "table5", "fig6", "flag_false"]
 
 
 def flag_false(s: pd.Series) -> pd.Series:
@@ -31,22 +31,27 @@ def flag_false(s: pd.Series) -> pd.Series:
     return s.astype("boolean").eq(False).fillna(False).astype(bool)
 
 
-def table4(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.DataFrame:
-    """Table 4: ``dvar ~ C + controls | firm + year``, OLS.
+def table4_specs() -> list[Spec]:
+    """Table 4's columns: ``dvar ~ C + controls | firm + year``, OLS.
 
     (1) no controls, (2) METHOD §5 controls, (3) + agglomeration and regional
     patents (their coefficients reported too), (4) as (3) clustered by city
     (METHOD §6; the paper's note says prefecture city). CRV1 by firm in (1)-(3).
+    The exported do-file (``gvc export panel --format dta``) is written from these.
     """
     base = Spec("table4", "1", "ols", "dvar", regressors=("complementarity",))
     full_terms = ("complementarity", *AGGLOMERATION_CONTROLS)
-    specs = [
+    return [
         base,
         base.with_(column_id="2", controls=tuple(CONTROLS)),
         base.with_(column_id="3", controls=tuple(FULL_CONTROLS), terms=full_terms),
         base.with_(column_id="4", controls=tuple(FULL_CONTROLS), terms=full_terms, cluster="city"),
     ]
-    rows = [r for s in specs for r in run_spec(panel, s, run_id=run_id, asset=asset)]
+
+
+def table4(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.DataFrame:
+    """Table 4 (:func:`table4_specs`), one column after the other."""
+    rows = [r for s in table4_specs() for r in run_spec(panel, s, run_id=run_id, asset=asset)]
     return to_frame(rows)
 
 
