@@ -17,7 +17,8 @@ from pyfixest.estimation import demean as pf_demean
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["demean", "demean_codes", "fe_codes", "absorbed_dof", "kleibergen_paap_f", "as_2d", "partial_out"]
+__all__ = ["demean", "demean_codes", "fe_codes", "absorbed_dof", "kleibergen_paap_f", "anderson_rubin", "as_2d",
+           "partial_out"]
 
 
 def _codes(s: pd.Series) -> np.ndarray:
@@ -133,6 +134,102 @@ def partial_out(target: np.ndarray, w: np.ndarray) -> np.ndarray:
     return target - w @ coef
 
 
+def _fwl(variables: Sequence, z, exog, fe_df: pd.DataFrame | None, cluster, who: str):
+    """Frisch-Waugh-Lovell for one instrument: ``variables`` and ``z`` with the
+    fixed effects of ``fe_df`` (one column per fixed effect; none: the
+    constant) and then ``exog`` partialled out. Returns ([each variable
+    partialled, z partialled], exog as an (n, k) array, cluster codes)."""
+    cols = [np.asarray(v, dtype=float).ravel() for v in variables]
+    n = cols[0].size
+    zz = as_2d(z, n)
+    if zz.shape[1] != 1:
+        raise ValueError(f"{who} supports exactly one instrument")
+    w = as_2d(exog, n)
+    cl = pd.factorize(pd.Series(np.asarray(cluster)))[0]
+    if cl.size != n:
+        raise ValueError("cluster must have one label per row")
+    data = pd.DataFrame(np.column_stack([*cols, zz, w]))
+    data.columns = [f"v{j}" for j in range(data.shape[1])]
+    if fe_df is not None and fe_df.shape[1] > 0:
+        fe = fe_df.reset_index(drop=True).copy()
+        fe.columns = [f"fe{j}" for j in range(fe.shape[1])]
+        d = demean(pd.concat([data, fe], axis=1), list(data.columns), list(fe.columns)).to_numpy()
+    else:
+        d = data.to_numpy() - data.to_numpy().mean(axis=0)
+    k = len(cols) + 1
+    wt = d[:, k:]
+    return [partial_out(d[:, j], wt) for j in range(k)], w, cl
+
+
+def _crv1_factor(y, z, w: np.ndarray, fe_df: pd.DataFrame | None, cl: np.ndarray, raw: float) -> float:
+    """pyfixest's CRV1 small-sample factor for the regression of ``y`` on ``z``,
+    ``w`` and the fixed effects, read off its own fit (its variance of the
+    ``z`` coefficient over the raw sandwich ``raw``): G/(G-1) (N-1)/(N-k), with
+    the fixed-effect parameters counted as pyfixest counts them."""
+    import warnings
+
+    import pyfixest as pf
+
+    d = pd.DataFrame({"y_": np.asarray(y, dtype=float).ravel(), "z_": np.asarray(z, dtype=float).ravel(), "cl_": cl})
+    names = [f"w{j}_" for j in range(w.shape[1])]
+    d[names] = w
+    fml = "y_ ~ " + " + ".join(["z_", *names])
+    if fe_df is not None and fe_df.shape[1] > 0:
+        fes = [f"fe{j}_" for j in range(fe_df.shape[1])]
+        d[fes] = fe_df.reset_index(drop=True).to_numpy()
+        fml += " | " + " + ".join(fes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        se = float(pf.feols(fml, data=d, vcov={"CRV1": "cl_"}).tidy().loc["z_", "Std. Error"])
+    return se**2 / raw
+
+
+def anderson_rubin(y, x, z, exog=None, fe_df: pd.DataFrame | None = None, cluster=None, *,
+                   level: float = 0.95) -> dict[str, float]:
+    """Anderson-Rubin test and confidence set for beta in ``y = beta x + exog + fe + u``,
+    ``x`` instrumented by ``z`` (one of each), robust to a weak instrument.
+
+    AR(b) is the squared CRV1 t statistic of ``z`` in the regression of
+    ``y - b x`` on ``z``, ``exog`` and the fixed effects (by FWL: partialled
+    ``y~, x~, z~``; ``pi(b) = pi_y - b pi_x``; scores ``z~ (u_y - b u_x)``
+    summed by cluster), with pyfixest's CRV1 small-sample factor
+    ``G/(G-1) (N-1)/(N-k)`` (:func:`_crv1_factor`: taken from pyfixest's own fit
+    at b = 0, so the fixed effects count as pyfixest counts them). The set ``{b: AR(b) <=
+    c}``, ``c`` the squared t quantile with ``G - 1`` degrees of freedom, is
+    where a quadratic in ``b`` is <= 0: a bounded interval when the
+    instrument is significant in the first stage at that level, else
+    unbounded (the whole line, or two rays). Returns ``stat0`` (AR(0), the
+    test of beta = 0), ``p0``, ``ci_low``/``ci_high`` (NaN when the set is
+    unbounded) and ``bounded`` (1.0 or 0.0).
+    """
+    from scipy import stats
+
+    if cluster is None:
+        raise ValueError("anderson_rubin: cluster is required")
+    (yt, xt, zt), w, cl = _fwl([y, x], z, exog, fe_df, cluster, "anderson_rubin")
+    n, G = yt.size, int(cl.max()) + 1
+    zz = zt @ zt
+    pi_y, pi_x = (zt @ yt) / zz, (zt @ xt) / zz
+    sy = np.bincount(cl, weights=zt * (yt - pi_y * zt))
+    sx = np.bincount(cl, weights=zt * (xt - pi_x * zt))
+    A, B, C = sy @ sy, sy @ sx, sx @ sx
+    raw0 = float(A / zz**2)  # the raw sandwich of pi_y
+    factor = _crv1_factor(y, z, w, fe_df, cl, raw0)
+    crit = stats.t.ppf(0.5 + level / 2, G - 1) ** 2
+    q = crit * factor / zz**2
+    stat0 = pi_y**2 / (factor * raw0)
+    # (pi_y - b pi_x)^2 - q (A - 2 b B + b^2 C) <= 0
+    a2, a1, a0 = pi_x**2 - q * C, -2 * (pi_y * pi_x - q * B), pi_y**2 - q * A
+    disc = a1**2 - 4 * a2 * a0
+    lo = hi = float("nan")
+    bounded = a2 > 0 and disc >= 0
+    if bounded:
+        r = np.sqrt(disc)
+        lo, hi = sorted(((-a1 - r) / (2 * a2), (-a1 + r) / (2 * a2)))
+    return {"stat0": float(stat0), "p0": float(stats.f.sf(stat0, 1, G - 1)), "ci_low": float(lo),
+            "ci_high": float(hi), "bounded": float(bounded)}
+
+
 def kleibergen_paap_f(
     y_endog,
     z,
@@ -169,28 +266,10 @@ def kleibergen_paap_f(
     """
     if cluster is None:
         raise ValueError("kleibergen_paap_f: cluster is required")
-    x = np.asarray(y_endog, dtype=float).ravel()
-    n = x.size
-    zz = as_2d(z, n)
-    if zz.shape[1] != 1:
-        raise ValueError("kleibergen_paap_f supports exactly one instrument")
-    w = as_2d(exog, n)
-    cl = pd.factorize(pd.Series(np.asarray(cluster)))[0]
-    if cl.size != n:
-        raise ValueError("cluster must have one label per row")
-    data = pd.DataFrame(np.column_stack([x, zz, w]))
-    data.columns = [f"v{j}" for j in range(data.shape[1])]
-    if fe_df is not None and fe_df.shape[1] > 0:
-        fe = fe_df.reset_index(drop=True).copy()
-        fe.columns = [f"fe{j}" for j in range(fe.shape[1])]
-        d = demean(pd.concat([data, fe], axis=1), list(data.columns), list(fe.columns)).to_numpy()
-    else:
-        d = data.to_numpy() - data.to_numpy().mean(axis=0)
+    (xt, zt), w, cl = _fwl([y_endog], z, exog, fe_df, cluster, "kleibergen_paap_f")
+    n = xt.size
     if sdofminus is None:
         sdofminus = absorbed_dof(fe_df, cl)
-    xt, zt, wt = d[:, 0], d[:, 1], d[:, 2:]
-    xt = partial_out(xt, wt)
-    zt = partial_out(zt, wt)
     zz_ = zt @ zt
     pi = (zt @ xt) / zz_
     e = xt - zt * pi

@@ -27,7 +27,8 @@ WEAK_F = 10.0
 _ROWS = """
 select table_id, column_id, term, estimate, std_error, ci_low, ci_high, n_obs
 from marts.fct_regression_results
-where (table_id = 'table7' and column_id in ('1', '3', '3b') and term in ('complementarity', 'kp_rk_wald_f'))
+where (table_id = 'table7' and column_id in ('1', '3', '3b')
+       and term in ('complementarity', 'kp_rk_wald_f', 'anderson_rubin'))
    or (table_id = 'table4' and column_id = '3' and term = 'complementarity')
 order by all
 """
@@ -51,6 +52,10 @@ class Headline:
     ols: float = math.nan
     ols_std_error: float = math.nan
     beta_true: float | None = None  # the generator's beta (synthetic worlds only)
+    # Anderson-Rubin 95% sets (weak-instrument robust) under firm and city x industry
+    # clusters: (lo, hi), (nan, nan) when unbounded, None when not computed
+    ar: tuple[float, float] | None = None
+    ar_cells: tuple[float, float] | None = None
 
     @property
     def estimable(self) -> bool:
@@ -91,7 +96,18 @@ def headline_facts(results: pd.DataFrame, beta_true: float | None = None) -> Hea
         first_stage_f=val(("table7", "1", "kp_rk_wald_f")),
         ols=val(("table4", "3", "complementarity")),
         ols_std_error=val(("table4", "3", "complementarity"), "std_error"),
-        beta_true=beta_true)
+        beta_true=beta_true,
+        ar=_ar(rows.get(("table7", "3", "anderson_rubin"))), ar_cells=_ar(rows.get(("table7", "3b", "anderson_rubin"))))
+
+
+def _ar(row) -> tuple[float, float] | None:
+    if row is None or not _num(row.estimate):
+        return None
+    return (float(row.ci_low) if _num(row.ci_low) else math.nan, float(row.ci_high) if _num(row.ci_high) else math.nan)
+
+
+def _ar_text(ar: tuple[float, float]) -> str:
+    return f"[{ar[0]:.3f}, {ar[1]:.3f}]" if _num(ar[0]) and _num(ar[1]) else "unbounded"
 
 
 def _has(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -122,6 +138,9 @@ def headline_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     if _num(h.first_stage_f):
         lines.append(f"  first stage: Kleibergen-Paap rk Wald F {h.first_stage_f:.1f}"
                      + (" (weak: below 10)" if h.weak else ""))
+    if h.ar is not None:
+        lines.append(f"  Anderson-Rubin 95% set (weak-instrument robust): {_ar_text(h.ar)} with firm clusters"
+                     + (f", {_ar_text(h.ar_cells)} with city x industry clusters" if h.ar_cells is not None else ""))
     if _num(h.ols):
         lines.append(f"  OLS (Table 4 (3)): {h.ols:.3f} (SE {h.ols_std_error:.3f})")
     if h.beta_true is not None:
@@ -152,6 +171,9 @@ def answer_lines(h: Headline | None) -> list[str]:
     facts = []
     if _num(h.first_stage_f):
         facts.append(f"first-stage Kleibergen-Paap rk Wald F {h.first_stage_f:.1f}")
+    if h.ar is not None:
+        facts.append(f"Anderson-Rubin 95% set, robust to a weak instrument, {_ar_text(h.ar)} (firm clusters)"
+                     + (f" and {_ar_text(h.ar_cells)} (city x industry)" if h.ar_cells is not None else ""))
     if _num(h.ols):
         facts.append(f"OLS (Table 4 (3)) {h.ols:.3f} (SE {h.ols_std_error:.3f})")
     if facts:

@@ -44,7 +44,8 @@ __all__ = [
     "short_reason", "not_estimable_reason",
 ]
 
-DIAGNOSTIC_TERMS = ("kp_rk_wald_f", "singletons_dropped", "econ_significance_share", "n_clusters", "dep_var_mean")
+DIAGNOSTIC_TERMS = ("kp_rk_wald_f", "singletons_dropped", "econ_significance_share", "n_clusters", "dep_var_mean",
+                    "anderson_rubin")
 CONTROL_TERMS = (
     "foreign_share", "state_share", "firm_size", "firm_age", "fixed_assets", "capital_intensity",
     "general_trade_share", "firm_patents", "regional_patents", "agglomeration",
@@ -449,6 +450,9 @@ def build_table(rows: pd.DataFrame, table_id: str, digits: int = 2) -> RenderedT
         if any(kp) or ("kp_rk_wald_f" in rows["term"].values and any(col_reason.values())):
             stats.append(["K-P rk Wald F"] + [na(c, kp[i]) if "kp_rk_wald_f" in by_col[c].index else kp[i]
                                                for i, c in enumerate(cols)])
+    if "anderson_rubin" in rows["term"].values:
+        ar = [_ar_cell(by_col[c], digits) for c in cols]
+        stats.append(["Anderson-Rubin 95% set"] + ar)
     stats.append(["Observations"] + [_int(mains[c].get("n_obs")) for c in cols])
     clusters_n = [_diag(by_col[c], "n_clusters", None) for c in cols]
     if any(clusters_n):
@@ -486,6 +490,17 @@ def _yes(b: bool) -> str:
 
 def _int(v) -> str:
     return f"{int(v):,}" if _isnum(v) else ""
+
+
+def _ar_cell(d: pd.DataFrame, digits: int) -> str:
+    """A column's Anderson-Rubin set: ``[lo, hi]``, ``unbounded``, or empty."""
+    if "anderson_rubin" not in d.index:
+        return ""
+    r = d.loc["anderson_rubin"]
+    if not _isnum(r.get("estimate")):
+        return ""
+    lo, hi = r.get("ci_low"), r.get("ci_high")
+    return f"[{lo:.{digits}f}, {hi:.{digits}f}]" if _isnum(lo) and _isnum(hi) else "unbounded"
 
 
 def _diag(d: pd.DataFrame, term: str, digits: int | None) -> str:

@@ -29,6 +29,8 @@ ROWS = [
     ("table7", "3b", "complementarity", 0.2, 0.1, -0.1, 0.5, 36230),
     ("table4", "3", "complementarity", 0.176, 0.01, None, None, 36230),
     ("table4", "1", "complementarity", 9.0, 1.0, None, None, 10),  # not the headline's OLS
+    ("table7", "3", "anderson_rubin", 16.0, None, 0.05, 0.35, 36230),
+    ("table7", "3b", "anderson_rubin", 3.0, None, None, None, 36230),  # unbounded under cell clusters
 ]
 
 
@@ -38,8 +40,10 @@ def test_headline_states_estimate_intervals_first_stage_ols_and_truth():
     assert lines[0] == "headline: Table 7 (3), 2SLS of DVAR on C = 0.200, N 36,230"
     assert "firm clusters:           SE 0.050, 95% CI [0.102, 0.298]" in text
     assert "city x industry clusters: SE 0.100, 95% CI [-0.100, 0.500]" in text
-    assert "Kleibergen-Paap rk Wald F 289.4" in text and "weak" not in text
+    assert "Kleibergen-Paap rk Wald F 289.4" in text and "weak: below" not in text
     assert "OLS (Table 4 (3)): 0.176 (SE 0.010)" in text
+    assert ("Anderson-Rubin 95% set (weak-instrument robust): [0.050, 0.350] with firm clusters, unbounded with "
+            "city x industry clusters") in text
     assert "true beta 0.21, inside the firm and the city x industry-clustered interval" in text
 
 
@@ -71,6 +75,7 @@ def test_the_report_answer_states_the_verdict_both_intervals_and_the_truth():
     assert "**0.200**, 95% interval [0.102, 0.298]" in text and "[-0.100, 0.500] clustered by city x industry" in text
     assert "N 36,230 firm-years" in text and "F 289.4" in text and "OLS (Table 4 (3)) 0.176" in text
     assert "recovered" in text
+    assert "Anderson-Rubin 95% set, robust to a weak instrument, [0.050, 0.350] (firm clusters) and unbounded" in text
     # SE 0.100 against 0.050: twice the firm-clustered one, said plainly
     assert "**Warning:** the city x industry-clustered SE is 2.0 times the firm-clustered one" in text
 

@@ -9,6 +9,7 @@ import warnings
 import pandas as pd
 import pyfixest as pf
 import pytest
+from scipy import stats
 
 from analytics.estimation import kleibergen_paap_f, ltz, uci
 from analytics.study import TABLES, econ_significance, spec_curve, table7, table8
@@ -122,6 +123,15 @@ def test_table7_kp_f_and_city_industry_rows(panel, results):
     assert t.loc[("3b", "kp_rk_wald_f"), "estimate"] == pytest.approx(by_cell, rel=1e-10)
     assert abs(by_cell - hand) > 1e-3
     assert t.loc[("4", "kp_rk_wald_f"), "estimate"] > 0 and t.loc[("4b", "kp_rk_wald_f"), "estimate"] > 0
+    # the headline's Anderson-Rubin set: pyfixest rejects beta = b at 5% exactly at its ends (y - b x on IV)
+    ar = t.loc[("3", "anderson_rubin")]
+    assert ar["ci_low"] < t.loc[("3", "complementarity"), "estimate"] < ar["ci_high"]
+    crit = stats.t.ppf(0.975, v["panel_firm_id"].nunique() - 1) ** 2
+    rhs = " + ".join(iv.retained_controls)
+    for b in (ar["ci_low"], ar["ci_high"]):
+        d = _direct(v.assign(yb=v["dvar"] - b * v["complementarity"]), f"yb ~ instrument + {rhs} | panel_firm_id + year")
+        assert float(d.tidy().loc["instrument", "t value"]) ** 2 == pytest.approx(crit, rel=1e-6)
+    assert t.loc[("3b", "anderson_rubin"), "cluster"] == "city_industry"
     t10 = results["table10"]
     assert set(t10.loc[t10["term"] == "kp_rk_wald_f", "column_id"]) == set(EXPECTED_COLUMNS["table10"])
     assert t.loc[("4", "complementarity"), "fixed_effects"] == "firm+year+province^year"
