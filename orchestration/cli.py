@@ -204,7 +204,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _progress(f"report: reading {warehouse.resolve()}, writing to {out.resolve()}")
     settings = load_settings()
     res = write_report(warehouse, out, raw_root=Path(args.raw) if args.raw else None,
-                       year_start=settings.year_start, year_end=settings.year_end)
+                       year_start=settings.year_start, year_end=settings.year_end,
+                       exclude_years=tuple(settings.exclude_years))
     print(f"wrote {res['html'].resolve()}  (self-contained HTML)")
     print(f"      {res['markdown'].resolve()}")
     print(f"      {len(res['tables'])} tables in {(out / 'tables').resolve()} (.md, .tex)")

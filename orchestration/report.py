@@ -48,7 +48,8 @@ def _final(path: Path | str) -> str:
 )
 def stylised_facts(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
     s = gvc.settings
-    res = write_stylised_facts(Path(gvc.warehouse), reports_write_dir(), s.year_start, s.year_end, run_id=_run_id(context))
+    res = write_stylised_facts(Path(gvc.warehouse), reports_write_dir(), s.year_start, s.year_end, run_id=_run_id(context),
+                               exclude_years=tuple(s.exclude_years))
     for key, why in res["missing"].items():
         context.log.warning(f"stylised fact {key} not built: {why}")
     preview = "\n\n".join(f"**{k}**\n\n{md}" for k, md in res["previews"].items())
@@ -73,7 +74,7 @@ def report(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeRe
     s = gvc.settings
     raw = Path(gvc.raw_root) if gvc.raw_root else None
     res = write_report(Path(gvc.warehouse), reports_write_dir(), raw_root=raw, run_id=_run_id(context),
-                       year_start=s.year_start, year_end=s.year_end)
+                       year_start=s.year_start, year_end=s.year_end, exclude_years=tuple(s.exclude_years))
     for key, why in res["missing"].items():
         context.log.warning(f"report exhibit {key} not built: {why}")
     meta = {

@@ -261,7 +261,7 @@ def _write_table_files(out: Path, key: str, table: RenderedTable, trace: str) ->
 
 
 def write_stylised_facts(warehouse: Path, out: Path, year_start: int = 2000, year_end: int = 2014,
-                         run_id: str | None = None) -> dict:
+                         run_id: str | None = None, exclude_years: tuple[int, ...] = ()) -> dict:
     """Only METHOD §7 (Figs 1-5, Tables 1-3) into ``out/figures`` and ``out/tables``.
 
     Returns ``tables`` (id -> {md, tex}), ``figures`` (id -> png), ``missing`` and
@@ -272,7 +272,7 @@ def write_stylised_facts(warehouse: Path, out: Path, year_start: int = 2000, yea
     (out / "tables").mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        facts = sf.stylised_facts(con, out / "figures", year_start, year_end)
+        facts = sf.stylised_facts(con, out / "figures", year_start, year_end, exclude_years)
     finally:
         con.close()
     tables = {k: _write_table_files(out, k, t, _trace("report/stylised_facts", [run_id], CODE_PATHS[k]))
@@ -282,7 +282,7 @@ def write_stylised_facts(warehouse: Path, out: Path, year_start: int = 2000, yea
 
 
 def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_id: str | None = None,
-                 year_start: int = 2000, year_end: int = 2014) -> dict:
+                 year_start: int = 2000, year_end: int = 2014, exclude_years: tuple[int, ...] = ()) -> dict:
     """Build every table and figure from the warehouse and write the report under ``out``.
 
     Returns a dict: ``html``, ``markdown`` (paths), ``tables`` (id -> {md, tex}),
@@ -298,7 +298,7 @@ def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_i
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        facts = sf.stylised_facts(con, out / "figures", year_start, year_end)
+        facts = sf.stylised_facts(con, out / "figures", year_start, year_end, exclude_years)
         results = _results(con)
         instrument_sd = _instrument_sd(con)
         # the production parameters, and the truth side's check of the KSW qualities

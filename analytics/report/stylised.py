@@ -450,8 +450,10 @@ _NEEDS = {
 
 
 def stylised_facts(con: duckdb.DuckDBPyConnection, figures_dir: Path, year_start: int = 2000,
-                   year_end: int = 2014) -> StylisedFacts:
-    """Compute Figs 1-5 and Tables 1-3; what lacks its input table is listed in ``missing``."""
+                   year_end: int = 2014, exclude_years: tuple[int, ...] = ()) -> StylisedFacts:
+    """Compute Figs 1-5 and Tables 1-3; what lacks its input table is listed in ``missing``.
+    The figures by year leave ``exclude_years`` (METHOD's sample) out as gaps, as
+    every year the series has no value for."""
     res = StylisedFacts()
     figures_dir = Path(figures_dir)
     for key, needs in _NEEDS.items():
@@ -460,21 +462,39 @@ def stylised_facts(con: duckdb.DuckDBPyConnection, figures_dir: Path, year_start
             res.missing[key] = "missing warehouse table " + ", ".join(absent)
             continue
         try:
-            _one(con, key, figures_dir, year_start, year_end, res)
+            _one(con, key, figures_dir, year_start, year_end, res, tuple(exclude_years))
         except (duckdb.Error, KeyError, ValueError, IndexError) as err:  # a partial warehouse
             res.missing[key] = f"{type(err).__name__}: {err}"
     return res
 
 
-def _one(con, key: str, figs: Path, y0: int, y1: int, res: StylisedFacts) -> None:
+def with_gaps(df: pd.DataFrame, exclude: tuple[int, ...] = (), by: str | None = None) -> pd.DataFrame:
+    """A by-year series with a row for every year from its first to its last
+    (per ``by`` group), values NaN in the years it lacks and in ``exclude``:
+    a line drawn from it breaks there instead of joining across the gap."""
+    if df.empty:
+        return df
+    years = range(int(df["year"].min()), int(df["year"].max()) + 1)
+    values = [c for c in df.columns if c not in ("year", by)]
+    out = []
+    for key, d in (df.groupby(by, sort=False) if by else [(None, df)]):
+        d = d.set_index("year").reindex(years)
+        d.loc[d.index.isin(exclude), values] = np.nan
+        if by:
+            d[by] = key
+        out.append(d.rename_axis("year").reset_index())
+    return pd.concat(out, ignore_index=True)[df.columns]
+
+
+def _one(con, key: str, figs: Path, y0: int, y1: int, res: StylisedFacts, exclude: tuple[int, ...] = ()) -> None:
     if key == "fig1":
-        df = hhi_by_intensity(con, SURVEY, "output", y0, y1)
+        df = with_gaps(hhi_by_intensity(con, SURVEY, "output", y0, y1), exclude, "tech_intensity")
         res.frames[key] = df
         res.figures[key] = plot_hhi(df, figs / "fig1.png", CAPTIONS["fig1"], "Output HHI across cities (industry mean)")
         res.notes[key] = ("HHI of survey output across prefecture cities per 2-digit industry and year "
                           "(paper fn 7), averaged over the industries of each technology-intensity group.")
     elif key == "fig2":
-        df = hhi_by_intensity(con, COMPLEMENTARITY, "invention_patents", y0, y1)
+        df = with_gaps(hhi_by_intensity(con, COMPLEMENTARITY, "invention_patents", y0, y1), exclude, "tech_intensity")
         res.frames[key] = df
         res.figures[key] = plot_hhi(df, figs / "fig2.png", CAPTIONS["fig2"],
                                     "Invention-patent HHI across cities (industry mean)")
@@ -493,14 +513,14 @@ def _one(con, key: str, figs: Path, y0: int, y1: int, res: StylisedFacts) -> Non
         res.notes[key] = ("Binned scatter: mean DVAR in 20 quantile bins of C over the panel's firm-years, "
                           "raw (not residualised on firm and year fixed effects); line: OLS on all firm-years.")
     elif key == "fig4":
-        df = theil_by_year_frame(con)
+        df = with_gaps(theil_by_year_frame(con), exclude)
         res.frames[key] = df
         res.figures[key] = plot_theil(df, figs / "fig4.png")
         corr = df["mean_c"].corr(df["theil_dvar"]) if len(df) > 2 else float("nan")
         res.notes[key] = (f"Mean C over firm-years and the Theil T index of firm DVAR, by year; correlation of "
                           f"the two series {corr:.2f}.")
     elif key == "fig5":
-        df = centre_periphery_frame(con)
+        df = with_gaps(centre_periphery_frame(con), exclude)
         res.frames[key] = df
         res.figures[key] = plot_centre_periphery(df, figs / "fig5.png")
         res.notes[key] = ("Innovation centres: the 20 cities of the paper's fn 10 (fct_firm_panel.innovation_center); "

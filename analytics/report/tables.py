@@ -592,6 +592,24 @@ def _spec_frame(rows: pd.DataFrame) -> pd.DataFrame:
 WEAK_IV_F = 10.0  # the rule of thumb for one instrument
 
 
+def _is_default(switches: dict) -> bool:
+    """Whether a specification's switch values are METHOD's defaults (``adj``/``noadj`` for
+    the indirect-import adjustment, as the curve's labels write it)."""
+    from analytics.settings import MethodSettings
+
+    if not switches:
+        return False
+    defaults = MethodSettings()
+    for k, v in switches.items():
+        if not hasattr(defaults, k):
+            return False
+        want = str(getattr(defaults, k)).lower()
+        got = {"adj": "true", "noadj": "false"}.get(str(v).lower(), str(v).lower())
+        if got != want:
+            return False
+    return True
+
+
 def _build_spec_curve(rows: pd.DataFrame, spec: TableSpec, digits: int) -> RenderedTable:
     r = _spec_frame(rows)
     keys = sorted({k for sw in r["switches"] for k in sw})
@@ -795,6 +813,10 @@ def plot_spec_curve(rows: pd.DataFrame, path: Path, truth: float | None = None) 
     ax.axhline(0, color="grey", lw=0.8)
     if truth is not None and _isnum(truth):
         ax.axhline(truth, color="#c0504d", ls="--", lw=1, label=f"True beta = {truth:g}")
+    default = np.array([_is_default(sw) for sw in r["switches"]], dtype=bool)
+    if default.any():
+        ax.plot(x[default], r["estimate"][default], "*", ms=12, color="#e69f00", markeredgecolor="black",
+                label="default specification (METHOD defaults)", zorder=5)
     ax.set_ylabel("Coefficient on C")
     title = "Specification curve: effect of technical complementarity on DVAR"
     if n_out:

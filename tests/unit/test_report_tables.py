@@ -215,6 +215,7 @@ def test_spec_curve_reports_first_stage_f_and_bounds_the_axis(tmp_path):
 
     def keep(fig=None):
         captured["ylim"] = fig.axes[0].get_ylim() if fig is not None else None
+        captured["labels"] = fig.axes[0].get_legend_handles_labels()[1] if fig is not None else []
         real_close(fig)
 
     plt.close = keep
@@ -225,6 +226,8 @@ def test_spec_curve_reports_first_stage_f_and_bounds_the_axis(tmp_path):
     lo, hi = captured["ylim"]
     assert lo < 0.22 - 1.96 * 0.05 and hi > 0.22 + 1.96 * 0.05  # the strong interval is in view
     assert hi - lo < 1.0  # not stretched to the weak one's +-1000
+    # section_class is METHOD's default: that specification is marked
+    assert "default specification (METHOD defaults)" in captured["labels"]
     assert (tmp_path / "sc.png").stat().st_size > 0
 
 
@@ -258,3 +261,12 @@ def test_clusters_and_outcome_mean_are_stats_rows():
     assert lines[i + 1] == "| Clusters | 20,417 | 284 |"
     assert lines[i + 2] == "| Mean of dependent variable | 0.71 |  |"
     assert "Clusters" not in to_markdown(build_table(rows, "table4", 2))
+
+
+def test_the_default_specification_is_the_one_with_every_default():
+    from analytics.report.tables import _is_default
+
+    assert _is_default({"ipc_levels": "section_class", "indirect_import_adjustment": "adj",
+                        "dvar_out_of_range": "drop"})
+    assert not _is_default({"ipc_levels": "section_class", "indirect_import_adjustment": "noadj"})
+    assert not _is_default({"ipc_levels": "class_subclass"}) and not _is_default({})

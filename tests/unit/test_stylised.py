@@ -115,3 +115,21 @@ def test_table3_sql(con):
     assert df.loc["dvar", "sd"] == pytest.approx(x.std())
     assert df.loc["dvar", "p10"] == pytest.approx(x.quantile(0.1))
     assert df.loc["dvar", "p90"] == pytest.approx(x.quantile(0.9))
+
+
+def test_year_series_break_at_excluded_and_missing_years():
+    """Figs 1, 2, 4 and 5 draw lines by year: an excluded year (2010) and a year a
+    group lacks become NaN rows, so each line breaks there the same way."""
+    from analytics.report.stylised import with_gaps
+
+    df = pd.DataFrame({"year": [2008, 2009, 2010, 2011, 2008, 2011], "tech_intensity": ["high"] * 4 + ["low"] * 2,
+                       "hhi": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]})
+    out = with_gaps(df, (2010,), "tech_intensity")
+    high = out[out["tech_intensity"] == "high"].set_index("year")["hhi"]
+    low = out[out["tech_intensity"] == "low"].set_index("year")["hhi"]
+    assert list(high.index) == list(low.index) == [2008, 2009, 2010, 2011]
+    assert high.isna().tolist() == [False, False, True, False]
+    assert low.isna().tolist() == [False, True, True, False]
+    assert list(out.columns) == list(df.columns)
+    single = with_gaps(pd.DataFrame({"year": [2009, 2011], "mean_c": [1.0, 2.0]}), (2010,))
+    assert single["year"].tolist() == [2009, 2010, 2011] and single["mean_c"].isna().tolist() == [False, True, False]
