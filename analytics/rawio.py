@@ -281,3 +281,14 @@ def table_provenance(root: Path | str, table: str) -> tuple[dict | None, str]:
         return None, (f"{path} describes other files than those of reference/{table} now: the table was "
                       f"replaced or edited after it was built")
     return doc, ""
+
+
+def folder_year(path: Path, folder: Path) -> int | None:
+    """The year of the ``year=YYYY`` folder a file sits in (None when unpartitioned)."""
+    for part in path.relative_to(folder).parts[:-1]:
+        if part.startswith("year="):
+            try:
+                return int(part.split("=", 1)[1])
+            except ValueError:
+                return None
+    return None

@@ -70,6 +70,7 @@ from analytics.rawio import (
     YEARLY_TABLES,
     CsvDecodeError,
     decode_error,
+    folder_year,
     provenance_path,
     read_reference,
     table_files,
@@ -430,17 +431,6 @@ def _utf8_lookalike(path: Path, encoding: str, sample: int = 1 << 20) -> bool:
     return True
 
 
-def _folder_year(path: Path, folder: Path) -> int | None:
-    """The year of the ``year=YYYY`` folder a file sits in (None when unpartitioned)."""
-    for part in path.relative_to(folder).parts[:-1]:
-        if part.startswith("year="):
-            try:
-                return int(part.split("=", 1)[1])
-            except ValueError:
-                return None
-    return None
-
-
 def _key_hashes(keys: pd.DataFrame, con) -> np.ndarray:
     """64-bit hashes of the key rows (DuckDB ``hash``), one call for a whole batch."""
     columns = ", ".join(f'"{c}"' for c in keys.columns)
@@ -507,7 +497,7 @@ class _TableValidator:
 
     def scope(self, path: Path) -> int:
         """Files whose keys may collide: one year folder when the key holds the year."""
-        year = _folder_year(path, self.folder)
+        year = folder_year(path, self.folder)
         return year if year is not None and self.year_col in self.key else -1
 
     def run(self, files: list[Path]) -> int:
@@ -521,21 +511,21 @@ class _TableValidator:
 
     def _read(self, path: Path) -> int:
         source = str(path)
-        folder_year = _folder_year(path, self.folder)
+        in_folder = folder_year(path, self.folder)
         n = 0
         if _utf8_lookalike(path, self.encoding):
             self.note(f"note: {source}: the file is valid UTF-8 with non-ASCII text but is read as "
                       f"csv_encoding \"{self.encoding}\"; if it is UTF-8, set csv_encoding = \"utf-8\"")
         for i, chunk in enumerate(_readable_chunks(path, self.encoding, self.failures)):
             n += len(chunk)
-            if self.year_col and folder_year is not None:
+            if self.year_col and in_folder is not None:
                 if self.year_col not in chunk.columns:
-                    chunk[self.year_col] = folder_year
+                    chunk[self.year_col] = in_folder
                 else:
                     year = pd.to_numeric(chunk[self.year_col], errors="coerce")
-                    wrong = year.notna() & (year != folder_year)
+                    wrong = year.notna() & (year != in_folder)
                     if wrong.any():
-                        rule = f"equals its folder year={folder_year}"
+                        rule = f"equals its folder year={in_folder}"
                         self.failures.add(_mask_failure(source, self.table, self.year_col, rule, chunk, wrong))
             missing = [c for c in self.required if c not in chunk.columns]
             if missing:  # the layout is wrong: the rest of the file would say the same
@@ -721,7 +711,7 @@ def validate_raw_root(
                 summary[table] = 0
                 continue
             if years is not None and table in YEARLY_TABLES:
-                files = [p for p in files if _folder_year(p, folder) in (None, *years)]
+                files = [p for p in files if folder_year(p, folder) in (None, *years)]
             schema = _file_schema(table, settings.year_end, codes.get(table, {}))
             validator = _TableValidator(table, folder, schema, failures, progress, add_note, encoding, con)
             summary[table] = validator.run(files)

@@ -38,19 +38,28 @@ class ReadError(ValueError):
     """A delivered file that cannot be read (format, encoding, a missing tool)."""
 
 
-def data_files(sources: list[Path | str]) -> list[Path]:
-    """The delivered files among ``sources`` (files, or folders searched at any depth), sorted."""
+def files_among(sources: list[Path | str], formats, refuse, missing) -> list[Path]:
+    """The files among ``sources`` (files, or folders searched at any depth) whose
+    suffix is one of ``formats``, in order; a file named directly in another
+    format raises ``refuse(path)``, a source that does not exist ``missing(path)``."""
     out: list[Path] = []
     for src in map(Path, sources):
         if src.is_dir():
-            out.extend(p for p in sorted(src.rglob("*")) if p.is_file() and p.suffix.lower() in FORMATS)
+            out.extend(p for p in sorted(src.rglob("*")) if p.is_file() and p.suffix.lower() in formats)
         elif src.is_file():
-            if src.suffix.lower() not in FORMATS:
-                raise ReadError(f"{src}: not a format gvc ingest reads ({', '.join(FORMATS)})")
+            if src.suffix.lower() not in formats:
+                raise refuse(src)
             out.append(src)
         else:
-            raise ReadError(f"{src}: no such file or folder")
+            raise missing(src)
     return out
+
+
+def data_files(sources: list[Path | str]) -> list[Path]:
+    """The delivered files among ``sources`` (files, or folders searched at any depth), sorted."""
+    return files_among(sources, FORMATS,
+                       lambda src: ReadError(f"{src}: not a format gvc ingest reads ({', '.join(FORMATS)})"),
+                       lambda src: ReadError(f"{src}: no such file or folder"))
 
 
 def _as_text(s: pd.Series) -> pd.Series:

@@ -71,8 +71,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.ingest.readers import text_encoding
-from analytics.rawio import file_sha256, table_files, write_parquet, write_provenance
+from analytics.ingest.readers import files_among, text_encoding
+from analytics.rawio import file_sha256, folder_year, table_files, write_parquet, write_provenance
 from analytics.settings import SplitWeights, check_literal
 
 __all__ = [
@@ -325,17 +325,10 @@ def read_unsd_file(path: Path | str) -> list[UnsdTable]:
 
 def unsd_files(sources: list[Path | str]) -> list[Path]:
     """The table files among ``sources`` (files, or folders searched at any depth), sorted."""
-    out: list[Path] = []
-    for src in map(Path, sources):
-        if src.is_dir():
-            out.extend(p for p in sorted(src.rglob("*")) if p.is_file() and p.suffix.lower() in FORMATS)
-        elif src.is_file():
-            if src.suffix.lower() not in FORMATS:
-                raise UnsdError([f"- file {src}: not a table format gvc reference reads ({', '.join(FORMATS)})"])
-            out.append(src)
-        else:
-            raise UnsdError([f"- {src}: no such file or folder"])
-    return out
+    return files_among(
+        sources, FORMATS,
+        lambda src: UnsdError([f"- file {src}: not a table format gvc reference reads ({', '.join(FORMATS)})"]),
+        lambda src: UnsdError([f"- {src}: no such file or folder"]))
 
 
 # ---------------------------------------------------------------- links and weights
@@ -418,16 +411,6 @@ def trade_weights(links: pd.DataFrame, imports: pd.DataFrame) -> tuple[pd.DataFr
     return out, stats
 
 
-def _year_folder(path: Path, folder: Path) -> int | None:
-    for part in path.relative_to(folder).parts[:-1]:
-        if part.startswith("year="):
-            try:
-                return int(part.split("=", 1)[1])
-            except ValueError:
-                return None
-    return None
-
-
 def _sql_list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
@@ -458,8 +441,8 @@ def national_imports(raw: Path | str, year: int = WEIGHT_YEAR, encoding: str = "
     raw = Path(raw)
     folder = raw / "customs_transactions"
     files = table_files(raw, "customs_transactions") if folder.is_dir() else []
-    in_year = [p for p in files if _year_folder(p, folder) == year]
-    loose = [p for p in files if _year_folder(p, folder) is None]
+    in_year = [p for p in files if folder_year(p, folder) == year]
+    loose = [p for p in files if folder_year(p, folder) is None]
     if not in_year and not loose:
         raise UnsdError([f"- {folder}: no customs_transactions files of {year}; split_weights = \"trade\" "
                               f"weighs each link by national {year} imports, so the raw root needs "
