@@ -23,7 +23,7 @@ from analytics.study.spec import (
     to_frame,
 )
 
-__all__ = ["table4", "table5", "fig6", "flag_false"]
+__all__ = ["table4", "table4_specs", "table5", "placebo_spec", "fig6", "flag_false"]
 
 
 def flag_false(s: pd.Series) -> pd.Series:
@@ -38,16 +38,27 @@ def table4(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.Data
     patents (their coefficients reported too), (4) as (3) clustered by city
     (METHOD §6; the paper's note says prefecture city). CRV1 by firm in (1)-(3).
     """
+    rows = [r for s in table4_specs() for r in run_spec(panel, s, run_id=run_id, asset=asset)]
+    return to_frame(rows)
+
+
+def table4_specs() -> list[Spec]:
+    """Table 4's columns (1)-(4) (see :func:`table4`); (3) is the baseline of the later tables."""
     base = Spec("table4", "1", "ols", "dvar", regressors=("complementarity",))
     full_terms = ("complementarity", *AGGLOMERATION_CONTROLS)
-    specs = [
+    return [
         base,
         base.with_(column_id="2", controls=tuple(CONTROLS)),
         base.with_(column_id="3", controls=tuple(FULL_CONTROLS), terms=full_terms),
         base.with_(column_id="4", controls=tuple(FULL_CONTROLS), terms=full_terms, cluster="city"),
     ]
-    rows = [r for s in specs for r in run_spec(panel, s, run_id=run_id, asset=asset)]
-    return to_frame(rows)
+
+
+def placebo_spec() -> Spec:
+    """Table 5 column (5): the placebo industry's C instead of C, full controls,
+    firm + year FE, CRV1 by firm."""
+    return Spec("table5", "5", "ols", "dvar", regressors=("placebo_complementarity",),
+                controls=tuple(FULL_CONTROLS))
 
 
 def table5(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.DataFrame:
@@ -74,8 +85,7 @@ def table5(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.Data
                      base.with_(column_id="3", sample="without_top_sales_decile"),
                      run_id=run_id, asset=asset)
     rows += run_spec(panel, base.with_(column_id="4", dep_var="upstreamness"), run_id=run_id, asset=asset)
-    _, placebo = run_spec_reclustered(panel, base.with_(column_id="5", regressors=("placebo_complementarity",)),
-                                      "city_industry", "5b", run_id=run_id, asset=asset)
+    _, placebo = run_spec_reclustered(panel, placebo_spec(), "city_industry", "5b", run_id=run_id, asset=asset)
     rows += placebo
     return to_frame(rows)
 
