@@ -105,8 +105,11 @@ PARAMETERS: tuple[tuple[str, str, str], ...] = (
     ("omega_rho", "ar1_iv", "firm"),
     ("quality_slope", "ksw", "firm"),
 )
-#: where each parameter's true value sits in truth.json (None: the design's value below)
-TRUTH_KEYS: dict[str, tuple[str, str] | None] = {
+#: the estimator label of each parameter of ``analytics.parameter_estimates``
+POOLED_ESTIMATORS: dict[str, str] = {"beta_l": "op", "beta_k": "op", "beta_m": "op", "markup_mean": "dlw",
+                                     "tfp_channel": "ar1_iv"}
+#: where each parameter's true value sits in truth.json (the others: DESIGN_TRUTH)
+TRUTH_KEYS: dict[str, tuple[str, str]] = {
     "beta": ("params", "beta"),
     "beta_l": ("production_truth", "beta_l"),
     "beta_k": ("production_truth", "beta_k"),
@@ -126,10 +129,10 @@ DESIGN_TRUTH: dict[str, float] = {"placebo_complementarity": 0.0, "quality_slope
 def _truth_of(parameter: str, truth: dict) -> float:
     if parameter in DESIGN_TRUTH:
         return DESIGN_TRUTH[parameter]
-    key = TRUTH_KEYS.get(parameter)
-    if key is None:
+    if parameter not in TRUTH_KEYS:
         return math.nan
-    return float(truth.get(key[0], {}).get(key[1], math.nan))
+    group, name = TRUTH_KEYS[parameter]
+    return float(truth.get(group, {}).get(name, math.nan))
 
 
 def _row(rows: pd.DataFrame, column_id: str, term: str) -> tuple[float, float, float]:
@@ -193,11 +196,9 @@ def production_estimates(inputs: dict[str, pd.DataFrame], settings: MethodSettin
     except ValueError:  # not estimable (the asset writes no rows then)
         point, draws = {}, pd.DataFrame()
     table = ms.parameter_table(point, draws, opts, "analytics/parameter_estimates", "").set_index("parameter")
-    for parameter, estimator, _ in PARAMETERS:
-        if estimator not in ("op", "dlw", "ar1_iv") or parameter == "omega_rho":
-            continue
+    for parameter in ms.PARAMETERS:
         r = table.loc[parameter] if parameter in table.index else None
-        out.append(dict(parameter=parameter, estimator=estimator, cluster="firm",
+        out.append(dict(parameter=parameter, estimator=POOLED_ESTIMATORS[parameter], cluster="firm",
                         estimate=math.nan if r is None else float(r["estimate"]),
                         std_error=math.nan if r is None else float(r["std_error"]),
                         n_obs=math.nan if r is None else float(r["n_obs"])))
