@@ -1,4 +1,4 @@
-"""The ``gvc`` console script: synth | ingest | reference | build | report | ui | docs | export.
+"""The ``gvc`` console script: synth | ingest | reference | build | report | montecarlo | ui | docs | export.
 
 Thin: every subcommand parses its options and calls one function of
 ``analytics``, ``orchestration`` or ``gvc``; no method lives here.
@@ -218,6 +218,33 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_montecarlo(args: argparse.Namespace) -> int:
+    from analytics.montecarlo import rendered_table, run_meta, run_montecarlo, summarise, write_outputs
+    from analytics.report.tables import to_markdown
+    from analytics.settings import load_settings
+    from orchestration.resources import reports_dir
+
+    if args.seeds < 1 or args.jobs < 1:
+        print("gvc montecarlo: --seeds and --jobs must be at least 1", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else reports_dir() / "montecarlo"
+    last = args.first_seed + args.seeds - 1
+    _progress(f"montecarlo: {args.seeds} {args.scale} worlds (seeds {args.first_seed}-{last}), "
+              f"{args.jobs} worker process(es) -> {out.resolve()}")
+    t0 = time.perf_counter()
+    draws = run_montecarlo(args.scale, args.seeds, args.first_seed, args.jobs, settings=load_settings(),
+                           progress=_progress)
+    wall = time.perf_counter() - t0
+    meta = run_meta(args.scale, args.seeds, args.first_seed, args.jobs, wall)
+    paths = write_outputs(out, draws, meta)
+    print()
+    print(to_markdown(rendered_table(summarise(draws), meta)))
+    print(f"wall time {wall:.1f} s for {args.seeds} seeds ({wall / args.seeds:.1f} s a seed, {args.jobs} job(s))")
+    print(f"wrote {paths['csv'].resolve()} (table), {paths['draws'].name} (every seed's estimates), "
+          f"{paths['md'].name}, {paths['tex'].name}, {paths['png'].name}, {paths['json'].name}")
+    return 0
+
+
 def _dagster_home(warehouse: Path | str = DEFAULT_WAREHOUSE_ARG) -> Path:
     """The Dagster instance of ``warehouse`` ($DAGSTER_HOME, else ``<warehouse>.dagster``
     beside it: its runs, asset metadata and sensor cursors, never another
@@ -408,6 +435,20 @@ def build_parser() -> argparse.ArgumentParser:
                         "analytics.synthetic_truth rows")
     _config_option(r)
     r.set_defaults(func=_cmd_report)
+
+    m = sub.add_parser("montecarlo", help="draw synthetic worlds over seeds and compare the study's estimates "
+                                          "with their truth (bias, RMSE, coverage)")
+    m.add_argument("--scale", choices=["tiny", "demo"], default="tiny",
+                   help="world size: tiny (about 10 s a seed) or demo (minutes a seed)")
+    m.add_argument("--seeds", type=int, required=True, help="number of worlds")
+    m.add_argument("--first-seed", type=int, default=1, help="seed of the first world (then S+1, ...); default 1")
+    m.add_argument("--jobs", type=int, default=1,
+                   help="worker processes drawing seeds; the results do not depend on it; default 1")
+    m.add_argument("--out", default=None,
+                   help="folder for montecarlo.csv/.md/.tex/.png, draws.csv and montecarlo.json; default "
+                        "montecarlo/ in the report folder ($GVC_REPORTS, else reports/)")
+    _config_option(m)
+    m.set_defaults(func=_cmd_montecarlo)
 
     u = sub.add_parser("ui", help="start the Dagster UI on 127.0.0.1 with the whole asset graph")
     u.add_argument("--raw", default="data/raw", help="the raw root; default data/raw")

@@ -73,8 +73,10 @@ def stylised_facts(context: AssetExecutionContext, gvc: GvcResource) -> dg.Mater
 def report(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
     s = gvc.settings
     raw = Path(gvc.raw_root) if gvc.raw_root else None
+    # the latest `gvc montecarlo` run lives in the report folder itself, which a build only adds to
     res = write_report(Path(gvc.warehouse), reports_write_dir(), raw_root=raw, run_id=_run_id(context),
-                       year_start=s.year_start, year_end=s.year_end, exclude_years=tuple(s.exclude_years))
+                       year_start=s.year_start, year_end=s.year_end, exclude_years=tuple(s.exclude_years),
+                       montecarlo=reports_dir() / "montecarlo")
     for key, why in res["missing"].items():
         context.log.warning(f"report exhibit {key} not built: {why}")
     meta = {

@@ -18,7 +18,10 @@ Truth section (synthetic worlds only): the generator's parameters next to
 their estimates, with the 95% CI and whether it covers the truth.  The truth
 comes from ``analytics.synthetic_truth`` (flattened truth.json) when that
 table has rows, else from ``raw_root/truth.json``; with neither there is no
-truth section.
+truth section.  Beside it, the latest Monte Carlo over worlds (``gvc
+montecarlo``, :mod:`analytics.montecarlo`) when its folder (default
+``out/montecarlo``) holds a ``montecarlo.csv``; else the section says how to
+run one.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.report.headline import answer_lines, headline_facts
+from analytics.montecarlo import latest_run, rendered_table as montecarlo_table
 from analytics.report import stylised as sf
 from analytics.report.tables import (
     RenderedTable, TABLE_SPECS, build_table, ci_bounds, plot_fig6, plot_spec_curve, to_html, to_latex, to_markdown,
@@ -56,7 +60,13 @@ CODE_PATHS: dict[str, str] = {
     **{k: "analytics/report/stylised.py" for k in ("fig1", "fig2", "fig3", "fig4", "fig5", "table1", "table2",
                                                     "table3")},
     "truth": "analytics/report/render.py",
+    "montecarlo": "analytics/montecarlo.py",
 }
+#: how to run the Monte Carlo the truth section points to when there is none
+MONTECARLO_HOWTO = ("No Monte Carlo over worlds yet: `gvc montecarlo --scale demo --seeds 50 --jobs 2` draws 50 "
+                    "synthetic worlds, estimates on each and writes the bias, RMSE and coverage of every estimator "
+                    "to montecarlo/ in the report folder (a demo world takes minutes, a tiny one seconds: `--scale tiny --seeds "
+                    "20`); the report then shows its table here.")
 
 DIGITS = 3
 
@@ -228,6 +238,8 @@ def _caption(key: str) -> str:
         return "Economic significance of technical complementarity"
     if key == "truth":
         return "Recovery of the synthetic truth"
+    if key == "montecarlo":
+        return "Monte Carlo over synthetic worlds: bias, RMSE and coverage"
     return key
 
 
@@ -282,8 +294,12 @@ def write_stylised_facts(warehouse: Path, out: Path, year_start: int = 2000, yea
 
 
 def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_id: str | None = None,
-                 year_start: int = 2000, year_end: int = 2014, exclude_years: tuple[int, ...] = ()) -> dict:
+                 year_start: int = 2000, year_end: int = 2014, exclude_years: tuple[int, ...] = (),
+                 montecarlo: Path | None = None) -> dict:
     """Build every table and figure from the warehouse and write the report under ``out``.
+
+    ``montecarlo``: the folder of the latest ``gvc montecarlo`` run shown in
+    the truth section (default ``out/montecarlo``).
 
     Returns a dict: ``html``, ``markdown`` (paths), ``tables`` (id -> {md, tex}),
     ``figures`` (id -> png), ``missing`` (id -> reason), ``truth`` (list of dict rows
@@ -354,7 +370,17 @@ def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_i
         if len(truth_df):
             t = _truth_table(truth_df)
             runs = sorted({str(r) for r in truth_df["run_id"] if isinstance(r, str)})
+            mc_dir = Path(montecarlo) if montecarlo is not None else out / "montecarlo"
+            mc = latest_run(mc_dir)
+            if mc is None:
+                t.note += " " + MONTECARLO_HOWTO
             exhibits["truth"] = dict(kind="table", table=t, trace=_trace("report/report", runs, CODE_PATHS["truth"]))
+            if mc is not None:
+                summary, meta = mc
+                exhibits["montecarlo"] = dict(
+                    kind="table", table=montecarlo_table(summary, meta),
+                    trace=(f"{meta.get('command', 'gvc montecarlo')} · finished {meta.get('finished', '?')} · files "
+                           f"{mc_dir / 'montecarlo.csv'}, draws.csv, montecarlo.png · code {CODE_PATHS['montecarlo']}"))
 
     # files per exhibit
     tables_written, figures_written, previews = {}, {}, {}
@@ -381,7 +407,7 @@ def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_i
 def _order(exhibits: dict) -> list[tuple[str, list[str]]]:
     secs = [(name, [k for k in keys if k in exhibits]) for name, keys in _SECTIONS]
     if "truth" in exhibits:
-        secs.append(("Recovery of the synthetic truth", ["truth"]))
+        secs.append(("Recovery of the synthetic truth", [k for k in ("truth", "montecarlo") if k in exhibits]))
     return [(n, ks) for n, ks in secs if ks]
 
 

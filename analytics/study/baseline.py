@@ -23,7 +23,7 @@ from analytics.study.spec import (
     to_frame,
 )
 
-__all__ = ["table4", "table4_specs", "table5", "fig6", "flag_false"]
+__all__ = ["table4", "table4_specs", "table5", "placebo_spec", "fig6", "flag_false"]
 
 
 def flag_false(s: pd.Series) -> pd.Series:
@@ -55,6 +55,13 @@ def table4(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.Data
     return to_frame(rows)
 
 
+def placebo_spec() -> Spec:
+    """Table 5 column (5): the placebo industry's C instead of C, full controls,
+    firm + year FE, CRV1 by firm."""
+    return Spec("table5", "5", "ols", "dvar", regressors=("placebo_complementarity",),
+                controls=tuple(FULL_CONTROLS))
+
+
 def table5(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.DataFrame:
     """Table 5 robustness, all with the full controls, firm + year FE, CRV1 by firm.
 
@@ -79,8 +86,7 @@ def table5(panel: pd.DataFrame, *, run_id: str = "", asset: str = "") -> pd.Data
                      base.with_(column_id="3", sample="without_top_sales_decile"),
                      run_id=run_id, asset=asset)
     rows += run_spec(panel, base.with_(column_id="4", dep_var="upstreamness"), run_id=run_id, asset=asset)
-    _, placebo = run_spec_reclustered(panel, base.with_(column_id="5", regressors=("placebo_complementarity",)),
-                                      "city_industry", "5b", run_id=run_id, asset=asset)
+    _, placebo = run_spec_reclustered(panel, placebo_spec(), "city_industry", "5b", run_id=run_id, asset=asset)
     rows += placebo
     return to_frame(rows)
 

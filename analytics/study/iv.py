@@ -45,6 +45,7 @@ __all__ = [
     "PAPER_PRIORS",
     "PAPER_RHOS",
     "iv_spec",
+    "first_stage_spec",
     "fe_frame",
     "kp_f",
     "first_stage_rows",
@@ -66,6 +67,13 @@ def iv_spec(table_id: str = "table7", column_id: str = "3", **kw) -> Spec:
                 endog="complementarity", instrument="instrument")
     base.update(kw)
     return Spec(table_id, column_id, **base)
+
+
+def first_stage_spec(table_id: str = "table7", column_id: str = "1", **kw) -> Spec:
+    """Table 7 column (1): ``C ~ IV + controls | firm + year``, CRV1 by firm."""
+    base = dict(regressors=("instrument",), controls=tuple(FULL_CONTROLS))
+    base.update(kw)
+    return Spec(table_id, column_id, "first_stage", "complementarity", **base)
 
 
 def first_stage_rows(panel: pd.DataFrame, spec: Spec, *, contract: bool = True, run_id: str = "",
@@ -134,8 +142,7 @@ def table7(panel: pd.DataFrame, *, col4_controls: Sequence[str] = COL4_CONTROLS,
     province-year FE; (4b) as (4) plus ``col4b_extra`` (import share). Full
     controls, CRV1 by firm unless stated.
     """
-    rows = first_stage_rows(panel, Spec("table7", "1", "first_stage", "complementarity", regressors=("instrument",),
-                                        controls=tuple(FULL_CONTROLS)), run_id=run_id, asset=asset)
+    rows = first_stage_rows(panel, first_stage_spec(), run_id=run_id, asset=asset)
     rows += run_spec(panel, Spec("table7", "2", "reduced_form", "dvar", regressors=("instrument",),
                                  controls=tuple(FULL_CONTROLS)), run_id=run_id, asset=asset)
     iv, both = run_spec_reclustered(panel, iv_spec(), "city_industry", "3b", run_id=run_id, asset=asset)

@@ -5,6 +5,14 @@ world's latent firm-years (``truth/firm_year_latent``) and to
 ``truth/city_industry_complementarity`` for C, and builds the controls of
 METHOD §5 from the generator's own variables.  It is what the calibration
 and recovery tests estimate on; the platform builds its own panel in dbt.
+
+:func:`generator_survey` and :func:`production_inputs` are the inputs of the
+production assets in the same way (the dbt models ``pnl_survey_firm_years``,
+``pnl_firm_export_lines``, ``pnl_industry_year_output``, io_links and the C
+cells, from the written tables and the world's own firms), and
+:func:`analysis_panel` is :func:`generator_panel` with the panel's firm key
+and its agglomeration control: together, what a Monte Carlo over worlds
+estimates on without building a warehouse per world.
 """
 
 from __future__ import annotations
@@ -13,6 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from analytics import rawio
+from analytics.synth.truth.trade import harmonise
 
 PAPER_TABLE3 = pd.DataFrame(
     [
@@ -62,6 +73,113 @@ def generator_panel(root: Path | str) -> pd.DataFrame:
     p["city_industry"] = p["city_code"] + "_" + p["industry_code"]
     p = p[p["dvar"].between(0, 1)].dropna(subset=["complementarity", "instrument"] + CONTROLS)
     return p.sort_values(["year", "firm_id"], ignore_index=True)
+
+
+def _read_years(root: Path, table: str) -> pd.DataFrame:
+    return pd.concat([rawio.read_year(root, table, y) for y in sorted(rawio.years_present(root, table))],
+                     ignore_index=True)
+
+
+def panel_firm_ids(latent: pd.DataFrame) -> pd.Series:
+    """The panel firm of each latent firm-year: the world's own firm (``fid``),
+    named by its first survey id (what the survey panel's linking recovers)."""
+    first = latent.sort_values(["fid", "year"], kind="mergesort").groupby("fid")["firm_id"].first()
+    return latent["fid"].map(first).astype(str)
+
+
+def generator_survey(root: Path | str) -> pd.DataFrame:
+    """``panel.pnl_survey_firm_years`` from the written survey: every survey
+    firm-year with its panel firm (:func:`panel_firm_ids`), prefecture,
+    2- and 3-digit industry, ``exit_flag`` (the panel firm's last survey year,
+    before the data's last) and ``is_exporter`` (a row of truth/firm_year_dvar)."""
+    root = Path(root)
+    lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet", columns=["fid", "firm_id", "year", "city_code"])
+    lat["panel_firm_id"] = panel_firm_ids(lat)
+    sv = _read_years(root, "firm_survey")
+    sv["year"] = sv["year"].astype("int64")
+    s = sv.drop(columns=["city_code"]).merge(lat[["firm_id", "year", "panel_firm_id", "city_code"]],
+                                             on=["firm_id", "year"], how="inner")
+    s["province_code"] = s["city_code"].str[:2]
+    s["industry_code_3"] = s["industry_code"].str[:3]
+    s["industry_code"] = s["industry_code"].str[:2]
+    last = s.groupby("panel_firm_id")["year"].transform("max")
+    s["exit_flag"] = last.eq(s["year"]) & (s["year"] < s["year"].max())
+    dv = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet", columns=["firm_id", "year"])
+    s = s.merge(dv.assign(is_exporter=True), on=["firm_id", "year"], how="left")
+    s["is_exporter"] = s["is_exporter"].astype("boolean").fillna(False).astype(bool)
+    return s.sort_values(["panel_firm_id", "year", "firm_id"], kind="mergesort", ignore_index=True)
+
+
+def production_inputs(root: Path | str) -> dict[str, pd.DataFrame]:
+    """The input frames of the production assets from a raw root and its truth.
+
+    ``survey`` (:func:`generator_survey`), ``lines`` (exports per panel firm,
+    year, HS1996 product and destination of the matched exporters, restated
+    in HS1996 by the truth's METHOD §1 (value and quantity times the link's
+    weight; quantity NULL when a line lacks it), as ``pnl_firm_export_lines``),
+    ``output`` (national survey output per industry-year), ``io_links``,
+    ``cells`` (the truth's C per city, industry and year) and
+    ``quality_truth`` (the true log quality relative to the product's mean,
+    what KSW identifies, per panel firm-year).
+    """
+    root = Path(root)
+    survey = generator_survey(root)
+    lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet",
+                          columns=["fid", "firm_id", "year", "customs_firm_id", "true_log_quality_rel"])
+    lat["panel_firm_id"] = panel_firm_ids(lat)
+    dv = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet", columns=["firm_id", "year"])
+    link = lat.dropna(subset=["customs_firm_id"])[["customs_firm_id", "year", "panel_firm_id", "firm_id"]]
+    link = link.merge(dv, on=["firm_id", "year"])[["customs_firm_id", "year", "panel_firm_id"]]
+    concordance = rawio.read_reference(root, "hs_concordance")
+    parts = []
+    for year in sorted(rawio.years_present(root, "customs_transactions")):
+        cu = rawio.read_year(root, "customs_transactions", year)
+        cu = harmonise(cu.loc[cu["flow"] == "export"], concordance, year)
+        cu["quantity"] = cu["quantity"] * cu["split_weight"]
+        cu["year"] = cu["year"].astype("int64")
+        parts.append(cu.merge(link, on=["customs_firm_id", "year"]))
+    cu = pd.concat(parts, ignore_index=True)
+    lines = cu.groupby(["panel_firm_id", "year", "hs6_1996", "partner_country"], as_index=False, dropna=False).agg(
+        value_usd=("value_usd", "sum"), quantity=("quantity", lambda q: q.sum() if q.notna().all() else np.nan))
+    output = survey.groupby(["industry_code", "year"], as_index=False)["output"].sum()
+    io = rawio.read_reference(root, "io_links")
+    cells = pd.read_parquet(root / "truth" / "city_industry_complementarity.parquet")
+    quality = lat.loc[lat["true_log_quality_rel"].notna(), ["panel_firm_id", "year", "true_log_quality_rel"]]
+    quality = quality.rename(columns={"true_log_quality_rel": "true_log_quality"}).reset_index(drop=True)
+    return {"survey": survey, "lines": lines, "output": output, "io_links": io, "cells": cells,
+            "quality_truth": quality}
+
+
+def agglomeration(survey: pd.DataFrame) -> pd.DataFrame:
+    """METHOD §5 industrial agglomeration per (city_code, industry_code_3, year):
+    the location quotient of employment over every survey firm-year,
+    ``(E_jk3t / E_jt) / (E_k3t / E_t)`` (as ``pnl_city_industry3_agglomeration``)."""
+    e = survey["employment"].astype(float)
+    cell = e.groupby([survey["city_code"], survey["industry_code_3"], survey["year"]]).sum()
+    city = e.groupby([survey["city_code"], survey["year"]]).sum()
+    ind = e.groupby([survey["industry_code_3"], survey["year"]]).sum()
+    nat = e.groupby(survey["year"]).sum()
+    out = cell.rename("employment").reset_index()
+    keys = out.set_index(["city_code", "year"]).index
+    out["agglomeration"] = ((out["employment"] / city.reindex(keys).to_numpy())
+                            / (ind.reindex(pd.MultiIndex.from_frame(out[["industry_code_3", "year"]])).to_numpy()
+                               / nat.reindex(out["year"]).to_numpy()))
+    return out[["city_code", "industry_code_3", "year", "agglomeration"]]
+
+
+def analysis_panel(root: Path | str, survey: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`generator_panel` with the analysis panel's firm key
+    (``panel_firm_id``, :func:`panel_firm_ids`), ``industry_code_3`` and
+    ``agglomeration`` (:func:`agglomeration` over :func:`generator_survey`),
+    unwinsorised, in (panel_firm_id, year) order. ``survey``: a
+    :func:`generator_survey` already read."""
+    root = Path(root)
+    survey = generator_survey(root) if survey is None else survey
+    p = generator_panel(root)
+    p["panel_firm_id"] = panel_firm_ids(p)
+    p = p.merge(survey[["firm_id", "year", "industry_code_3"]], on=["firm_id", "year"], how="left")
+    p = p.merge(agglomeration(survey), on=["city_code", "industry_code_3", "year"], how="left")
+    return p.sort_values(["panel_firm_id", "year"], kind="mergesort", ignore_index=True)
 
 
 def winsorise(p: pd.DataFrame, cols: list[str], lower: float = 0.005, upper: float = 0.995) -> pd.DataFrame:

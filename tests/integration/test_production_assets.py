@@ -4,9 +4,10 @@ on synthetic worlds whose truth is known (truth.json, truth/*.parquet).
 - ``world_inputs`` builds the five input frames of the production assets
   (pnl_survey_firm_years, pnl_firm_export_lines, pnl_industry_year_output,
   stg_reference__io_links, fct_city_industry_complementarity) from a raw root
-  and its truth with pandas, as a stand-in for the dbt models: panel firms are
-  the generator's firms (``fid``), C is the designed C, HS6 products are the
-  first six digits of the year's HS code (not harmonised to HS1996).
+  and its truth with pandas (analytics.synth.panel.production_inputs), as a
+  stand-in for the dbt models: panel firms are the generator's firms
+  (``fid``), C is the designed C, HS6 products are restated in HS1996 by the
+  truth's METHOD §1.
 - tiny world: the pure pipeline runs end to end on these frames and its
   outputs pass the pandera output models.
 - tiny warehouse: the Dagster assets materialise against a copy of the built
@@ -17,18 +18,17 @@ on synthetic worlds whose truth is known (truth.json, truth/*.parquet).
 
 from __future__ import annotations
 
-import glob
 import json
 import shutil
 import time
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 
 from analytics import measures as ms
+from analytics.synth.panel import production_inputs
 
 INPUT_TABLES = {
     "survey": "panel.pnl_survey_firm_years",
@@ -37,51 +37,14 @@ INPUT_TABLES = {
 }
 
 
-def _read_dir(path: Path) -> pd.DataFrame:
-    files = sorted(glob.glob(str(path / "**" / "*.parquet"), recursive=True))
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-
-
 def world_inputs(root: Path) -> dict[str, pd.DataFrame]:
-    """The production assets' input frames from a raw root and its truth (see module doc)."""
+    """The production assets' input frames from a raw root and its truth (see module doc;
+    analytics.synth.panel.production_inputs), with truth.json and the latent firm-years."""
     root = Path(root)
-    lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet")
-    sv = _read_dir(root / "firm_survey")
-    sv["year"] = sv["year"].astype("int64")
-    first = lat.sort_values(["fid", "year"]).groupby("fid")["firm_id"].first()
-    lat["panel_firm_id"] = lat["fid"].map(first)
-    s = sv.merge(lat[["firm_id", "year", "panel_firm_id", "city_code", "fid"]].rename(columns={"city_code": "prefecture"}),
-                 on=["firm_id", "year"], how="inner")
-    s["city_code"] = s["prefecture"]
-    s["province_code"] = s["city_code"].str[:2]
-    s["industry_code_3"] = s["industry_code"].str[:3]
-    s["industry_code"] = s["industry_code"].str[:2]
-    last = s.groupby("panel_firm_id")["year"].transform("max")
-    s["exit_flag"] = last.eq(s["year"]) & (s["year"] < s["year"].max())
-    dv = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet")[["firm_id", "year"]].assign(is_exporter=True)
-    s = s.merge(dv, on=["firm_id", "year"], how="left")
-    s["is_exporter"] = s["is_exporter"].fillna(False).astype(bool)
-    survey = s.drop(columns=["prefecture"])
-
-    cu = _read_dir(root / "customs_transactions")
-    cu = cu.loc[cu["flow"] == "export"]
-    cu["year"] = cu["year"].astype("int64")
-    link = lat.dropna(subset=["customs_firm_id"])[["customs_firm_id", "year", "panel_firm_id", "firm_id"]]
-    link = link.merge(dv[["firm_id", "year"]], on=["firm_id", "year"])
-    cu = cu.merge(link[["customs_firm_id", "year", "panel_firm_id"]], on=["customs_firm_id", "year"])
-    cu["hs6_1996"] = cu["hs_code"].str[:6]
-    lines = cu.groupby(["panel_firm_id", "year", "hs6_1996", "partner_country"], as_index=False).agg(
-        value_usd=("value_usd", "sum"), quantity=("quantity", lambda q: q.sum(min_count=1)))
-
-    output = survey.groupby(["industry_code", "year"], as_index=False)["output"].sum()
-    io = _read_dir(root / "reference" / "io_links")
-    cells = pd.read_parquet(root / "truth" / "city_industry_complementarity.parquet")
-    # KSW identifies quality relative to the product's mean (orchestration.truth.read_quality_truth)
-    truth_q = lat.loc[lat["true_log_quality_rel"].notna(), ["panel_firm_id", "year", "true_log_quality_rel"]].rename(
-        columns={"true_log_quality_rel": "true_log_quality"})
-    truth = json.loads((root / "truth.json").read_text())
-    return {"survey": survey, "lines": lines, "output": output, "io_links": io, "cells": cells,
-            "quality_truth": truth_q, "truth": truth, "latent": lat}
+    inp = production_inputs(root)
+    inp["truth"] = json.loads((root / "truth.json").read_text())
+    inp["latent"] = pd.read_parquet(root / "truth" / "firm_year_latent.parquet")
+    return inp
 
 
 def run_pipeline(inp: dict, options: ms.ProductionOptions) -> dict:

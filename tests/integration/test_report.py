@@ -279,3 +279,30 @@ def test_the_instrument_reads_per_standard_deviation(report, fixture_warehouse):
     row = next(line for line in md.splitlines() if line.startswith("| Instrumental variable |"))
     assert [c.strip() for c in row.split("|")[2:4]] == [f"{0.01 * sd:.3f}***", f"{0.07 * sd:.3f}***"]
     assert f"per standard deviation of the instrument ({sd:,.3g} over the panel" in md
+
+def test_truth_section_shows_the_latest_montecarlo(report, fixture_warehouse, tmp_path):
+    """No Monte Carlo in the report folder: the truth section says how to run one; with one
+    (what `gvc montecarlo` writes), its table follows the truth table, with its seeds and date."""
+    from analytics.montecarlo import DRAW_COLUMNS, write_outputs
+
+    out, res = report
+    assert "gvc montecarlo --scale demo --seeds 50" in (out / "tables" / "truth.md").read_text()
+    assert "montecarlo" not in res["tables"]
+
+    draws = pd.DataFrame([(s, "beta", "2sls", c, 0.21, 0.2 + 0.01 * s, 0.05, 1500)
+                          for s in (3, 4, 5) for c in ("firm", "city_industry")], columns=DRAW_COLUMNS)
+    meta = {"scale": "tiny", "seeds": 3, "first_seed": 3, "jobs": 1, "wall_seconds": 30.0,
+            "finished": "2026-12-06 09:30", "command": "gvc montecarlo --scale tiny --seeds 3 --first-seed 3"}
+    write_outputs(tmp_path / "out" / "montecarlo", draws, meta)
+    res = write_report(fixture_warehouse, tmp_path / "out")
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert md.index("Recovery of the synthetic truth") < md.index("Monte Carlo over synthetic worlds")
+    assert "| beta | 2sls | city_industry | 0.210 | 3 |" in md
+    assert "tiny worlds (seeds 3-5), finished 2026-12-06 09:30" in md
+    assert "gvc montecarlo --scale demo --seeds 50" not in md
+    assert '<section id="montecarlo"' in res["html"].read_text()
+    tex = res["tables"]["montecarlo"]["tex"].read_text().splitlines()
+    assert all(line.isascii() for line in tex if not line.startswith("%"))  # the trace comment aside
+    # elsewhere, given explicitly (the report asset passes the report folder's, not its work folder's)
+    res = write_report(fixture_warehouse, tmp_path / "other", montecarlo=tmp_path / "out" / "montecarlo")
+    assert "montecarlo" in res["tables"]

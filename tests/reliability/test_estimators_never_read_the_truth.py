@@ -1,11 +1,14 @@
 """No estimator reads the synthetic truth: only the generator, the truth-side
-assets (orchestration/truth.py, feeding the report's truth section) and the
-report may name truth.json, the truth/ folder or the tables made from them.
+assets (orchestration/truth.py, feeding the report's truth section), the
+report and the Monte Carlo over worlds (analytics/montecarlo.py, which sets
+each world's estimates beside its truth) may name truth.json, the truth/
+folder or the tables made from them.
 
 Checked on the code itself: every string literal (docstrings aside) of every
 module of the product, outside those places, is searched for what would open
-the truth; and the production parameters are estimated with the truth files
-out of reach.
+the truth; no estimation or production module imports the generator or the
+Monte Carlo (which may read it); and the production parameters are estimated
+with the truth files out of reach.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ ALLOWED = {
     "analytics/report/render.py",  # the truth section
     "analytics/report/headline.py",  # the build's closing lines: is the true beta covered
     "orchestration/cli.py",  # `gvc synth` prints what it wrote
+    "analytics/montecarlo.py",  # the Monte Carlo: each world's estimates against its truth
 }
 ALLOWED_TREES = ("analytics/synth/",)  # the generator
 NEEDLES = ("truth", "firm_year_latent", "quality_recovery")
@@ -64,6 +68,40 @@ def test_the_scan_sees_a_truth_read(tmp_path):
     bad.parent.mkdir()
     bad.write_text('import json\nRHO = json.load(open("raw/truth.json"))["params"]["omega_rho"]\n')
     assert _truth_literals(bad, root=tmp_path) == ["analytics/_scan_probe.py:2: 'raw/truth.json'"]
+
+
+# the estimators: the study's tables, the production side and the assets that call them
+ESTIMATORS = ("analytics/study/", "analytics/estimation/", "analytics/production.py", "analytics/measures.py",
+              "analytics/quality.py", "analytics/upstreamness.py", "orchestration/estimation.py",
+              "orchestration/production.py", "orchestration/spec_curve.py")
+TRUTH_READERS = ("analytics.synth", "analytics.montecarlo")
+
+
+def _truth_imports(path: Path) -> list[str]:
+    """The imports of a module that reach the generator or the Monte Carlo."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names += [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+    return [n for n in names if n.startswith(TRUTH_READERS)]
+
+
+def test_no_estimator_imports_the_generator_or_the_montecarlo():
+    modules = [p for d in ("analytics", "orchestration") for p in (ROOT / d).rglob("*.py")
+               if str(p.relative_to(ROOT)).startswith(ESTIMATORS)]
+    assert {"iv.py", "measures.py", "production.py", "estimation.py"} <= {p.name for p in modules}
+    found = {str(p.relative_to(ROOT)): _truth_imports(p) for p in modules}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_import_scan_sees_a_truth_reader(tmp_path):
+    bad = tmp_path / "probe.py"
+    bad.write_text("from analytics import montecarlo\nfrom analytics.synth.panel import generator_panel\n")
+    assert _truth_imports(bad) == ["analytics.montecarlo", "analytics.synth.panel",
+                                   "analytics.synth.panel.generator_panel"]
 
 
 def test_production_parameters_are_estimated_without_the_truth_files(tiny_warehouse, tmp_path):

@@ -22,6 +22,7 @@ print("HEAVY", ",".join(heavy), "CODE", code)
 
 @pytest.mark.parametrize("argv, code", [(["--help"], 0), (["build", "--help"], 0), (["synth", "--help"], 0),
                                         (["reference", "--help"], 0), (["export", "--help"], 0),
+                                        (["montecarlo", "--help"], 0), (["montecarlo", "--scale", "tiny"], 2),
                                         (["build", "--no-such-option"], 2), ([], 2)])
 def test_help_and_usage_errors_import_nothing_heavy(argv, code):
     res = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=120)
