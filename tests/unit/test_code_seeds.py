@@ -17,7 +17,7 @@ REFERENCE_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference"
 PUBLIC_COUNTRIES = REFERENCE_DIR / "customs" / "list_country.csv"
 
 #: the trade-mode names vendors deliver, every spelling, with their code
-REALDATA_NAMES = {
+DELIVERED_NAMES = {
     "一般贸易": "10",
     "来料加工装配贸易": "14", "来料加工装配": "14", "来料加工": "14",
     "进料加工贸易": "15", "进料加工": "15",
@@ -156,7 +156,7 @@ def test_trade_mode_names(modes: pd.DataFrame) -> None:
     assert modes["name"].notna().all() and not modes["name"].duplicated().any()
     assert modes["trade_regime"].str.fullmatch(r"[0-9]{2}").all()
     mapping = dict(zip(modes["name"], modes["trade_regime"]))
-    for name, code in {**REALDATA_NAMES, **OTHER_NAMES}.items():
+    for name, code in {**DELIVERED_NAMES, **OTHER_NAMES}.items():
         assert mapping.get(name) == code, name
 
 
