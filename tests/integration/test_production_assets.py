@@ -4,7 +4,8 @@ on synthetic worlds whose truth is known (truth.json, truth/*.parquet).
 - ``world_inputs`` builds the five input frames of the production assets
   (pnl_survey_firm_years, pnl_firm_export_lines, pnl_industry_year_output,
   stg_reference__io_links, fct_city_industry_complementarity) from a raw root
-  and its truth with pandas, as a stand-in for the dbt models: panel firms are
+  and its truth with pandas, as a stand-in for the dbt models: the survey and
+  customs lines after METHOD §0 (the truth's preparation), panel firms are
   the generator's firms (``fid``), C is the designed C, HS6 products are the
   first six digits of the year's HS code (not harmonised to HS1996).
 - tiny world: the pure pipeline runs end to end on these frames and its
@@ -29,6 +30,9 @@ import pandas as pd
 import pytest
 
 from analytics import measures as ms
+from analytics.rawio import years_present
+from analytics.settings import DEFAULT_SETTINGS
+from analytics.synth.truth.preparation import SurveyPreparation, prepare_customs
 
 INPUT_TABLES = {
     "survey": "panel.pnl_survey_firm_years",
@@ -46,7 +50,8 @@ def world_inputs(root: Path) -> dict[str, pd.DataFrame]:
     """The production assets' input frames from a raw root and its truth (see module doc)."""
     root = Path(root)
     lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet")
-    sv = _read_dir(root / "firm_survey")
+    prepared = SurveyPreparation.of_root(root, DEFAULT_SETTINGS)
+    sv = pd.concat([prepared.year(y) for y in years_present(root, "firm_survey")], ignore_index=True)
     sv["year"] = sv["year"].astype("int64")
     first = lat.sort_values(["fid", "year"]).groupby("fid")["firm_id"].first()
     lat["panel_firm_id"] = lat["fid"].map(first)
@@ -63,7 +68,7 @@ def world_inputs(root: Path) -> dict[str, pd.DataFrame]:
     s["is_exporter"] = s["is_exporter"].fillna(False).astype(bool)
     survey = s.drop(columns=["prefecture"])
 
-    cu = _read_dir(root / "customs_transactions")
+    cu = prepare_customs(_read_dir(root / "customs_transactions"))
     cu = cu.loc[cu["flow"] == "export"]
     cu["year"] = cu["year"].astype("int64")
     link = lat.dropna(subset=["customs_firm_id"])[["customs_firm_id", "year", "panel_firm_id", "firm_id"]]
