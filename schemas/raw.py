@@ -101,6 +101,8 @@ YEAR_RANGES: dict[str, tuple[str, int]] = {
 # without a firm id belongs to no firm (METHOD §0 drops it and counts it), so two
 # such lines of one month, flow, regime, product and partner are not a repeat.
 KEY_WITHOUT_NULLS: dict[str, str] = {"customs_transactions": "customs_firm_id"}
+# columns shown with a refused row of a table without a unique key, so the row can be found
+ROW_LABELS: dict[str, list[str]] = {"firm_survey": ["year", "firm_id"]}
 
 # ---------------------------------------------------------------- plausibility bounds
 

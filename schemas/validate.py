@@ -229,7 +229,7 @@ def _shown_rows(frame: pd.DataFrame, index, columns: list[str], table: str,
     """Up to MAX_ROWS_SHOWN failing rows as read: the rule's columns, then the
     table's key columns (every column when the table is narrow). ``row_numbers``
     maps the frame's positions to the rows' numbers in their file (default: the index)."""
-    key = list(ALL_MODELS[table].Config.unique or [])
+    key = list(ALL_MODELS[table].Config.unique or raw.ROW_LABELS.get(table, []))
     others = list(frame.columns) if len(frame.columns) <= NARROW else key
     shown = list(dict.fromkeys(c for c in [*columns, *others] if c in frame.columns))
     index = list(index)[:MAX_ROWS_SHOWN]

@@ -232,6 +232,13 @@ def test_repeated_survey_firm_years_pass(tmp_path):
     assert len(validate_frame(pd.concat([survey(2005)] * 2), "firm_survey", "mem")) == 4
 
 
+def test_a_refused_survey_row_shows_its_year_and_firm_id(tmp_path):
+    """The survey has no unique key any more; a refused row still says which firm-year it is."""
+    block = failure_block(rejection(write_root(tmp_path, break_column("firm_survey", "sales", -1.0))),
+                          "sales", "greater_than_or_equal_to(0)")
+    assert "012345678" in block and "2005" in block
+
+
 def test_customs_lines_without_firm_id_pass_outside_the_key(tmp_path):
     """A line without a firm id (NULL) passes and is outside the key: two such lines of
     one month, flow, regime, product and partner are no repeat (METHOD §0 drops them);
