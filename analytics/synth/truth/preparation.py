@@ -78,7 +78,9 @@ def _typed_survey(survey: pd.DataFrame) -> pd.DataFrame:
     for c in s.columns:
         if c in TEXT_COLUMNS:
             s[c] = s[c].astype(object).where(s[c].notna(), None)
-        elif c in TIE_COLUMNS or c in ("year", "sales"):
+        elif c == "year":
+            s[c] = pd.to_numeric(s[c]).astype("int64")
+        elif c in TIE_COLUMNS or c == "sales":
             s[c] = pd.to_numeric(s[c], errors="coerce").astype(float)
     return s
 
