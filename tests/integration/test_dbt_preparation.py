@@ -120,9 +120,20 @@ def test_standard_filters_drop_and_count_each_rule(standard):
     assert "3301000002" not in set(matched["customs_firm_id"])
 
 
+def assert_mart_equals_truth(warehouse: Path, root: Path, settings: MethodSettings) -> None:
+    """The DVAR mart against the pandas truth under the same switches."""
+    cols = ["year", "firm_id", "customs_firm_id", "dvar", "intermediate_inputs_imputed"]
+    got = sql(warehouse, "select * from marts.fct_firm_year_dvar order by year, firm_id")[cols]
+    want = dvar_truth(root, settings)[cols]
+    pd.testing.assert_frame_equal(got.astype({"year": "int64"}), want.astype({"year": "int64"}), check_dtype=False,
+                                  rtol=1e-12)
+
+
 def test_survey_filters_none_keeps_every_firm_year(standard, tmp_path):
     root, _ = standard
-    wh = build(root, tmp_path, MethodSettings(year_start=2008, year_end=2009, exclude_years=(), survey_filters="none"))
+    settings = MethodSettings(year_start=2008, year_end=2009, exclude_years=(), survey_filters="none")
+    wh = build(root, tmp_path, settings)
+    assert_mart_equals_truth(wh, root, settings)
     rows = prepared(wh)
     assert set(FILTERED) <= set(rows.index)
     c = counts(wh)
@@ -156,17 +167,14 @@ def test_intermediate_inputs_by_the_accounting_identity(standard):
     assert not dvar.loc["IMPUTE05A", "intermediate_inputs_imputed"]
     assert dvar.loc["IMPUTE01A", "dvar"] == pytest.approx(DVAR_IMPUTE01, abs=1e-12)
     # the pandas truth says the same
-    truth = dvar_truth(root, SETTINGS).set_index(["year", "firm_id"])
-    assert truth.loc[(2008, "IMPUTE01A"), "dvar"] == pytest.approx(DVAR_IMPUTE01, abs=1e-12)
-    assert truth["intermediate_inputs_imputed"].to_dict() == {
-        k: bool(v) for k, v in sql(wh, "select year, firm_id, intermediate_inputs_imputed from marts.fct_firm_year_dvar"
-                                   ).set_index(["year", "firm_id"])["intermediate_inputs_imputed"].items()}
+    assert_mart_equals_truth(wh, root, SETTINGS)
 
 
 def test_impute_none_leaves_m_missing(standard, tmp_path):
     root, _ = standard
-    wh = build(root, tmp_path, MethodSettings(year_start=2008, year_end=2009, exclude_years=(),
-                                              impute_intermediate_inputs="none"))
+    settings = MethodSettings(year_start=2008, year_end=2009, exclude_years=(), impute_intermediate_inputs="none")
+    wh = build(root, tmp_path, settings)
+    assert_mart_equals_truth(wh, root, settings)
     rows = prepared(wh)
     assert rows["intermediate_inputs"].isna().sum() == 5 and not rows["intermediate_inputs_imputed"].any()
     dvar = sql(wh, "select * from marts.fct_firm_year_dvar where year = 2008").set_index("firm_id")
