@@ -26,6 +26,9 @@ IpcCounting = Literal["main", "fractional"]
 WeightDenominator = Literal["national", "partners"]
 DvarOutOfRange = Literal["drop", "clip"]
 Winsorisation = Literal["full_sample", "per_year"]
+# METHOD §0: the survey's sample filters, and intermediate inputs where the survey lacks them
+SurveyFilters = Literal["standard", "none"]
+ImputeIntermediateInputs = Literal["accounting", "none"]
 # encoding of the raw root's CSV files (CONTRACT: UTF-8; GBK accepted with the setting)
 CsvEncoding = Literal["utf-8", "gbk", "gb18030"]
 
@@ -81,6 +84,8 @@ class MethodSettings:
     year_start: int = 2000
     year_end: int = 2014
     exclude_years: tuple[int, ...] = (2010,)
+    survey_filters: SurveyFilters = "standard"
+    impute_intermediate_inputs: ImputeIntermediateInputs = "accounting"
     split_weights: SplitWeights = "equal"
     indirect_import_adjustment: bool = True
     foreign_content_share: float = 0.05
@@ -107,6 +112,8 @@ class MethodSettings:
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
+        check_literal("survey_filters", self.survey_filters, SurveyFilters)
+        check_literal("impute_intermediate_inputs", self.impute_intermediate_inputs, ImputeIntermediateInputs)
         check_literal("split_weights", self.split_weights, SplitWeights)
         check_literal("ipc_levels", self.ipc_levels, IpcLevels)
         check_literal("ipc_counting", self.ipc_counting, IpcCounting)

@@ -53,7 +53,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     print(f"  truth/                 firm_year_dvar ({summary['exporter_years_truth']:,} exporter-years), "
           f"city_industry_complementarity, firm_year_latent")
     print(f"  self-checks: |C - designed C| max {summary['check_C_max_abs_gap']:.2e}; "
-          f"|DVAR - target| p99 {summary['check_dvar_p99_abs_gap']:.2e}")
+          f"|DVAR - target| p99 {summary['check_dvar_p99_abs_gap']:.2e}; "
+          f"|M identity - true M| max relative {summary['check_m_identity_max_rel_gap']:.2e}")
     print(f"  {secs:.1f} s, peak memory {peak_mb:,.0f} MB, {size_mb:,.1f} MB on disk")
     if vendor:
         print(f"  back to the canonical layout: gvc ingest {out / DELIVERED} --raw RAW, then copy {out / 'reference'} "

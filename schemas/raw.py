@@ -8,10 +8,14 @@ application_year 1985-2014 -- the last year is the settings' year_end,
 applied by ``schemas.validate``: see ``YEAR_RANGES`` --, month 1-12, money
 and quantities >= 0), code
 lengths and digit patterns, allowed values, not-empty names, the unique key
-of the table's grain (``Config.unique``) and the survey's
-"year_established between 1800 and year" frame rule.  The survey's columns
-for the real-data preparation (current_assets, inventory, finished_goods, cost_of_sales,
-welfare_payable, registration_type) are optional: checked when present.
+of the table's grain (``Config.unique``; customs lines without a firm id
+are outside it, ``KEY_WITHOUT_NULLS``) and the survey's
+"year_established between 1800 and year" frame rule.  The survey has no
+unique key: a delivery may repeat a (year, firm_id), and METHOD §0 keeps one
+row of each.  The survey's columns for the real-data preparation
+(current_assets, inventory, finished_goods, cost_of_sales, welfare_payable,
+registration_type) are optional: checked when present, and read by METHOD §0
+(the sample filters and the accounting identity for intermediate inputs).
 
 Plausibility bounds (refused).  Every magnitude has an upper bound past the
 field's known maxima, a documented constant below; a value above it is a unit
@@ -93,6 +97,13 @@ YEAR_RANGES: dict[str, tuple[str, int]] = {
     "patents": ("application_year", 1985),
 }
 
+# Key columns whose NULL takes a row out of its table's unique key: a customs line
+# without a firm id belongs to no firm (METHOD §0 drops it and counts it), so two
+# such lines of one month, flow, regime, product and partner are not a repeat.
+KEY_WITHOUT_NULLS: dict[str, str] = {"customs_transactions": "customs_firm_id"}
+# columns shown with a refused row of a table without a unique key, so the row can be found
+ROW_LABELS: dict[str, list[str]] = {"firm_survey": ["year", "firm_id"]}
+
 # ---------------------------------------------------------------- plausibility bounds
 
 #: USD per customs line (firm x month x flow x regime x HS8 x partner). China's largest
@@ -128,7 +139,9 @@ SURVEY_PAYMENTS = ("wage_bill", "welfare_payable", "rd_expenditure", "subsidy")
 class CustomsTransactions(pa.DataFrameModel):
     year: Series[Int] = pa.Field(in_range={"min_value": 2000, "max_value": CONTRACT_YEAR_END})
     month: Series[Int] = pa.Field(in_range={"min_value": 1, "max_value": 12}, nullable=True)
-    customs_firm_id: Series[Str] = pa.Field(str_length={"min_value": 10, "max_value": 10})
+    # NULL = no firm id on the line: allowed, and outside the table's key (KEY_WITHOUT_NULLS);
+    # METHOD §0 drops such lines and counts them
+    customs_firm_id: Series[Str] = pa.Field(str_length={"min_value": 10, "max_value": 10}, nullable=True)
     firm_name: Series[Str] = pa.Field(not_empty=())
     phone: Series[Str] = pa.Field(phone_chars=(), nullable=True)
     zip_code: Series[Str] = pa.Field(digits=6, nullable=True)
@@ -194,7 +207,10 @@ class FirmSurvey(pa.DataFrameModel):
     class Config:
         name = "firm_survey"
         coerce = True
-        unique = ["year", "firm_id"]
+        # no unique key: a delivery may repeat a (year, firm_id); METHOD §0 keeps the
+        # row with the largest sales and counts the others (the grain of the
+        # prepared survey, int_survey_prepared, is (year, firm_id))
+        unique = None
 
     @frame_rule("year_established between 1800 and year", ("year_established", "year"))
     def _established(cls, df):

@@ -12,7 +12,10 @@ span chunks and files, or need more than the file, are checked on the side:
 - a table's unique key, within and across chunks and files, through sorted
   64-bit hashes of the keys seen so far (per ``year=YYYY`` folder when the key
   holds the year, per table otherwise: e.g. patents' application_id); the
-  chunks are therefore validated without the model's ``unique`` setting;
+  chunks are therefore validated without the model's ``unique`` setting.
+  Rows whose ``raw.KEY_WITHOUT_NULLS`` column is NULL (customs lines without
+  a firm id) are outside the key; the survey has none (METHOD §0 resolves
+  its repeated firm-years);
 - a yearly file's year column equals its ``year=YYYY`` folder (a partitioned
   file without the column takes the folder's year, as ``rawio.read_year``);
 - the yearly tables' last year is the settings' ``year_end`` (gvc.toml), not
@@ -227,7 +230,7 @@ def _shown_rows(frame: pd.DataFrame, index, columns: list[str], table: str,
     """Up to MAX_ROWS_SHOWN failing rows as read: the rule's columns, then the
     table's key columns (every column when the table is narrow). ``row_numbers``
     maps the frame's positions to the rows' numbers in their file (default: the index)."""
-    key = list(ALL_MODELS[table].Config.unique or [])
+    key = list(ALL_MODELS[table].Config.unique or raw.ROW_LABELS.get(table, []))
     others = list(frame.columns) if len(frame.columns) <= NARROW else key
     shown = list(dict.fromkeys(c for c in [*columns, *others] if c in frame.columns))
     index = list(index)[:MAX_ROWS_SHOWN]
@@ -288,6 +291,23 @@ def _schema(table: str, with_key: bool = True, year_end: int = raw.CONTRACT_YEAR
         schema = schema.update_column(column, checks=[pa.Check.in_range(first, year_end)])
     if not with_key:
         schema.unique = None
+    elif table in raw.KEY_WITHOUT_NULLS and schema.unique:
+        schema = _key_without_nulls(schema, list(schema.unique), raw.KEY_WITHOUT_NULLS[table])
+    return schema
+
+
+def _key_without_nulls(schema: pa.DataFrameSchema, key: list[str], column: str) -> pa.DataFrameSchema:
+    """``schema`` whose unique ``key`` leaves out the rows where ``column`` is NULL
+    (raw.KEY_WITHOUT_NULLS), as the files' key tracker does."""
+    name = f"unique key ({', '.join(key)})"
+    RULE_COLUMNS[name] = tuple(key)
+
+    def _unique(df: pd.DataFrame) -> pd.Series:
+        keyed = df[column].notna()
+        return ~(keyed & df[key].where(keyed).duplicated(keep=False))
+
+    schema.unique = None
+    schema.checks = [*schema.checks, pa.Check(_unique, name=name)]
     return schema
 
 
@@ -579,13 +599,20 @@ class _TableValidator:
                 mine = index[owner[index] == i]
                 shown = _shown_rows(frame, mine, column.split(", "), self.table, row_numbers)
                 self.failures.add(Failure(str(pending[i][0]), column, rule, len(mine), shown, detail))
-        hashes = _key_hashes((coerced if coerced is not None else frame)[self.key], self.con)
+        if not self.key:
+            return
+        keys = (coerced if coerced is not None else frame)[self.key]
+        hashes = _key_hashes(keys, self.con)
+        exempt = raw.KEY_WITHOUT_NULLS.get(self.table)
+        in_key = keys[exempt].notna().to_numpy() if exempt else np.ones(len(keys), dtype=bool)
         start = 0
         for path, chunk in pending:
             part = hashes[start:start + len(chunk)]
+            keyed = in_key[start:start + len(chunk)]
             start += len(chunk)
             tracker = self.trackers.setdefault(self.scope(path), _KeyTracker())
-            repeated, first = tracker.check(part, str(path))
+            repeated = np.zeros(len(chunk), dtype=bool)
+            repeated[keyed], first = tracker.check(part[keyed], str(path))
             if repeated.any():
                 detail = f"key also in earlier rows of {first}" if first else ""
                 rule = f"unique key ({', '.join(self.key)})"

@@ -9,7 +9,8 @@ after the delivered file) and write it as a Parquet part into a staging
 folder beside the raw root. Then, per table and year: exact duplicate rows
 across parts (a month delivered twice, overlapping chunks) are dropped once
 and counted; the one application published (发明公开) and granted (发明授权)
-becomes one patent, counted; any other repeat of a table's key is refused.
+becomes one patent, counted; any other repeat of a table's key is refused
+(the survey has none: METHOD §0 keeps one row of a repeated (year, firm_id)).
 
 Nothing is written to the raw root unless every file passed: on success the
 staged ``<table>/year=YYYY`` folders replace the raw root's folders of the
@@ -39,12 +40,15 @@ from analytics.ingest.codes import Codes
 from analytics.ingest.layouts import Layout, LayoutError, load_layouts, recognise
 from analytics.ingest.readers import ReadError
 from analytics.rawio import YEAR_COLUMN
+from schemas.raw import KEY_WITHOUT_NULLS
 from schemas.validate import Failure, RawValidationError, validate_frame
 
 Progress = Callable[[str], None]
+# the key repeats refused per table and year; the survey has none (a repeated
+# (year, firm_id) is METHOD §0's to resolve), and a customs line without a firm id
+# is outside its table's key (schemas.raw.KEY_WITHOUT_NULLS)
 KEYS = {
     "customs_transactions": ["year", "month", "customs_firm_id", "flow", "trade_regime", "hs_code", "partner_country"],
-    "firm_survey": ["year", "firm_id"],
     "patents": ["application_id"],
 }
 ARROW = {"Int64": pa.int64(), "float64": pa.float64()}
@@ -186,18 +190,25 @@ def _finish_year(con, table: str, folder: Path, out: Path, sources: list[str]) -
                     "(PARTITION BY application_id, application_year, patent_type ORDER BY _file, _row) = 1")
         merged["patent records of one application (published and granted) counted once"] = \
             before - con.execute("SELECT count(*) FROM uniq").fetchone()[0]
-    key = ", ".join(f'"{c}"' for c in KEYS[table])
-    dup = con.execute(f"SELECT {col_list}, _file, _row FROM uniq QUALIFY count(*) OVER (PARTITION BY {key}) > 1 "
-                      f"ORDER BY {key}, _file, _row LIMIT 10").df()
     failures = []
+    key_columns = KEYS.get(table, [])
+    order = ", ".join(f'"{c}"' for c in (key_columns or cols))
+    if key_columns:
+        key = ", ".join(f'"{c}"' for c in key_columns)
+        exempt = KEY_WITHOUT_NULLS.get(table)
+        keyed = f'WHERE "{exempt}" IS NOT NULL' if exempt else ""
+        dup = con.execute(f"SELECT {col_list}, _file, _row FROM uniq {keyed} QUALIFY count(*) OVER (PARTITION BY {key}) > 1 "
+                          f"ORDER BY {key}, _file, _row LIMIT 10").df()
+    else:
+        dup = []
     if len(dup):
-        total = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM uniq GROUP BY {key} HAVING count(*) > 1)").fetchone()[0]
+        total = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM uniq {keyed} GROUP BY {key} HAVING count(*) > 1)").fetchone()[0]
         files = sorted({sources[i] for i in dup["_file"]})
         failures.append(Failure(", ".join(files), ", ".join(KEYS[table]), f"unique ({table} grain)", int(total),
                                 dup.assign(_file=[sources[i] for i in dup["_file"]]).rename(columns={"_row": "row"}),
                                 "rows that differ but share the key; exact duplicates are dropped, these are not"))
     out.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"COPY (SELECT {col_list} FROM uniq ORDER BY {key}, _file, _row) TO '{out}' "
+    con.execute(f"COPY (SELECT {col_list} FROM uniq ORDER BY {order}, _file, _row) TO '{out}' "
                 f"(FORMAT parquet, COMPRESSION zstd)")
     kept = con.execute("SELECT count(*) FROM uniq").fetchone()[0]
     return kept, {k: v for k, v in merged.items() if v}, failures

@@ -15,7 +15,10 @@ per year; checked against the dbt panel in the tests).
 ``split_weights`` is not in the curve: it decides how ``gvc reference``
 builds the raw root's ``reference/hs_concordance`` from the UNSD
 correlation tables, a raw input rather than a computation of the warehouse
-(METHOD §1).
+(METHOD §1).  Nor are the preparation switches of METHOD §0
+(``survey_filters``, ``impute_intermediate_inputs``): they decide which
+survey rows and which intermediate inputs exist, not how the paper's
+ambiguous steps are read (``NOT_IN_CURVE`` says why, with the curve's asset).
 """
 
 from __future__ import annotations
@@ -45,8 +48,15 @@ WINSORISED_COLUMNS: tuple[str, ...] = (
     "domestic_input_share", "other_regions_domestic_sales", "tfp", "innovation_efficiency",
     "markup", "quality", "upstreamness", "hhi", "subsidy", "labour_productivity", "import_share",
 )
-NOT_IN_CURVE = {"split_weights": "changes a raw input: `gvc reference --split-weights` rebuilds "
-                                  "reference/hs_concordance, and the build uses that table's weights"}
+NOT_IN_CURVE = {
+    "split_weights": "changes a raw input: `gvc reference --split-weights` rebuilds "
+                     "reference/hs_concordance, and the build uses that table's weights",
+    "survey_filters": "the survey's preparation (METHOD §0), not a specification: `none` keeps firm-years the "
+                      "field drops as reporting errors (fewer than 8 employees, assets that do not add up, ...)",
+    "impute_intermediate_inputs": "the survey's preparation (METHOD §0), not a specification: `none` leaves "
+                                  "intermediate inputs missing where the survey lacks them (every firm of "
+                                  "2008-2014 in the common versions), so those years have no DVAR at all",
+}
 
 
 def combos(switches: dict[str, tuple]) -> list[dict]:

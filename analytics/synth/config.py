@@ -105,6 +105,12 @@ class SynthParams:
     switcher_share: float = 0.03
     rename_share: float = 0.06
     new_id_share: float = 0.02
+    # --- the quirks of real deliveries that METHOD §0 prepares (synth/preparation.py)
+    filtered_share: float = 0.01  # survey firm-years the standard sample filters drop
+    duplicate_share: float = 0.008  # survey rows delivered twice (the copy with lower sales)
+    m_reported_until: int = 2007  # later years report no intermediate inputs: the accounting items give M
+    payment_null_share: float = 0.03  # of a firm's last year in those years: wage bill (or welfare) not reported
+    customs_dropped_share: float = 0.0005  # extra customs lines per year without a firm id, and as many of value 0
 
     def with_overrides(self, **kw) -> "SynthParams":
         return replace(self, **kw)

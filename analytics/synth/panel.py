@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from analytics import rawio
+from analytics.settings import DEFAULT_SETTINGS, MethodSettings
+from analytics.synth.truth.preparation import SurveyPreparation, prepare_customs
 from analytics.synth.truth.trade import harmonise
 
 PAPER_TABLE3 = pd.DataFrame(
@@ -75,11 +77,6 @@ def generator_panel(root: Path | str) -> pd.DataFrame:
     return p.sort_values(["year", "firm_id"], ignore_index=True)
 
 
-def _read_years(root: Path, table: str) -> pd.DataFrame:
-    return pd.concat([rawio.read_year(root, table, y) for y in sorted(rawio.years_present(root, table))],
-                     ignore_index=True)
-
-
 def panel_firm_ids(latent: pd.DataFrame) -> pd.Series:
     """The panel firm of each latent firm-year: the world's own firm (``fid``),
     named by its first survey id (what the survey panel's linking recovers)."""
@@ -87,15 +84,16 @@ def panel_firm_ids(latent: pd.DataFrame) -> pd.Series:
     return latent["fid"].map(first).astype(str)
 
 
-def generator_survey(root: Path | str) -> pd.DataFrame:
-    """``panel.pnl_survey_firm_years`` from the written survey: every survey
-    firm-year with its panel firm (:func:`panel_firm_ids`), prefecture,
+def generator_survey(root: Path | str, settings: MethodSettings = DEFAULT_SETTINGS) -> pd.DataFrame:
+    """``panel.pnl_survey_firm_years`` from the written survey as METHOD §0
+    prepares it under ``settings``: every kept survey firm-year with its panel firm (:func:`panel_firm_ids`), prefecture,
     2- and 3-digit industry, ``exit_flag`` (the panel firm's last survey year,
     before the data's last) and ``is_exporter`` (a row of truth/firm_year_dvar)."""
     root = Path(root)
     lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet", columns=["fid", "firm_id", "year", "city_code"])
     lat["panel_firm_id"] = panel_firm_ids(lat)
-    sv = _read_years(root, "firm_survey")
+    prepared = SurveyPreparation.of_root(root, settings)  # METHOD §0, as int_survey_prepared
+    sv = pd.concat([prepared.year(y) for y in rawio.years_present(root, "firm_survey")], ignore_index=True)
     sv["year"] = sv["year"].astype("int64")
     s = sv.drop(columns=["city_code"]).merge(lat[["firm_id", "year", "panel_firm_id", "city_code"]],
                                              on=["firm_id", "year"], how="inner")
@@ -133,7 +131,7 @@ def production_inputs(root: Path | str) -> dict[str, pd.DataFrame]:
     concordance = rawio.read_reference(root, "hs_concordance")
     parts = []
     for year in sorted(rawio.years_present(root, "customs_transactions")):
-        cu = rawio.read_year(root, "customs_transactions", year)
+        cu = prepare_customs(rawio.read_year(root, "customs_transactions", year))  # METHOD §0 step 7
         cu = harmonise(cu.loc[cu["flow"] == "export"], concordance, year)
         cu["quantity"] = cu["quantity"] * cu["split_weight"]
         cu["year"] = cu["year"].astype("int64")

@@ -4,15 +4,19 @@ Order of generation (each step needs the one before):
 
 1. catalogue of real codes; chosen cities and industries;
 2. geography: GDP, market access, plan policy, the instrument, the shock;
-3. the firm registry (who exists, where, under which names);
+3. the firm registry (who exists, where, under which names); the firm-years
+   to be broken for a sample filter of METHOD §0 and the payments left
+   unreported (synth/preparation.py), so C sees the survey as prepared;
 4. patents, year by year, written; C computed from them by the truth
    implementation of METHOD §4 with the very survey names to be written;
 5. production side and the DVAR equation (needs C); exporter-years whose
    DVAR target lies above the foreign-content ceiling get a higher markup
    (production.feasible_markups), so the survey's M/S admits the target;
-6. per year: customs totals that invert METHOD §3, the survey written, the
-   customs rows written;
-7. reference tables, truth.json, and ``truth/`` from METHOD §1-§4 applied to
+6. per year: customs totals that invert METHOD §3, the survey written (with
+   the accounting items, M unreported from 2008, the filtered firm-years
+   broken, some rows twice), the customs rows written (with lines METHOD §0
+   drops);
+7. reference tables, truth.json, and ``truth/`` from METHOD §0-§4 applied to
    what was written.
 
 Every random stream is seeded by (seed, component, year), so the same seed
@@ -37,6 +41,7 @@ from analytics.synth import firms as firms_mod
 from analytics.synth import geography as geo
 from analytics.synth import names as nm
 from analytics.synth import patents as pat
+from analytics.synth import preparation as wp
 from analytics.synth import production as prod
 from analytics.synth import trade as trd
 from analytics.synth.catalogue import build_catalogue
@@ -54,7 +59,7 @@ from analytics.synth.truth.matching import survey_index_rows
 
 Progress = Callable[[str], None]
 COMPONENTS = {"geo": 1, "registry": 2, "patents": 3, "production": 4, "customs": 5, "survey": 6, "idents": 7, "shares": 8,
-              "variants": 9}
+              "variants": 9, "preparation": 10, "accounts": 11}
 # share of the survey's firm names and legal representatives, and of each year's
 # customs firm names, written in a Unicode variant form (names.unicode_variant):
 # Unicode spaces, compatibility characters, presentation-form brackets, all of
@@ -129,10 +134,18 @@ def generate(
     fy["firm_name"] = nm.with_unicode_variants(rv, fy["firm_name"], UNICODE_VARIANT_SHARE)
     fy["legal_rep"] = nm.with_unicode_variants(rv, fy["legal_rep"], UNICODE_VARIANT_SHARE)
     say(f"registry: {len(firms)} firms, {len(fy)} survey firm-years")
-    # the survey as it will be written: county code and 4-digit industry
+    # the quirks METHOD §0 prepares: firm-years broken for a sample filter (firms
+    # without a rename or a new legal-person code), payments not reported
+    rq = _rng(seed, "preparation")
+    steady = firms.loc[(firms["rename_year"] == 0) & (firms["newid_year"] == 0), "fid"]
+    fy["filter_rule"] = wp.choose_filtered(fy, steady, params, rq)
+    fy["null_wage"], fy["null_welfare"] = wp.choose_missing_payments(fy, params, rq)
+    say(f"preparation: {int(fy['filter_rule'].notna().sum())} firm-years to be filtered, "
+        f"{int(fy['null_wage'].sum())} wage bills and {int(fy['null_welfare'].sum())} welfare payables not reported")
+    # the survey as it will be prepared: county code and 4-digit industry, filtered firm-years left out
     index = pd.concat(
         [survey_index_rows(g_.assign(city_code=g_["county_code"], industry_code=g_["industry_code4"]), y)
-         for y, g_ in fy.groupby("year")],
+         for y, g_ in fy[fy["filter_rule"].isna()].groupby("year")],
         ignore_index=True,
     )
     name_industry = survey_name_industry(index)
@@ -223,6 +236,9 @@ def generate(
     fx = cat.exchange_rates.set_index("year")["cny_per_usd"].to_dict()
     latent_parts, quality_parts = [], []
     n_lowered = 0
+    payments = wp.PaymentHistory()
+    m_identity_gap = 0.0
+    quirks = {"survey_duplicate_rows": 0, "customs_lines_without_firm_id": 0, "customs_lines_zero_value": 0}
     rows_written["customs_transactions"] = 0
     rows_written["firm_survey"] = 0
     for t in years:
@@ -237,6 +253,13 @@ def generate(
         year_fy["intermediate_inputs"] = np.where(year_fy["m_new"].notna() | year_fy["exports_usd"].notna(),
                                                   year_fy["m_new"], year_fy["intermediate_inputs"])
         survey = prod.survey_frame(year_fy, fx, _rng(seed, "survey", t))
+        ra = _rng(seed, "accounts", t)
+        survey, gap = wp.accounting_items(survey, year_fy, params, payments, ra)
+        m_identity_gap = max(m_identity_gap, gap)
+        survey = wp.filtered_rows(survey, year_fy, ra)
+        n_true = len(survey)
+        survey = wp.duplicated_rows(survey, year_fy, params, ra)
+        quirks["survey_duplicate_rows"] += len(survey) - n_true
         rawio.write_year(out, "firm_survey", t, survey)
         rows_written["firm_survey"] += len(survey)
         latent_parts.append(year_fy.drop(columns=["m_new"]).merge(
@@ -261,6 +284,10 @@ def generate(
         ident["firm_name"] = nm.with_unicode_variants(_rng(seed, "variants", t), ident["firm_name"], UNICODE_VARIANT_SHARE)
         rows = trd.customs_rows(pd.concat([flows, loose, inter_flows], ignore_index=True), ident, t, rc,
                                 max_months=max(1, min(12, sc.lines_per_exporter_year // 8)))
+        n_true = len(rows)
+        rows = wp.customs_dropped_lines(rows, params, _rng(seed, "preparation", t))
+        quirks["customs_lines_without_firm_id"] += (len(rows) - n_true) // 2
+        quirks["customs_lines_zero_value"] += (len(rows) - n_true) // 2
         rawio.write_year(out, "customs_transactions", t, rows)
         rows_written["customs_transactions"] += len(rows)
         say(f"customs {t}: {len(rows):,} rows, {len(ex):,} survey exporters, {len(co):,} customs-only, "
@@ -316,6 +343,12 @@ def generate(
         "dvar_targets_capped_at_0.99": int(latent.loc[latent["year"].isin(sample_years), "dvar_capped"].fillna(False).sum()),
         "check_C_max_abs_gap": c_gap,
         "check_dvar_p99_abs_gap": dvar_gap,
+        # METHOD §0: the accounting identity against the true M (rounding only), and the quirks written
+        "check_m_identity_max_rel_gap": m_identity_gap,
+        "preparation": {"survey_firm_years_filtered": int(fy["filter_rule"].notna().sum()),
+                        "wage_bills_not_reported": int(fy["null_wage"].sum()),
+                        "welfare_payables_not_reported": int(fy["null_welfare"].sum()),
+                        "intermediate_inputs_reported_until": params.m_reported_until, **quirks},
         # markup_mean: the mean latent markup over the matched exporter-years of truth/firm_year_dvar
         # (params.markup_mean is the mean of the firm markups drawn; raised markups lift the realised mean)
         "production_truth": {"beta_l": params.beta_l, "beta_k": params.beta_k, "beta_m": params.beta_m,

@@ -111,3 +111,22 @@
     {%- endif -%}
     {{ return('(' ~ (readers | join(' union all by name ')) ~ ')') }}
 {%- endmacro %}
+
+{#- The columns of a raw table's files (lower case), to read a column the
+    contract makes optional only where the files have it (optional_column).
+    [] at parse time (`execute` false): nothing is read then. -#}
+{% macro raw_columns(source_name, table_name) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set described = run_query("describe select * from " ~ read_raw(source_name, table_name)) -%}
+    {{ return(described.columns[0].values() | map('lower') | list) }}
+{%- endmacro %}
+
+{#- `cast(name as data_type) as name` when the raw files have the column
+    (`present`: raw_columns()), else a typed NULL under that name. -#}
+{% macro optional_column(present, name, data_type) -%}
+    {%- if name in present -%}
+        cast({{ name }} as {{ data_type }}) as {{ name }}
+    {%- else -%}
+        cast(null as {{ data_type }}) as {{ name }}
+    {%- endif -%}
+{%- endmacro %}

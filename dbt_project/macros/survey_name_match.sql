@@ -2,7 +2,7 @@
     METHOD §5 firm patents): the firm carrying the applicant's normalised name
     in the same or the nearest survey year (ties to the earlier year); several
     firms with the name in that year: the lowest firm_id. Every survey year of
-    stg_raw__firm_survey counts (excluded and pre-sample years too), whatever
+    int_survey_prepared counts (excluded and pre-sample years too), whatever
     years the run builds.
 
     `patents` names a relation (a CTE) with columns application_id, year (the
@@ -24,7 +24,7 @@
             {%- for c in firm_columns %},
             {{ c }}
             {%- endfor %}
-        from {{ ref('stg_raw__firm_survey') }}
+        from {{ ref('int_survey_prepared') }}
         where name_norm is not null
         qualify row_number() over (partition by name_norm, year order by firm_id) = 1
     )

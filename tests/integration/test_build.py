@@ -72,8 +72,9 @@ def test_marts_equal_the_truth(built):
     assert (m["_merge"] == "both").all() and len(m) == len(truth)
     for c in DVAR_NUMERIC:
         np.testing.assert_allclose(m[f"{c}_m"].astype(float), m[f"{c}_t"].astype(float), rtol=1e-9, atol=1e-9, err_msg=c)
-    for c in ("panel_firm_id", "customs_firm_id", "match_step", "trade_type"):
+    for c in ("panel_firm_id", "customs_firm_id", "match_step", "trade_type", "intermediate_inputs_imputed"):
         assert (m[f"{c}_m"].astype(str) == m[f"{c}_t"].astype(str)).all(), c
+    assert m["intermediate_inputs_imputed_m"].any()  # METHOD §0's accounting identity, 2008 on
     ct = pd.read_parquet(root / "truth" / "city_industry_complementarity.parquet")
     cm = _table(wh, "fct_city_industry_complementarity")
     mc = ct.merge(cm, on=["city_code", "industry_code", "year"], how="outer", suffixes=("_t", "_m"), indicator=True)

@@ -26,6 +26,7 @@ from analytics import rawio
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings
 from analytics.synth.truth import build_survey_index, complementarity_truth
 from analytics.synth.truth.complementarity import patent_flows, survey_name_industry
+from analytics.synth.truth.preparation import survey_filter_rule
 from orchestration.dbt_cli import run_dbt
 
 SELECT = ["build", "--select", "+fct_city_industry_complementarity"]
@@ -145,7 +146,8 @@ def _append_rows(root: Path, table: str, year: int, rows: list[dict]) -> None:
     path = root / table / f"year={year}" / "part-0.parquet"
     schema = pq.read_schema(path)
     df = pd.read_parquet(path)
-    template = df.iloc[[0]]
+    # a survey row the sample filters of METHOD §0 keep (the world breaks a few for them)
+    template = df[survey_filter_rule(df).isna()].iloc[[0]] if table == "firm_survey" else df.iloc[[0]]
     new = pd.concat([template.assign(**r) for r in rows], ignore_index=True)
     rawio.write_year(root, table, year, pd.concat([df, new], ignore_index=True), schema=schema)
 

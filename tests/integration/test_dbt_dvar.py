@@ -3,9 +3,11 @@ marts.fct_data_quality, against the pandas truth (analytics.synth.truth).
 
 - the tiny world built once (all years): every model and data test passes and
   the mart equals truth/firm_year_dvar row for row;
-- a rebuild with years=[2004] leaves the other years byte-identical and
-  2004 equal to the truth again;
-- fct_data_quality has every check for every year, DVAR counts as the truth;
+- a rebuild with years=[2012] (a year whose M comes from METHOD §0's
+  accounting identity) leaves the other years byte-identical and 2012 equal
+  to the truth again;
+- fct_data_quality has every check for every year, DVAR counts as the truth,
+  METHOD §0's counts as the raw files hold them;
 - a "stressed" copy of the tiny world (split survey ids linked by name and by
   legal rep, ambiguous names on both sides, name ties, full-width and bracket
   variants, blank names, step-c cases, CSV files with and without hive year
@@ -26,7 +28,7 @@ import pytest
 
 from analytics import rawio
 from analytics.settings import DEFAULT_SETTINGS
-from analytics.synth.truth import build_survey_index, dvar_truth
+from analytics.synth.truth import SurveyPreparation, build_survey_index, dvar_truth
 from analytics.synth.truth.dvar import load_trade_references
 from analytics.synth.truth.matching import (
     customs_firm_attributes,
@@ -34,10 +36,11 @@ from analytics.synth.truth.matching import (
     survey_keys,
     survey_panel_ids,
 )
+from analytics.synth.truth.preparation import FILTER_RULES, deduplicate_survey, prepare_customs, survey_filter_rule
 from orchestration.dbt_cli import AFTER_PYTHON_SELECT, run_dbt
 
 KEY = ["year", "firm_id"]
-EXACT = ["panel_firm_id", "customs_firm_id", "match_step", "trade_type", "dvar_in_range"]
+EXACT = ["panel_firm_id", "customs_firm_id", "match_step", "trade_type", "dvar_in_range", "intermediate_inputs_imputed"]
 USD = [
     "exports_usd",
     "exports_processing_usd",
@@ -124,23 +127,28 @@ def test_build_equals_truth(tiny_built):
     print(f"full build {seconds:.1f} s, {len(got)} firm-years")
 
 
+REBUILT = 2012  # M from the accounting identity: the firm means of every survey year are rebuilt too
+
+
 def test_rebuild_one_year_replaces_only_that_year(tiny_built, tmp_path):
     root, built, _ = tiny_built
     warehouse = tmp_path / "w.duckdb"
     _copy_warehouse(built, warehouse)
     order = "order by all"
-    before = {m: _sql(warehouse, f"select * from {m} where year <> 2004 {order}") for m in PER_YEAR_MODELS}
-    n2004 = {m: int(_sql(warehouse, f"select count(*) as n from {m} where year = 2004")["n"][0]) for m in PER_YEAR_MODELS}
-    _, seconds = _build(root, warehouse, tmp_path / "target", years=[2004])
+    before = {m: _sql(warehouse, f"select * from {m} where year <> {REBUILT} {order}") for m in PER_YEAR_MODELS}
+    n_rebuilt = {m: int(_sql(warehouse, f"select count(*) as n from {m} where year = {REBUILT}")["n"][0])
+                 for m in PER_YEAR_MODELS}
+    _, seconds = _build(root, warehouse, tmp_path / "target", years=[REBUILT])
     for m in PER_YEAR_MODELS:
-        after = _sql(warehouse, f"select * from {m} where year <> 2004 {order}")
+        after = _sql(warehouse, f"select * from {m} where year <> {REBUILT} {order}")
         pd.testing.assert_frame_equal(after, before[m], check_exact=True, obj=m)
-        n = int(_sql(warehouse, f"select count(*) as n from {m} where year = 2004")["n"][0])
-        assert n == n2004[m] > 0, m
-    got = _sql(warehouse, "select * from marts.fct_firm_year_dvar where year = 2004")
+        n = int(_sql(warehouse, f"select count(*) as n from {m} where year = {REBUILT}")["n"][0])
+        assert n == n_rebuilt[m] > 0, m
+    got = _sql(warehouse, f"select * from marts.fct_firm_year_dvar where year = {REBUILT}")
+    assert got["intermediate_inputs_imputed"].sum() > 0.9 * len(got)
     truth = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet")
-    _assert_equals_truth(got, truth[truth["year"] == 2004])
-    print(f"rebuild of 2004 {seconds:.1f} s")
+    _assert_equals_truth(got, truth[truth["year"] == REBUILT])
+    print(f"rebuild of {REBUILT} {seconds:.1f} s")
 
 
 def test_data_quality(tiny_built):
@@ -174,6 +182,28 @@ def test_data_quality(tiny_built):
     hs = dq[dq["check"] == "hs_codes_without_concordance_link"].set_index("year")["count"]
     assert hs[2000] == 0 and hs[2001] == 0 and hs.sum() > 0
     assert dq.loc[dq["check"] == "customs_firms_intermediary", "count"].sum() > 0
+
+    # METHOD §0: the counts are what the raw files hold, year by year (the world writes
+    # each quirk, SYNTH), and M comes from the accounting identity from 2008 on
+    for y in years:
+        raw = rawio.read_year(root, "firm_survey", y)
+        deduplicated = deduplicate_survey(raw)
+        rule = survey_filter_rule(deduplicated)
+        assert got[("survey_duplicate_rows", y)] == len(raw) - len(deduplicated), y
+        for r in FILTER_RULES:
+            assert got[(f"survey_filtered_{r}", y)] == int((rule == r).sum()), (y, r)
+        lines = rawio.read_year(root, "customs_transactions", y)
+        no_id = lines["customs_firm_id"].isna()
+        assert got[("customs_rows_without_firm_id", y)] == int(no_id.sum()) > 0, y
+        assert got[("customs_rows_zero_value", y)] == int(((lines["value_usd"] == 0) & ~no_id).sum()) > 0, y
+        imputed = got[("survey_intermediate_inputs_imputed", y)]
+        assert (imputed > 0) if y >= 2008 else (imputed == 0), y
+    total = dq.groupby("check")["count"].sum()
+    assert (total[["survey_duplicate_rows", "customs_firms_unmatched_survey_row_filtered"]] > 0).all()
+    assert (total[[f"survey_filtered_{r}" for r in FILTER_RULES]] > 0).all()
+    assert truth.loc[truth["year"] < 2008, "intermediate_inputs_imputed"].sum() == 0
+    later = truth[truth["year"] >= 2008]
+    assert (later["intermediate_inputs_imputed"] | later["dvar"].isna()).all()
 
 
 # --- a stressed copy of the tiny world -------------------------------------------------
@@ -209,12 +239,12 @@ def _stress_world(src: Path, dst: Path) -> None:
         if kind == 3:
             survey.loc[later, "legal_rep"] = None
     # 2. two survey firms share a name in 2004 (step a ambiguous on the survey side)
-    s04 = survey.index[survey["year"] == 2004][:2]
+    s04 = survey[survey["year"] == 2004].drop_duplicates("firm_id").index[:2]
     survey.loc[s04[1], "firm_name"] = survey.loc[s04[0], "firm_name"]
     # 3. a survey firm renamed in 2008 whose customs firm keeps the old name and
     #    has no phone: step (c)
     c08 = customs[2008]
-    attrs08 = customs_firm_attributes(c08)
+    attrs08 = customs_firm_attributes(prepare_customs(c08))
     s08 = survey[survey["year"] == 2008]
     by_name = s08.assign(n=s08["firm_name"]).set_index("n")["firm_id"]
     renamed = 0
@@ -233,7 +263,7 @@ def _stress_world(src: Path, dst: Path) -> None:
     #    variants, a blank name line, full-width phone digits
     #    (both without a phone, so they stay unmatched: "ambiguous")
     c03 = customs[2003]
-    attrs03 = customs_firm_attributes(c03)
+    attrs03 = customs_firm_attributes(prepare_customs(c03))
     names03 = set(survey.loc[survey["year"] == 2003, "firm_name"])
     ids03 = sorted(attrs03.loc[attrs03["firm_name"].isin(names03), "customs_firm_id"])[:2]
     name0 = c03.loc[c03["customs_firm_id"] == ids03[0], "firm_name"].iloc[0]
@@ -248,7 +278,7 @@ def _stress_world(src: Path, dst: Path) -> None:
         c06.loc[rows[: len(rows) // 2], "firm_name"] = "乙" + base
         c06.loc[rows[len(rows) // 2 :], "firm_name"] = "甲" + base
     c07 = customs[2007]
-    ids07 = sorted(c07["customs_firm_id"].unique())
+    ids07 = sorted(prepare_customs(c07)["customs_firm_id"].unique())
     for j, fid in enumerate(ids07[:12]):
         rows = c07["customs_firm_id"] == fid
         name = c07.loc[rows, "firm_name"].astype(str)
@@ -300,8 +330,9 @@ def test_stressed_world_equals_truth(tiny_world, tmp_path):
     src, _ = tiny_world
     root = tmp_path / "raw"
     _stress_world(src, root)
-    index = build_survey_index(root)
-    truth = dvar_truth(root, DEFAULT_SETTINGS, index)
+    prepared = SurveyPreparation.of_root(root, DEFAULT_SETTINGS)
+    index = build_survey_index(root, preparation=prepared)
+    truth = dvar_truth(root, DEFAULT_SETTINGS, index, preparation=prepared)
     warehouse = tmp_path / "w.duckdb"
     _, seconds = _build(
         root, warehouse, tmp_path / "target",
@@ -321,8 +352,8 @@ def test_stressed_world_equals_truth(tiny_world, tmp_path):
     assert refs.trade_regimes is None  # the seed is what dbt used
     got_matches = _sql(warehouse, "select year, customs_firm_id, firm_id, match_step from intermediate.int_customs_survey_matches")
     for y in DEFAULT_SETTINGS.years:
-        c = rawio.read_year(root, "customs_transactions", y)
-        s = rawio.read_year(root, "firm_survey", y)
+        c = prepare_customs(rawio.read_year(root, "customs_transactions", y))
+        s = prepared.year(y)
         want = match_customs_to_survey(customs_firm_attributes(c), survey_keys(s), index, y)
         got = got_matches[got_matches["year"] == y].sort_values("customs_firm_id")
         assert got[["customs_firm_id", "firm_id", "match_step"]].values.tolist() == want.values.tolist(), y

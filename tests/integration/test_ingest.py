@@ -191,6 +191,19 @@ def test_key_repeats_that_are_not_exact_duplicates_are_refused(tmp_path):
         ingest([delivered], tmp_path / "raw")
 
 
+def test_customs_lines_without_firm_id_are_kept_null_for_the_preparation(tmp_path):
+    """An empty firm id is no refusal: the line is written with a NULL id (METHOD §0 drops
+    and counts it in the build), outside the key, so two such lines may share the rest."""
+    delivered = tmp_path / "d"
+    delivered.mkdir()
+    blank = JAN.iloc[:1].assign(企业编码="")
+    pd.concat([JAN, blank, blank.assign(金额="7")]).to_csv(delivered / "2003.csv", index=False, encoding="gbk")
+    report = ingest([delivered], tmp_path / "raw")
+    got = contract(tmp_path / "raw", "customs_transactions", 2003)
+    assert got["customs_firm_id"].isna().sum() == 2 and len(got) == 4
+    assert report.files[0].restored["customs_firm_id: empty, kept NULL (METHOD §0 drops the line)"] == 2
+
+
 SURVEY_PINYIN = pd.DataFrame({
     "frdm": ["12345678x", "7654321"],
     "qymc": ["杭州甲进出口有限公司", "乙公司"],
@@ -225,6 +238,18 @@ def test_a_stata_14_survey_with_pinyin_names(tmp_path):
     assert got.loc["12345678X", "intermediate_inputs"] == 3500.0
     assert report.files[0].restored["year_established: 0 (missing) set NULL"] == 1
     assert report.files[0].unknown_columns == []
+
+
+def test_a_repeated_survey_firm_year_is_kept_for_the_preparation(tmp_path):
+    """Two rows of one (year, firm_id) that differ are both written (METHOD §0 keeps the
+    one with the largest sales in the build); an exact repeat is still dropped once."""
+    path = tmp_path / "asif2009.dta"
+    again = SURVEY_PINYIN.iloc[:1]
+    pd.concat([SURVEY_PINYIN, again, again.assign(zyywsr=100.0)]).to_stata(path, version=118, write_index=False)
+    report = ingest([path], tmp_path / "raw")
+    got = contract(tmp_path / "raw", "firm_survey", 2009)
+    assert sorted(got.loc[got["firm_id"] == "12345678X", "sales"]) == [100.0, 4800.0]
+    assert report.merged == {"exact duplicate rows dropped (firm_survey)": 1}
 
 
 def _concordance(raw: Path) -> None:

@@ -5,7 +5,8 @@ on synthetic worlds whose truth is known (truth.json, truth/*.parquet).
   (pnl_survey_firm_years, pnl_firm_export_lines, pnl_industry_year_output,
   stg_reference__io_links, fct_city_industry_complementarity) from a raw root
   and its truth with pandas (analytics.synth.panel.production_inputs), as a
-  stand-in for the dbt models: panel firms are the generator's firms
+  stand-in for the dbt models: the survey and customs lines after METHOD §0
+  (the truth's preparation), panel firms are the generator's firms
   (``fid``), C is the designed C, HS6 products are restated in HS1996 by the
   truth's METHOD §1.
 - tiny world: the pure pipeline runs end to end on these frames and its

@@ -103,7 +103,9 @@ def build_fixture_warehouse(root: Path, path: Path, with_truth_table: bool = Tru
             select firm_id as panel_firm_id, firm_id, cast(year as int) as year,
                    substr(city_code, 1, 4) || '00' as city_code, substr(city_code, 1, 2) as province_code,
                    substr(industry_code, 1, 2) as industry_code, output, sales, export_delivery
-            from read_parquet('{root}/firm_survey/*/*.parquet', hive_partitioning = false)""")
+            from read_parquet('{root}/firm_survey/*/*.parquet', hive_partitioning = false)
+            -- one row per (year, firm_id), as METHOD §0 keeps it
+            qualify row_number() over (partition by year, firm_id order by sales desc) = 1""")
         con.execute(f"""create table marts.fct_city_industry_complementarity as
             select * from read_parquet('{root}/truth/city_industry_complementarity.parquet')""")
         con.register("panel_df", panel)

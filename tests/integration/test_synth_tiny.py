@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 from analytics import rawio
-from analytics.settings import HS_VERSION_BY_YEAR
+from analytics.settings import DEFAULT_SETTINGS, HS_VERSION_BY_YEAR
+from analytics.synth.truth import SurveyPreparation
 from analytics.synth.truth.names import normalise_name
+from analytics.synth.truth.preparation import FILTER_RULES, deduplicate_survey, survey_filter_rule
 from analytics.synth.world import generate
 from orchestration.cli import main as gvc
 
@@ -127,6 +129,34 @@ def test_survey_has_entry_exit_movers_switchers(tiny_world):
     key = s["firm_name"].map(normalise_name)
     renamed = s.assign(key=key).groupby("firm_id")["key"].nunique()
     assert (renamed > 1).any()
+
+
+def test_survey_and_customs_carry_what_method_0_prepares(tiny_world):
+    """Repeated survey rows (the copy with lower sales), a firm-year broken for each
+    sample filter, M unreported from 2008 with accounting items that give back the true
+    M (some wages and welfare unreported, taken from the firm's earlier years), customs
+    lines without a firm id or of value 0."""
+    root, summary = tiny_world
+    s = _all(root, "firm_survey")
+    twice = s[s.duplicated(["year", "firm_id"], keep=False)]
+    assert len(twice) > 0
+    assert (twice.groupby(["year", "firm_id"])["sales"].nunique() == 2).all()
+    deduplicated = deduplicate_survey(s)
+    rule = survey_filter_rule(deduplicated)
+    assert set(rule.dropna()) == set(FILTER_RULES)
+    assert s.loc[s["year"] >= 2008, "intermediate_inputs"].isna().all()
+    assert s.loc[s["year"] < 2008, "intermediate_inputs"].notna().mean() > 0.97
+    assert s["wage_bill"].isna().any() and s["welfare_payable"].isna().any()
+    lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet")
+    prepared = SurveyPreparation.of_root(root, DEFAULT_SETTINGS)
+    got = pd.concat([prepared.year(y) for y in range(2008, 2015)]).merge(
+        lat[["year", "firm_id", "intermediate_inputs"]], on=["year", "firm_id"], suffixes=("", "_true"))
+    assert got["intermediate_inputs_imputed"].mean() > 0.97
+    np.testing.assert_allclose(got["intermediate_inputs"], got["intermediate_inputs_true"], rtol=1e-12)
+    assert summary["check_m_identity_max_rel_gap"] < 1e-12
+    c = _all(root, "customs_transactions")
+    assert c["customs_firm_id"].isna().any() and (c["value_usd"] == 0).any()
+    assert summary["preparation"]["survey_firm_years_filtered"] == int(rule.notna().sum())
 
 
 def test_patents_cover_all_types_and_cases(tiny_world):

@@ -33,6 +33,7 @@ import pytest
 
 from analytics.rawio import read_reference, read_year, stage_utf8_csv, write_reference, write_year
 from analytics.settings import MethodSettings
+from analytics.synth.truth.preparation import FILTER_RULES, deduplicate_survey, survey_filter_rule
 from schemas.validate import RawValidationError, validate_raw_root
 
 YEAR = 2005
@@ -204,13 +205,16 @@ def _corrupt_counted(root: Path) -> dict:
     dropped = prefecture.value_counts().index[0]
     shutil.rmtree(root / "reference" / "cities")
     write_reference(root, "cities", cities[cities["city_code"] != dropped].reset_index(drop=True))
-    # a mining firm (GB/T 4754-2002 division 08), outside reference/industries
+    # a mining firm (GB/T 4754-2002 division 08), outside reference/industries: under the
+    # standard filters of METHOD §0 it leaves the survey, counted as filtered
     miner = survey.index[~survey["firm_id"].isin(exporters["firm_id"])][0]
     survey.loc[miner, "industry_code"] = "0810"
-    # an exporter reporting no sales; no intermediate inputs for anyone that year
+    # an exporter reporting no sales; no intermediate inputs for anyone that year, nor
+    # the cost of sales that the accounting identity would take them from
     seller = sorted(exporters["firm_id"])[0]
     survey.loc[survey["firm_id"] == seller, "sales"] = 0.0
     survey["intermediate_inputs"] = None
+    survey["cost_of_sales"] = None
     (root / "firm_survey" / f"year={COUNTED_YEAR}" / "part-0.parquet").unlink()
     _encodable(survey, "gbk").to_csv(root / "firm_survey" / f"year={COUNTED_YEAR}" / "part-0.csv", index=False,
                                      encoding="gbk")
@@ -221,15 +225,21 @@ def _corrupt_counted(root: Path) -> dict:
     shutil.rmtree(root / "reference" / "hs_bec")
     write_reference(root, "hs_bec", hs_bec.reset_index(drop=True))
     listed = set(cities["city_code"]) - {dropped}
+    deduplicated = deduplicate_survey(survey)
+    rule = survey_filter_rule(deduplicated)
+    kept = deduplicated[rule.isna()]
+    assert rule[deduplicated["firm_id"] == survey.loc[miner, "firm_id"]].tolist() == ["industry"]
     return {
-        "survey_city_not_in_reference": int((~prefecture.isin(listed)).sum()),
-        "survey_industry_not_in_reference": 1,
-        "survey_intermediate_inputs_null": len(survey),
+        "survey_duplicate_rows": len(survey) - len(deduplicated),
+        **{f"survey_filtered_{r}": int((rule == r).sum()) for r in FILTER_RULES},
+        "survey_intermediate_inputs_imputed": 0,
+        "survey_city_not_in_reference": int((~(kept["city_code"].str[:4] + "00").isin(listed)).sum()),
+        "survey_industry_not_in_reference": 0,
+        "survey_intermediate_inputs_null": len(kept),
         "exporters_intermediate_inputs_null": len(exporters),
         "exporters_sales_not_positive": 1,
         "hs_codes_not_in_hs_bec": len(set(codes) - set(hs_bec["hs6_1996"])),
-        "_examples": {"exporters_sales_not_positive": seller,
-                      "survey_industry_not_in_reference": survey.loc[miner, "firm_id"]},
+        "_examples": {"exporters_sales_not_positive": seller},
     }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.rawio import REFERENCE_TABLES, YEAR_COLUMN, YEARLY_TABLES, write_reference, write_year
+from analytics.rawio import REFERENCE_TABLES, YEAR_COLUMN, YEARLY_TABLES, write_parquet, write_reference, write_year
 from analytics.settings import MethodSettings
 from schemas import validate as v
 from schemas.validate import MODELS, RawValidationError, validate_frame, validate_raw_root
@@ -194,9 +194,6 @@ BROKEN = {
                  "customs_transactions/year=2005/part-0.parquet", "flow", "isin(['export', 'import'])", "exprt"),
     "bad hs code": (break_column("customs_transactions", "hs_code", "8542310"),
                     "customs_transactions/year=2005/part-0.parquet", "hs_code", "digits(n=8)", "8542310"),
-    "duplicate survey key": (break_column("firm_survey", "firm_id", "98765432X"),
-                             "firm_survey/year=2005/part-0.parquet", "year, firm_id", "unique key (year, firm_id)",
-                             "98765432X"),
     "established after year": (break_column("firm_survey", "year_established", 2007),
                                "firm_survey/year=2005/part-0.parquet", "year_established, year",
                                "year_established between 1800 and year", "2007"),
@@ -219,6 +216,51 @@ def test_broken_input_is_named(tmp_path, case):
     block = failure_block(message, column, rule)
     assert file in block.replace("\\", "/")
     assert value in block
+
+
+def test_repeated_survey_firm_years_pass(tmp_path):
+    """METHOD §0 resolves a repeated (year, firm_id) (the largest sales stays): the
+    contract accepts it, within a file and across files of one year."""
+    def change(t, year, df):
+        if t == "firm_survey" and year == 2005:
+            return pd.concat([df, df.iloc[:1].assign(sales=50.0)], ignore_index=True)
+        return df
+    root = write_root(tmp_path, change)
+    write_parquet(survey(2006).iloc[:1], root / "firm_survey" / "year=2006" / "part-1.parquet")
+    summary = validate_raw_root(root)
+    assert summary["firm_survey"] == 6
+    assert len(validate_frame(pd.concat([survey(2005)] * 2), "firm_survey", "mem")) == 4
+
+
+def test_a_refused_survey_row_shows_its_year_and_firm_id(tmp_path):
+    """The survey has no unique key any more; a refused row still says which firm-year it is."""
+    block = failure_block(rejection(write_root(tmp_path, break_column("firm_survey", "sales", -1.0))),
+                          "sales", "greater_than_or_equal_to(0)")
+    assert "012345678" in block and "2005" in block
+
+
+def test_customs_lines_without_firm_id_pass_outside_the_key(tmp_path):
+    """A line without a firm id (NULL) passes and is outside the key: two such lines of
+    one month, flow, regime, product and partner are no repeat (METHOD §0 drops them);
+    an id of another length is still refused."""
+    def change(t, year, df):
+        if t == "customs_transactions" and year == 2005:
+            extra = df.iloc[[0, 0]].assign(customs_firm_id=None, value_usd=[5.0, 7.0])
+            return pd.concat([df, extra], ignore_index=True)
+        return df
+    assert validate_raw_root(write_root(tmp_path / "ok", change))["customs_transactions"] == 8
+
+    def repeat(t, year, df):
+        return pd.concat([df, df.iloc[[0]].assign(value_usd=3.0)], ignore_index=True) if (
+            t == "customs_transactions" and year == 2005) else df
+    block = failure_block(rejection(write_root(tmp_path / "repeat", repeat)),
+                          "year, month, customs_firm_id, flow, trade_regime, hs_code, partner_country",
+                          "unique key (year, month, customs_firm_id")
+    assert "1101234567" in block
+    frame = pd.concat([customs(2005), customs(2005).iloc[[0, 0]].assign(customs_firm_id=None)], ignore_index=True)
+    assert validate_frame(frame, "customs_transactions", "mem")["customs_firm_id"].isna().sum() == 2
+    with pytest.raises(RawValidationError, match=r"unique key \(year, month, customs_firm_id"):
+        validate_frame(pd.concat([customs(2005), customs(2005).iloc[[0]]]), "customs_transactions", "mem")
 
 
 def test_weights_0_9_is_rejected_with_value(tmp_path):

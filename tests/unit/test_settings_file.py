@@ -36,6 +36,9 @@ def test_gvc_config_names_the_file(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("[method]\nyear_end = 2016\n", f"must lie within {SUPPORTED_YEARS[0]}-{SUPPORTED_YEARS[1]}"),
     ("[method]\nipc_levels = 'class'\n", "ipc_levels='class' is not one of"),
+    ("[method]\nsurvey_filters = 'strict'\n", "survey_filters='strict' is not one of ('standard', 'none')"),
+    ("[method]\nimpute_intermediate_inputs = true\n",
+     "impute_intermediate_inputs=True is not one of ('accounting', 'none')"),
     ("[method]\nwinsor = 0.01\n", "unknown METHOD setting(s) ['winsor']"),
     ("[methods]\nyear_end = 2015\n", "unknown table(s) ['methods']"),
     ("[method\n", "not valid TOML"),
@@ -72,3 +75,15 @@ def test_study_sizes_size_the_study_and_stay_out_of_dbt():
         ("main", "drop"), ("main", "clip"), ("fractional", "drop"), ("fractional", "clip")}
     with pytest.raises(ValueError, match="need their values"):
         sp.every_spec(["ipc_counting"])
+
+
+def test_preparation_switches_reach_dbt_and_stay_out_of_the_curve():
+    """METHOD §0's switches are dbt vars (the models read them) but not switches of the
+    specification curve, which says why (analytics.study.spec_panels.NOT_IN_CURVE)."""
+    from analytics.study import spec_panels as sp
+
+    s = settings_from_dict({"survey_filters": "none", "impute_intermediate_inputs": "none"})
+    assert {"survey_filters": "none", "impute_intermediate_inputs": "none"}.items() <= s.dbt_vars().items()
+    assert DEFAULT_SETTINGS.survey_filters == "standard" and DEFAULT_SETTINGS.impute_intermediate_inputs == "accounting"
+    for name in ("survey_filters", "impute_intermediate_inputs"):
+        assert name in sp.NOT_IN_CURVE and name not in sp.every_spec()[0]

@@ -159,13 +159,14 @@ def test_compute_truth_end_to_end(root, tmp_path):
     #   C(330100) = 1/3, C(310100) = 2/3, C(429000) = 1/3
     # industry 40: 330100 (G06), 310100 (G11): Cra 1, C = 1/2 each
     # placebo of 39 = 40 (smallest coefficient besides itself); 40 has none -> NULL
-    # survey cells without patents: (310100, 51) X, (440300, 13) E -> C 0, flag
+    # survey cells without patents: (440300, 13) E -> C 0, flag; X's (310100, 51) is not
+    # manufacturing, so METHOD §0's standard filters drop its survey row (test below)
     c = comp.set_index(["year", "city_code", "industry_code"])
     c08 = c.loc[2008]
-    assert sorted(c08.index) == [("310100", "39"), ("310100", "40"), ("310100", "51"), ("330100", "39"),
+    assert sorted(c08.index) == [("310100", "39"), ("310100", "40"), ("330100", "39"),
                                  ("330100", "40"), ("429000", "39"), ("440300", "13")]
     assert c08["complementarity"].to_dict() == pytest.approx({
-        ("310100", "39"): 2 / 3, ("310100", "40"): 0.5, ("310100", "51"): 0.0, ("330100", "39"): 1 / 3,
+        ("310100", "39"): 2 / 3, ("310100", "40"): 0.5, ("330100", "39"): 1 / 3,
         ("330100", "40"): 0.5, ("429000", "39"): 1 / 3, ("440300", "13"): 0.0})
     assert c08.loc[("440300", "13"), "no_patents_flag"]
     assert c08.loc[("440300", "13"), "invention_patents"] == 0.0
@@ -184,6 +185,14 @@ def test_compute_truth_end_to_end(root, tmp_path):
     p1, p2 = write_truth(root, tmp_path / "out", SETTINGS)
     assert pd.read_parquet(p1).shape == dvar.shape
     assert pd.read_parquet(p2).shape == comp.shape
+
+
+def test_survey_filters_none_keeps_the_non_manufacturing_row(root):
+    # X (industry 51) is a survey cell without patents again: C 0, flagged
+    _, comp = compute_truth(root, MethodSettings(year_start=2008, year_end=2008, exclude_years=(),
+                                                 survey_filters="none"))
+    x = comp.set_index(["city_code", "industry_code"]).loc[("310100", "51")]
+    assert x["complementarity"] == 0.0 and x["no_patents_flag"]
 
 
 def test_window_and_partners_switches(root):

@@ -1,14 +1,16 @@
-"""The synthetic world's own implementation of METHOD §1-§4 (plain pandas).
+"""The synthetic world's own implementation of METHOD §0-§4 (plain pandas).
 
 It is the independent truth the platform's dbt SQL is tested against: it
-reads a raw root (``analytics.rawio`` layout) one year at a time and returns
+reads a raw root (``analytics.rawio`` layout) one year at a time, prepares
+the survey and the customs lines as METHOD §0 says (under the settings'
+switches), and returns
 
 (a) ``firm_year_dvar`` (= ``marts.fct_firm_year_dvar``, METHOD §1-§3) and
 (b) ``city_industry_complementarity`` (= ``marts.fct_city_industry_complementarity``,
     METHOD §4).
 
-Modules: :mod:`.names` (keys), :mod:`.trade` (§1), :mod:`.matching` (§2),
-:mod:`.dvar` (§3), :mod:`.complementarity` (§4).
+Modules: :mod:`.preparation` (§0), :mod:`.names` (keys), :mod:`.trade` (§1),
+:mod:`.matching` (§2), :mod:`.dvar` (§3), :mod:`.complementarity` (§4).
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ from analytics.synth.truth.complementarity import (
 )
 from analytics.synth.truth.dvar import DVAR_COLUMNS, _empty_dvar, firm_year_dvar, load_trade_references
 from analytics.synth.truth.matching import INDEX_COLUMNS, survey_index_rows, survey_panel_ids
+from analytics.synth.truth.preparation import SurveyPreparation
 
 __all__ = [
     "COMPLEMENTARITY_COLUMNS",
     "DVAR_COLUMNS",
+    "SurveyPreparation",
     "build_survey_index",
     "complementarity_truth",
     "compute_truth",
@@ -50,15 +54,22 @@ def _say(progress: Progress) -> Callable[[str], None]:
     return progress if progress is not None else (lambda _msg: None)
 
 
-def build_survey_index(root: Path | str, progress: Progress = None) -> pd.DataFrame:
+def build_survey_index(
+    root: Path | str,
+    progress: Progress = None,
+    settings: MethodSettings = DEFAULT_SETTINGS,
+    preparation: SurveyPreparation | None = None,
+) -> pd.DataFrame:
     """The compact survey index over every survey year present (firm_id, year,
     normalised name, normalised legal rep, city_code, industry_code) with
-    ``panel_firm_id`` (METHOD §2, :func:`matching.survey_panel_ids`)."""
+    ``panel_firm_id`` (METHOD §2, :func:`matching.survey_panel_ids`), of the
+    survey after METHOD §0 (``preparation``, else one of ``settings``)."""
     say = _say(progress)
+    prep = preparation if preparation is not None else SurveyPreparation.of_root(root, settings, progress)
     parts = []
     for y in years_present(root, "firm_survey"):
-        s = read_year(root, "firm_survey", y)
-        say(f"truth: firm_survey {y}: {len(s)} rows")
+        s = prep.year(y)
+        say(f"truth: firm_survey {y}: {len(s)} firm-years prepared")
         if len(s):
             parts.append(survey_index_rows(s, y))
     if not parts:
@@ -73,15 +84,18 @@ def dvar_truth(
     settings: MethodSettings = DEFAULT_SETTINGS,
     index: pd.DataFrame | None = None,
     progress: Progress = None,
+    preparation: SurveyPreparation | None = None,
 ) -> pd.DataFrame:
     """``truth/firm_year_dvar``: :func:`dvar.firm_year_dvar` for each sample
-    year, one customs year in memory at a time; sorted by (year, firm_id)."""
+    year, one customs year in memory at a time; sorted by (year, firm_id).
+    ``index`` must come from the same settings' survey preparation."""
     say = _say(progress)
-    index = index if index is not None else build_survey_index(root, progress)
+    prep = preparation if preparation is not None else SurveyPreparation.of_root(root, settings)
+    index = index if index is not None else build_survey_index(root, progress, settings, prep)
     refs = load_trade_references(root)
     parts = []
     for y in settings.years:
-        part = firm_year_dvar(root, y, settings, index, refs)
+        part = firm_year_dvar(root, y, settings, index, refs, prep.year(y))
         say(
             f"truth: customs_transactions {y}: {len(part)} exporter-years, "
             f"{int(part['dvar'].isna().sum())} DVAR NULL, "
@@ -107,7 +121,7 @@ def complementarity_truth(
     year; each application year's patents are read once and their flows kept
     only while a window needs them.  Sorted by (year, city_code, industry_code)."""
     say = _say(progress)
-    index = index if index is not None else build_survey_index(root, progress)
+    index = index if index is not None else build_survey_index(root, progress, settings)
     name_industry = survey_name_industry(index)
     ipc_industry = read_reference(root, "ipc_industry")
     placebo = placebo_industries(read_reference(root, "io_links"))
@@ -145,14 +159,15 @@ def complementarity_truth(
 def compute_truth(
     root: Path | str, settings: MethodSettings = DEFAULT_SETTINGS, progress: Progress = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """METHOD §1-§4 on a raw root: ``(firm_year_dvar, city_industry_complementarity)``.
+    """METHOD §0-§4 on a raw root: ``(firm_year_dvar, city_industry_complementarity)``.
 
     Reads the raw root one year at a time (customs, patents); only the compact
-    survey index is held across years.  ``progress`` receives a message per
-    table and year.
+    survey index and per-firm wage and welfare means (METHOD §0) are held
+    across years.  ``progress`` receives a message per table and year.
     """
-    index = build_survey_index(root, progress)
-    dvar = dvar_truth(root, settings, index, progress)
+    prep = SurveyPreparation.of_root(root, settings, progress)
+    index = build_survey_index(root, progress, settings, prep)
+    dvar = dvar_truth(root, settings, index, progress, prep)
     comp = complementarity_truth(root, settings, index, progress)
     return dvar, comp
 

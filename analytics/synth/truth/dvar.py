@@ -1,4 +1,5 @@
-"""Export DVAR (METHOD §3, the paper's Eq. 3; Kee & Tang 2016)."""
+"""Export DVAR (METHOD §3, the paper's Eq. 3; Kee & Tang 2016), of the survey
+and customs lines after METHOD §0 (:mod:`.preparation`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from analytics.synth.truth.matching import (
     survey_keys,
     survey_panel_ids,
 )
+from analytics.synth.truth.preparation import SurveyPreparation, prepare_customs
 from analytics.synth.truth.trade import end_use, end_use_table, harmonise, regime_class
 
 __all__ = [
@@ -49,6 +51,7 @@ DVAR_COLUMNS = [
     "capital_imports_scaled_usd",
     "foreign_content_usd",
     "trade_type",
+    "intermediate_inputs_imputed",
 ]
 """Columns of ``truth/firm_year_dvar`` (= ``marts.fct_firm_year_dvar``)."""
 
@@ -205,19 +208,24 @@ def firm_year_dvar(
     settings: MethodSettings,
     survey_names_index: pd.DataFrame,
     refs: TradeReferences | None = None,
+    survey: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """``truth/firm_year_dvar`` rows of one year (METHOD §1-§3).
+    """``truth/firm_year_dvar`` rows of one year (METHOD §0-§3).
 
     One row per customs firm matched to a year-t survey row (METHOD §2), not
     an intermediary, with ``Y = Y1 + Y2 > 0``.  ``survey_names_index`` is the
-    compact survey index over all years (:func:`matching.survey_index_rows`);
-    with a ``panel_firm_id`` column it is used as is, otherwise panel ids are
-    computed from it.  Survey sales and intermediate inputs are converted to
-    USD with that year's exchange rate.  Sorted by ``firm_id``.
+    compact survey index over all years (:func:`matching.survey_index_rows`)
+    of the prepared survey; with a ``panel_firm_id`` column it is used as is,
+    otherwise panel ids are computed from it.  ``survey``: the year's survey
+    after METHOD §0 (default: prepared here from the raw root under
+    ``settings``); the customs lines METHOD §0 drops are dropped first.
+    Survey sales and intermediate inputs are converted to USD with that
+    year's exchange rate.  Sorted by ``firm_id``.
     """
     refs = refs if refs is not None else load_trade_references(root)
-    customs = read_year(root, "customs_transactions", year)
-    survey = read_year(root, "firm_survey", year)
+    customs = prepare_customs(read_year(root, "customs_transactions", year))
+    if survey is None:
+        survey = SurveyPreparation.of_root(root, settings).year(year)
     if customs.empty or survey.empty:
         return _empty_dvar()
     attrs = customs_firm_attributes(customs)
@@ -248,6 +256,8 @@ def firm_year_dvar(
     M = thousand_rmb_to_usd(
         pd.to_numeric(sv["intermediate_inputs"].reindex(d["firm_id"]), errors="coerce"), rate
     )
+    imputed = (sv["intermediate_inputs_imputed"].reindex(d["firm_id"]).fillna(False).astype(bool).to_numpy()
+               if "intermediate_inputs_imputed" in sv.columns else np.zeros(len(d), dtype=bool))
     terms = dvar_terms(
         d["Y1"], d["Y2"], S, M, d["IMP1"], d["IMPo"], d["Ko"], settings.foreign_content_share
     )
@@ -276,6 +286,7 @@ def firm_year_dvar(
             "capital_imports_scaled_usd": terms["dK2"],
             "foreign_content_usd": terms["dF1"] + terms["dF2"],
             "trade_type": np.where(Y2 == 0, "processing", np.where(Y1 == 0, "ordinary", "mixed")).astype(object),
+            "intermediate_inputs_imputed": imputed,
         }
     )
     return out.sort_values("firm_id", kind="mergesort").reset_index(drop=True)
@@ -288,4 +299,5 @@ def _empty_dvar() -> pd.DataFrame:
         if c.endswith("_usd") or c == "dvar":
             out[c] = out[c].astype(float)
     out["dvar_in_range"] = out["dvar_in_range"].astype("boolean")
+    out["intermediate_inputs_imputed"] = out["intermediate_inputs_imputed"].astype(bool)
     return out

@@ -25,7 +25,7 @@ with survey_cells as (
         year,
         prefecture_code as city_code,
         industry_code_2 as industry_code
-    from {{ ref('stg_raw__firm_survey') }}
+    from {{ ref('int_survey_prepared') }}
     where {{ in_run_years('year') }}
 ),
 

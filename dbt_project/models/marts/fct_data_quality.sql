@@ -1,9 +1,10 @@
 {#- The METHOD quality counts, one row per (year, check): the trade and
-    matching counts (int_trade_quality_counts), the end-use count
-    (int_end_use_quality_counts), the survey counts of what validation lets
-    through (int_survey_quality_counts: cities and industries outside the
-    reference lists, intermediate inputs NULL, exporters whose sales or M
-    leave DVAR NULL), the DVAR counts of fct_firm_year_dvar (dvar_null,
+    matching counts with the customs lines METHOD §0 drops
+    (int_trade_quality_counts), the end-use count
+    (int_end_use_quality_counts), the survey counts (int_survey_quality_counts:
+    METHOD §0's repeated rows, filtered firm-years and imputed intermediate
+    inputs, cities and industries outside the reference lists, intermediate
+    inputs NULL, exporters whose sales or M leave DVAR NULL), the DVAR counts of fct_firm_year_dvar (dvar_null,
     dvar_out_of_range) and the patent counts of the complementarity half
     (int_patents_quality_counts).
 

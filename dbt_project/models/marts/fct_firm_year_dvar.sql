@@ -7,8 +7,10 @@
 
     Rows: customs firms matched to a year-t survey row (int_customs_survey_matches),
     not intermediaries, with Y = Y1 + Y2 > 0. S (sales) and M (intermediate
-    inputs) are the survey's thousand RMB in USD at that year's rate
-    (x * 1000 / cny_per_usd). With fc = var foreign_content_share:
+    inputs, by METHOD §0's accounting identity where the survey lacks them:
+    intermediate_inputs_imputed) are the prepared survey's thousand RMB in
+    USD at that year's rate (x * 1000 / cny_per_usd). With fc = var
+    foreign_content_share:
 
         IMP2 = IMPo * (Y2/S), dK2 = Ko * (Y2/S)                 (S > 0)
         dFr  = fc * max(M - (IMP1 + IMPo - Ko), 0) * (Yr/S)      (S > 0, M not null)
@@ -47,8 +49,9 @@ survey_in_usd as (
         survey.year,
         survey.firm_id,
         survey.sales * 1000.0 / rates.cny_per_usd as s,
-        survey.intermediate_inputs * 1000.0 / rates.cny_per_usd as m
-    from {{ ref('stg_raw__firm_survey') }} as survey
+        survey.intermediate_inputs * 1000.0 / rates.cny_per_usd as m,
+        survey.intermediate_inputs_imputed
+    from {{ ref('int_survey_prepared') }} as survey
     left join {{ ref('stg_reference__exchange_rates') }} as rates
         on survey.year = rates.year
     where {{ in_run_years('survey.year') }}
@@ -59,6 +62,7 @@ scaled_terms as (
         exporter_trade.*,
         survey_in_usd.s,
         survey_in_usd.m,
+        survey_in_usd.intermediate_inputs_imputed,
         case when survey_in_usd.s > 0 then survey_in_usd.s end as s_positive
     from exporter_trade
     inner join survey_in_usd
@@ -115,7 +119,8 @@ select
         when firm_year_dvar.y2 = 0 then 'processing'
         when firm_year_dvar.y1 = 0 then 'ordinary'
         else 'mixed'
-    end as trade_type
+    end as trade_type,
+    firm_year_dvar.intermediate_inputs_imputed
 from firm_year_dvar
 left join {{ ref('int_survey_panel_ids') }} as panel_ids
     on firm_year_dvar.firm_id = panel_ids.firm_id

@@ -27,7 +27,7 @@ export_lines as (
         {{ hs_version('customs.year') }} as hs_version,
         customs.value_usd,
         customs.quantity
-    from {{ ref('stg_raw__customs_transactions') }} as customs
+    from {{ ref('int_customs_prepared') }} as customs
     inner join matched_exporters
         on customs.year = matched_exporters.year
         and customs.customs_firm_id = matched_exporters.customs_firm_id

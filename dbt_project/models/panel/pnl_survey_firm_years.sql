@@ -1,5 +1,7 @@
-{#- Every survey firm-year of the raw root (all survey years, also excluded
-    and pre-sample years) with its panel id and METHOD units (panel
+{#- Every survey firm-year of int_survey_prepared (all survey years, also
+    excluded and pre-sample years; METHOD §0's duplicates and filtered rows
+    left out, intermediate inputs imputed where the survey lacks them) with
+    its panel id and METHOD units (panel
     inputs; read by the production assets and by fct_firm_panel):
 
         city_code       = prefecture of the row (first 4 digits + '00')
@@ -11,7 +13,7 @@
 
     Money in thousand RMB as surveyed. One row per (panel_firm_id, year). -#}
 with survey_rows as (
-    select * from {{ ref('stg_raw__firm_survey') }}
+    select * from {{ ref('int_survey_prepared') }}
 ),
 
 panel_ids as (

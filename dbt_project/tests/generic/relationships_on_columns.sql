@@ -5,7 +5,7 @@
           - relationships_on_columns:
               arguments:
                 columns: [year, firm_id]
-                to: ref('stg_raw__firm_survey')
+                to: ref('int_survey_prepared')
     `to_columns` defaults to the same names. -#}
 {% test relationships_on_columns(model, columns, to, to_columns=none) %}
 {%- set to_columns = to_columns or columns %}

@@ -7,7 +7,7 @@
     per (year, customs_firm_id) of the run years. -#}
 with customs_lines as (
     select year, customs_firm_id, firm_name, phone, zip_code
-    from {{ ref('stg_raw__customs_transactions') }}
+    from {{ ref('int_customs_prepared') }}
     where {{ in_run_years('year') }}
 ),
 

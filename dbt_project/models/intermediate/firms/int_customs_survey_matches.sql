@@ -29,7 +29,7 @@ survey_firms as (
         firm_id,
         name_norm,
         case when zip_key is not null and phone_key is not null then zip_key || '|' || phone_key end as zip_phone_key
-    from {{ ref('stg_raw__firm_survey') }}
+    from {{ ref('int_survey_prepared') }}
     where {{ in_run_years('year') }}
 ),
 

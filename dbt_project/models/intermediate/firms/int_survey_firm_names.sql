@@ -6,5 +6,5 @@ select
     firm_id,
     year,
     name_norm
-from {{ ref('stg_raw__firm_survey') }}
+from {{ ref('int_survey_prepared') }}
 where name_norm is not null

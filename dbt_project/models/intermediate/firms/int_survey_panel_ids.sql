@@ -14,10 +14,11 @@
        the firm_id at the start of the chain (recursive CTE).
 
     Every survey year of the raw root takes part (also excluded years and
-    years before the sample). One row per firm_id. -#}
+    years before the sample), as METHOD §0 left it (int_survey_prepared:
+    one row per (year, firm_id), filtered rows out). One row per firm_id. -#}
 with recursive survey_rows as (
     select firm_id, year, name_norm, legal_rep_norm, city_code, industry_code
-    from {{ ref('stg_raw__firm_survey') }}
+    from {{ ref('int_survey_prepared') }}
 ),
 
 firm_spells as (

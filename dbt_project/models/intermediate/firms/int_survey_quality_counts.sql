@@ -15,9 +15,9 @@
       44-46: validation refuses any other unknown division); share of the
       year's survey firm-years;
     - survey_intermediate_inputs_null: survey firm-years with
-      intermediate_inputs NULL (a share of 1 says the whole year lacks M:
-      its exporters get no DVAR and leave the panel); share of the year's
-      survey firm-years;
+      intermediate_inputs NULL after METHOD §0 (a share of 1 says the whole
+      year lacks M: its exporters get no DVAR and leave the panel); share of
+      the year's survey firm-years;
     - exporters_sales_not_positive: exporter firm-years of
       fct_firm_year_dvar's population (matched, not an intermediary,
       Y1 + Y2 > 0) whose survey sales are 0 or NULL: DVAR NULL (METHOD §3
@@ -25,15 +25,37 @@
     - exporters_intermediate_inputs_null: the same exporter firm-years with
       intermediate_inputs NULL: DVAR NULL (METHOD §3 needs M).
 
+    METHOD §0 counts (int_survey_deduplicated, int_survey_prepared):
+
+    - survey_duplicate_rows: rows of the raw files left out because another
+      row of their (year, firm_id) had larger sales (or won the tie); share
+      of the year's raw survey rows;
+    - survey_filtered_<rule> (employment, assets, paid_in_capital,
+      founding_year, industry): deduplicated firm-years the standard sample
+      filters drop, each under the first rule it fails (the five sum to the
+      rows dropped); share of the year's deduplicated firm-years; 0 under
+      survey_filters = 'none';
+    - survey_intermediate_inputs_imputed: firm-years whose M comes from the
+      accounting identity (the survey lacks it);
+
+    and survey_intermediate_inputs_null then counts what is still NULL after
+    the identity. The city, industry and exporter checks are about the
+    prepared survey (filtered rows left out); their shares are of its
+    firm-years.
+
     example = the smallest firm_id concerned, with its code where the check
     is about one. -#}
-{%- set check_names = [
+{%- set filter_rules = ['employment', 'assets', 'paid_in_capital', 'founding_year', 'industry'] %}
+{%- set check_names = ['survey_duplicate_rows'] %}
+{%- for rule in filter_rules %}{% do check_names.append('survey_filtered_' ~ rule) %}{% endfor %}
+{%- do check_names.extend([
+    'survey_intermediate_inputs_imputed',
     'survey_city_not_in_reference',
     'survey_industry_not_in_reference',
     'survey_intermediate_inputs_null',
     'exporters_sales_not_positive',
     'exporters_intermediate_inputs_null',
-] %}
+]) %}
 
 with run_years as (
     select unnest([{{ run_years() | join(', ') }}]) as year
@@ -57,14 +79,21 @@ survey_rows as (
         survey.industry_code,
         survey.sales,
         survey.intermediate_inputs,
+        survey.intermediate_inputs_imputed,
         listed_cities.city_code is not null as city_listed,
         listed_industries.industry_code is not null as industry_listed
-    from {{ ref('stg_raw__firm_survey') }} as survey
+    from {{ ref('int_survey_prepared') }} as survey
     left join listed_cities
         on survey.prefecture_code = listed_cities.city_code
     left join listed_industries
         on survey.industry_code_2 = listed_industries.industry_code
     where {{ in_run_years('survey.year') }}
+),
+
+deduplicated_rows as (
+    select year, firm_id, duplicate_rows, filter_rule
+    from {{ ref('int_survey_deduplicated') }}
+    where {{ in_run_years('year') }}
 ),
 
 exporter_firm_years as (
@@ -89,40 +118,59 @@ exporter_rows as (
 ),
 
 flagged_items as (
-    select year, 'survey_city_not_in_reference' as check_name, firm_id,
+    select year, 'survey_duplicate_rows' as check_name, firm_id, duplicate_rows as items,
+        firm_id || ' (' || (duplicate_rows + 1) || ' rows)' as example
+    from deduplicated_rows
+    where duplicate_rows > 0
+
+    union all
+
+    select year, 'survey_filtered_' || filter_rule as check_name, firm_id, 1 as items, firm_id as example
+    from deduplicated_rows
+    where filter_rule is not null
+
+    union all
+
+    select year, 'survey_intermediate_inputs_imputed' as check_name, firm_id, 1 as items, firm_id as example
+    from survey_rows
+    where intermediate_inputs_imputed
+
+    union all
+
+    select year, 'survey_city_not_in_reference' as check_name, firm_id, 1 as items,
         firm_id || ' (city ' || city_code || ')' as example
     from survey_rows
     where not city_listed
 
     union all
 
-    select year, 'survey_industry_not_in_reference' as check_name, firm_id,
+    select year, 'survey_industry_not_in_reference' as check_name, firm_id, 1 as items,
         firm_id || ' (industry ' || industry_code || ')' as example
     from survey_rows
     where not industry_listed
 
     union all
 
-    select year, 'survey_intermediate_inputs_null' as check_name, firm_id, firm_id as example
+    select year, 'survey_intermediate_inputs_null' as check_name, firm_id, 1 as items, firm_id as example
     from survey_rows
     where intermediate_inputs is null
 
     union all
 
-    select year, 'exporters_sales_not_positive' as check_name, firm_id,
+    select year, 'exporters_sales_not_positive' as check_name, firm_id, 1 as items,
         firm_id || ' (sales ' || coalesce(cast(sales as varchar), 'NULL') || ')' as example
     from exporter_rows
     where sales is null or sales <= 0
 
     union all
 
-    select year, 'exporters_intermediate_inputs_null' as check_name, firm_id, firm_id as example
+    select year, 'exporters_intermediate_inputs_null' as check_name, firm_id, 1 as items, firm_id as example
     from exporter_rows
     where intermediate_inputs is null
 ),
 
 check_counts as (
-    select year, check_name, count(*) as flagged, arg_min(example, firm_id) as example
+    select year, check_name, sum(items) as flagged, arg_min(example, firm_id) as example
     from flagged_items
     group by year, check_name
 ),
@@ -131,6 +179,13 @@ year_denominators as (
     select
         run_years.year,
         (select count(*) from survey_rows where survey_rows.year = run_years.year) as survey_firm_years,
+        (
+            select count(*) from deduplicated_rows where deduplicated_rows.year = run_years.year
+        ) as deduplicated_firm_years,
+        (
+            select count(*) + coalesce(sum(duplicate_rows), 0) from deduplicated_rows
+            where deduplicated_rows.year = run_years.year
+        ) as raw_survey_rows,
         (select count(*) from exporter_rows where exporter_rows.year = run_years.year) as exporter_firm_years
     from run_years
 ),
@@ -149,6 +204,8 @@ select
     cast(coalesce(check_counts.flagged, 0) as double) / nullif(
         case
             when year_checks.check_name like 'exporters_%' then year_denominators.exporter_firm_years
+            when year_checks.check_name = 'survey_duplicate_rows' then year_denominators.raw_survey_rows
+            when year_checks.check_name like 'survey_filtered_%' then year_denominators.deduplicated_firm_years
             else year_denominators.survey_firm_years
         end, 0
     ) as share,

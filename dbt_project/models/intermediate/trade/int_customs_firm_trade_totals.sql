@@ -27,7 +27,7 @@ export_lines as (
         customs.customs_firm_id,
         coalesce(regimes.regime_class, 'other') as regime_class,
         customs.value_usd
-    from {{ ref('stg_raw__customs_transactions') }} as customs
+    from {{ ref('int_customs_prepared') }} as customs
     left join regimes
         on trim(customs.trade_regime) = regimes.trade_regime
     where {{ in_run_years('customs.year') }}

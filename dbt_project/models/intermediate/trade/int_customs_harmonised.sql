@@ -21,7 +21,7 @@ with customs_lines as (
         left(hs_code, 6) as hs6,
         {{ hs_version('year') }} as hs_version,
         value_usd
-    from {{ ref('stg_raw__customs_transactions') }}
+    from {{ ref('int_customs_prepared') }}
     where {{ in_run_years('year') }}
 ),
 

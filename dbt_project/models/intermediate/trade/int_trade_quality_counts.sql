@@ -17,13 +17,28 @@
     - customs_firms_unmatched_ambiguous: customs firms (not intermediaries)
       left unmatched although a survey firm of the year carries one of their
       keys: the key was shared by several firms, or the candidate was taken
-      by an earlier step.
+      by an earlier step;
+    - customs_firms_unmatched_survey_row_filtered: customs firms (not
+      intermediaries) left unmatched whose name or zip + phone is carried by
+      a survey row of the year that METHOD §0's sample filters dropped
+      (int_survey_deduplicated.filter_rule), or whose name that row's firm
+      carries in another year: their survey row was there but left the
+      survey. Counted before the two reasons above, which then only see the
+      others;
+    - customs_rows_without_firm_id, customs_rows_zero_value: customs lines
+      METHOD §0 drops (int_customs_prepared): without a firm id (NULL or
+      blank), and, of the others, of value 0; share of the year's customs
+      lines; example = the line's flow and HS code, with its firm name or
+      id.
 -#}
 {%- set check_names = [
     'hs_codes_without_concordance_link',
     'customs_firms_intermediary',
     'customs_firms_unmatched_no_candidate',
     'customs_firms_unmatched_ambiguous',
+    'customs_firms_unmatched_survey_row_filtered',
+    'customs_rows_without_firm_id',
+    'customs_rows_zero_value',
 ] %}
 
 with run_years as (
@@ -60,21 +75,58 @@ customs_firms as (
 
 survey_keys as (
     select year, name_norm as key
-    from {{ ref('stg_raw__firm_survey') }}
+    from {{ ref('int_survey_prepared') }}
     where {{ in_run_years('year') }}
     union
     select year, zip_key || '|' || phone_key as key
-    from {{ ref('stg_raw__firm_survey') }}
+    from {{ ref('int_survey_prepared') }}
     where {{ in_run_years('year') }}
         and zip_key is not null
         and phone_key is not null
     union
     select survey.year, other_years.name_norm as key
-    from {{ ref('stg_raw__firm_survey') }} as survey
+    from {{ ref('int_survey_prepared') }} as survey
     inner join {{ ref('int_survey_firm_names') }} as other_years
         on survey.firm_id = other_years.firm_id
         and other_years.year <> survey.year
     where {{ in_run_years('survey.year') }}
+),
+
+filtered_survey_rows as (
+    select year, firm_id, name_norm, zip_key, phone_key
+    from {{ ref('int_survey_deduplicated') }}
+    where {{ in_run_years('year') }}
+        and filter_rule is not null
+),
+
+filtered_survey_keys as (
+    select year, name_norm as key
+    from filtered_survey_rows
+    union
+    select year, zip_key || '|' || phone_key as key
+    from filtered_survey_rows
+    where zip_key is not null
+        and phone_key is not null
+    union
+    select filtered_survey_rows.year, other_years.name_norm as key
+    from filtered_survey_rows
+    inner join {{ ref('int_survey_firm_names') }} as other_years
+        on filtered_survey_rows.firm_id = other_years.firm_id
+        and other_years.year <> filtered_survey_rows.year
+),
+
+customs_lines as (
+    select
+        year,
+        case
+            when {{ is_blank('customs_firm_id') }} then 'customs_rows_without_firm_id'
+            when value_usd = 0 then 'customs_rows_zero_value'
+        end as dropped_as,
+        flow || ' ' || hs_code || ' ' || coalesce(
+            case when {{ is_blank('customs_firm_id') }} then firm_name else customs_firm_id end, ''
+        ) as example
+    from {{ ref('stg_raw__customs_transactions') }}
+    where {{ in_run_years('year') }}
 ),
 
 left_unmatched as (
@@ -100,15 +152,33 @@ firms_with_a_candidate as (
         and left_unmatched.zip_phone_key = survey_keys.key
 ),
 
+firms_with_a_filtered_row as (
+    select left_unmatched.year, left_unmatched.customs_firm_id
+    from left_unmatched
+    inner join filtered_survey_keys
+        on left_unmatched.year = filtered_survey_keys.year
+        and left_unmatched.name_norm = filtered_survey_keys.key
+    union
+    select left_unmatched.year, left_unmatched.customs_firm_id
+    from left_unmatched
+    inner join filtered_survey_keys
+        on left_unmatched.year = filtered_survey_keys.year
+        and left_unmatched.zip_phone_key = filtered_survey_keys.key
+),
+
 unmatched_firms as (
     select
         left_unmatched.year,
         left_unmatched.customs_firm_id,
-        firms_with_a_candidate.customs_firm_id is not null as has_candidate
+        firms_with_a_candidate.customs_firm_id is not null as has_candidate,
+        firms_with_a_filtered_row.customs_firm_id is not null as has_filtered_row
     from left_unmatched
     left join firms_with_a_candidate
         on left_unmatched.year = firms_with_a_candidate.year
         and left_unmatched.customs_firm_id = firms_with_a_candidate.customs_firm_id
+    left join firms_with_a_filtered_row
+        on left_unmatched.year = firms_with_a_filtered_row.year
+        and left_unmatched.customs_firm_id = firms_with_a_filtered_row.customs_firm_id
 ),
 
 flagged_items as (
@@ -126,9 +196,19 @@ flagged_items as (
 
     select
         year,
-        case when has_candidate then 'customs_firms_unmatched_ambiguous' else 'customs_firms_unmatched_no_candidate' end as check_name,
+        case
+            when has_filtered_row then 'customs_firms_unmatched_survey_row_filtered'
+            when has_candidate then 'customs_firms_unmatched_ambiguous'
+            else 'customs_firms_unmatched_no_candidate'
+        end as check_name,
         customs_firm_id as example
     from unmatched_firms
+
+    union all
+
+    select year, dropped_as as check_name, example
+    from customs_lines
+    where dropped_as is not null
 ),
 
 check_counts as (
@@ -141,6 +221,7 @@ year_denominators as (
     select
         run_years.year,
         (select count(*) from customs_firms where customs_firms.year = run_years.year) as customs_firms,
+        (select count(*) from customs_lines where customs_lines.year = run_years.year) as customs_lines,
         (select {{ ordered_sum('value_usd') }} from customs_codes where customs_codes.year = run_years.year) as customs_value_usd,
         (
             select {{ ordered_sum('value_usd') }} from customs_codes
@@ -163,6 +244,8 @@ select
     case
         when year_checks.check_name = 'hs_codes_without_concordance_link'
             then coalesce(year_denominators.unlinked_value_usd, 0.0) / nullif(year_denominators.customs_value_usd, 0)
+        when year_checks.check_name like 'customs_rows_%'
+            then cast(coalesce(check_counts.flagged, 0) as double) / nullif(year_denominators.customs_lines, 0)
         else cast(coalesce(check_counts.flagged, 0) as double) / nullif(year_denominators.customs_firms, 0)
     end as share,
     cast(check_counts.example as varchar) as example

@@ -5,7 +5,12 @@
     computed.  Rebuilt by every run that builds it (the per-year runs do). -#}
 
 {#- Annual survey of industrial firms, typed (CONTRACT firm_survey), with the
-    METHOD §2 match keys. One row per (year, firm_id); money in thousand RMB. -#}
+    METHOD §2 match keys. One row per row of the raw files: a (year, firm_id)
+    may repeat (METHOD §0 keeps one, int_survey_deduplicated). Money in
+    thousand RMB. The contract's optional columns (for METHOD §0) are NULL
+    when the files lack them. -#}
+{%- set present = raw_columns('raw', 'firm_survey') %}
+
 with source_rows as (
     select * from {{ read_raw('raw', 'firm_survey') }}
 ),
@@ -34,7 +39,13 @@ typed as (
         cast(hmt_capital as double) as hmt_capital,
         cast(wage_bill as double) as wage_bill,
         cast(rd_expenditure as double) as rd_expenditure,
-        cast(subsidy as double) as subsidy
+        cast(subsidy as double) as subsidy,
+        {{ optional_column(present, 'current_assets', 'double') }},
+        {{ optional_column(present, 'inventory', 'double') }},
+        {{ optional_column(present, 'finished_goods', 'double') }},
+        {{ optional_column(present, 'cost_of_sales', 'double') }},
+        {{ optional_column(present, 'welfare_payable', 'double') }},
+        {{ optional_column(present, 'registration_type', 'varchar') }}
     from source_rows
 ),
 
