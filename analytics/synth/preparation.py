@@ -30,6 +30,8 @@ under the default switches the marts equal the world's own values:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -198,17 +200,24 @@ def duplicated_rows(survey: pd.DataFrame, year_fy: pd.DataFrame, params: SynthPa
     return out.sort_values("firm_id", kind="mergesort", ignore_index=True)
 
 
+def customs_partners() -> set[str]:
+    """The ISO3 codes customs records partners under (the ``customs_countries`` seed):
+    a partner the customs' own list lacks could not be delivered in its layouts."""
+    seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "customs_countries.csv"
+    return set(pd.read_csv(seed, dtype=str)["iso3"].dropna())
+
+
 def customs_dropped_lines(rows: pd.DataFrame, params: SynthParams, rng: np.random.Generator) -> pd.DataFrame:
     """``rows`` (a year's customs lines) with copies of random lines added: as
     many without a firm id as of value 0 (``customs_dropped_share``, at least
     one each).  A value-0 copy is declared to a partner no line of the year has
-    (one per copy), so the table's key stays unique."""
+    (one per copy, among those customs lists), so the table's key stays unique."""
     n = max(1, int(round(params.customs_dropped_share * len(rows))))
     blank = rows.iloc[rng.choice(len(rows), n, replace=False)].copy()
     blank["customs_firm_id"] = None
     zero = rows.iloc[rng.choice(len(rows), n, replace=False)].copy()
     zero["value_usd"] = 0.0
     zero["quantity"] = 0.0
-    unused = sorted(ISO3_ASSIGNED - set(rows["partner_country"].dropna()))
+    unused = sorted((ISO3_ASSIGNED & customs_partners()) - set(rows["partner_country"].dropna()))
     zero["partner_country"] = rng.choice(np.array(unused, dtype=object), n, replace=False)
     return pd.concat([rows, blank, zero], ignore_index=True)
