@@ -212,8 +212,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     print(f"      {len(res['tables'])} tables in {(out / 'tables').resolve()} (.md, .tex)")
     print(f"      {len(res['figures'])} figures in {(out / 'figures').resolve()} (.png)")
     if res["truth"] is not None:
-        covered = sum(bool(r["covered"]) for r in res["truth"])
-        print(f"  truth section: {covered} of {len(res['truth'])} 95% CIs cover the generator's values")
+        counted = [r for r in res["truth"] if r.get("counted", True)]
+        covered = sum(bool(r["covered"]) for r in counted)
+        print(f"  truth section: {covered} of {len(counted)} 95% CIs cover the generator's values")
     for key, why in res["missing"].items():
         print(f"  not available: {key} ({why})")
     return 0

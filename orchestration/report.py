@@ -88,7 +88,8 @@ def report(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeRe
         "table7": dg.MetadataValue.md(res["previews"].get("table7", "_Table 7 not available_")),
     }
     if res["truth"] is not None:
-        meta["truth_covered"] = f"{sum(bool(r['covered']) for r in res['truth'])} of {len(res['truth'])}"
+        counted = [r for r in res["truth"] if r.get("counted", True)]
+        meta["truth_covered"] = f"{sum(bool(r['covered']) for r in counted)} of {len(counted)}"
     return dg.MaterializeResult(metadata=meta)
 
 

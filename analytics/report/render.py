@@ -76,6 +76,7 @@ TRUTH_KEYS = {"tfp_channel": "params.beta_tfp"}
 DESIGN_TRUTH = {"quality_slope": 1.0}
 TRUTH_LABELS = {
     "beta": "β: effect of C on DVAR (Table 7 col. 3, 2SLS)",
+    "beta_firm": "β, firm-clustered interval (beside, not counted)",
     "tfp_channel": "TFP channel: effect of C on TFP",
     "beta_l": "Output elasticity of labour (β_l)",
     "beta_k": "Output elasticity of capital (β_k)",
@@ -172,14 +173,25 @@ def truth_values(con, raw_root: Path | None = None) -> dict[str, float] | None:
 def truth_comparison(results: pd.DataFrame, estimates: pd.DataFrame | None, truth: dict[str, float]) -> pd.DataFrame:
     """Estimate, 95% CI, true value and coverage for every parameter the generator knows."""
     rows = []
-    beta = results[(results["table_id"] == "table7") & (results["column_id"] == "3")
-                   & (results["term"] == "complementarity")]
-    if len(beta) and "params.beta" in truth:
-        r = beta.iloc[-1]
-        lo, hi = ci_bounds(r)
-        rows.append(dict(parameter="beta", estimate=r["estimate"], ci_low=lo, ci_high=hi,
-                         true_value=truth["params.beta"], source="estimation/table7 (3)",
-                         run_id=r.get("run_id")))
+
+    def beta_row(column: str):
+        hit = results[(results["table_id"] == "table7") & (results["column_id"] == column)
+                      & (results["term"] == "complementarity")]
+        return hit.iloc[-1] if len(hit) else None
+
+    if "params.beta" in truth:
+        # judged by city x industry clusters (column 3b), the level at which C and the world's shock
+        # vary; the paper's firm-clustered interval (column 3) beside it, not counted
+        cells, firm = beta_row("3b"), beta_row("3")
+        judged = cells if cells is not None and pd.notna(cells.get("std_error")) else firm
+        for name, r, source in (("beta", judged, "estimation/table7 (3b), city x industry clusters"
+                                 if judged is cells else "estimation/table7 (3)"),
+                                ("beta_firm", firm if judged is cells else None, "estimation/table7 (3), firm clusters")):
+            if r is None:
+                continue
+            lo, hi = ci_bounds(r)
+            rows.append(dict(parameter=name, estimate=r["estimate"], ci_low=lo, ci_high=hi,
+                             true_value=truth["params.beta"], source=source, run_id=r.get("run_id")))
     if estimates is not None and len(estimates):
         for _, r in estimates.drop_duplicates("parameter", keep="last").iterrows():
             p = str(r["parameter"])
@@ -194,6 +206,7 @@ def truth_comparison(results: pd.DataFrame, estimates: pd.DataFrame | None, trut
     df = pd.DataFrame(rows, columns=["parameter", "estimate", "ci_low", "ci_high", "true_value", "source", "run_id"])
     df.insert(1, "label", df["parameter"].map(lambda p: TRUTH_LABELS.get(p, p)))
     df["covered"] = (df["ci_low"] <= df["true_value"]) & (df["true_value"] <= df["ci_high"])
+    df["counted"] = df["parameter"] != "beta_firm"
     return df
 
 
@@ -203,15 +216,22 @@ def _truth_row(r: pd.Series) -> list[str]:
         return [r["label"], "not estimable", "n/a", f"{r['true_value']:g}", "n/a", "n/a", "n/a", r["source"]]
     gap = r["estimate"] - r["true_value"]
     share = f"{100 * gap / abs(r['true_value']):+.1f}%" if r["true_value"] else "n/a"
+    covered = "yes" if r["covered"] else "no"
+    if not r.get("counted", True):
+        covered += " (not counted)"
     return [r["label"], f"{r['estimate']:.{DIGITS}f}", f"[{r['ci_low']:.{DIGITS}f}, {r['ci_high']:.{DIGITS}f}]",
-            f"{r['true_value']:g}", f"{gap:+.{DIGITS}f}", share, "yes" if r["covered"] else "no", r["source"]]
+            f"{r['true_value']:g}", f"{gap:+.{DIGITS}f}", share, covered, r["source"]]
 
 
 def _truth_table(df: pd.DataFrame) -> RenderedTable:
     body = [_truth_row(r) for _, r in df.iterrows()]
     header = [["Parameter", "Estimate", "95% CI", "True value", "Gap", "Gap, % of truth", "Covered", "Source"]]
-    note = (f"Note: {int(df['covered'].sum())} of {len(df)} 95% confidence intervals cover the generator's value "
-            "(truth.json). CIs are the estimation rows' ci_low/ci_high, else estimate ± 1.96 SE. Gap: estimate "
+    counted = df[df["counted"]] if "counted" in df else df
+    note = (f"Note: {int(counted['covered'].sum())} of {len(counted)} 95% confidence intervals cover the generator's "
+            "value (truth.json). β is judged with standard errors clustered by city x industry, the level at which "
+            "C and the world's productivity shock vary: firm clusters understate its sampling spread (Moulton), so "
+            "the paper's firm-clustered interval is shown beside it and not counted. "
+            "CIs are the estimation rows' ci_low/ci_high, else estimate ± 1.96 SE. Gap: estimate "
             "minus true value, also as a share of it. Every estimate comes from the data alone: no estimator reads "
             "the truth (the persistence of productivity in the TFP channel is estimated too, with the lag two "
             "years back as instrument). The production parameters' intervals come from a firm block bootstrap "
