@@ -56,7 +56,8 @@ from analytics.rawio import REFERENCE_TABLES, YEARLY_TABLES, read_reference, yea
 from analytics.settings import STUDY_SIZES, MethodSettings
 
 __all__ = ["file_sha256", "FileHashes", "raw_fingerprints", "year_inputs", "stale_years", "settings_fingerprint", "ALL_YEARS",
-           "PER_YEAR_REFERENCE", "YEAR_KEYED_REFERENCE", "cross_inputs", "stale_cross", "inputs_frame"]
+           "PER_YEAR_REFERENCE", "YEAR_KEYED_REFERENCE", "cross_inputs", "stale_cross", "inputs_frame",
+           "changed_tables"]
 
 ALL_YEARS = -1  # the "year" of a reference table or of an unpartitioned yearly table
 
@@ -278,6 +279,35 @@ def _differences(before: dict[str, str], now: dict[str, str]) -> list[str]:
         else:
             reasons.append(f"{key} changed")
     return reasons
+
+
+def changed_tables(recorded: pd.DataFrame | None, fingerprints: pd.DataFrame, years: Iterable[int],
+                   settings: MethodSettings, code: dict[str, str] | None = None) -> set[str] | None:
+    """The raw tables (``customs_transactions``, ``reference/cities``, ...) whose
+    files changed since what the last builds of ``years`` and of the cross-year
+    work recorded; only what reads them needs rebuilding. None when something
+    reaches every model instead: a setting, the code, a year never built, or
+    nothing recorded."""
+    rec: dict[int, dict[str, str]] = {}
+    if recorded is None or not len(recorded):
+        return None
+    for r in recorded.itertuples():
+        rec.setdefault(int(r.year), {})[str(r.input)] = str(r.fingerprint)
+    pairs = [(rec.get(y), year_inputs(fingerprints, y, settings, code)) for y in years]
+    if ALL_YEARS in rec:
+        pairs.append((rec[ALL_YEARS], cross_inputs(fingerprints, settings, code)))
+    tables: set[str] = set()
+    for before, now in pairs:
+        if before is None:
+            return None
+        for key in set(now) | set(before):
+            a, b = before.get(key), now.get(key)
+            if a == b or (b is None and key.startswith("reference/")):
+                continue
+            if key == "settings" or key.startswith("code/"):
+                return None
+            tables.add(key.split("/year=")[0])
+    return tables
 
 
 def cross_inputs(fingerprints: pd.DataFrame, settings: MethodSettings,

@@ -24,10 +24,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from analytics.fingerprints import ALL_YEARS, stale_cross, stale_years
+from analytics.fingerprints import ALL_YEARS, changed_tables, stale_cross, stale_years
 from analytics.rawio import UTF8_STAGING_ENV, stage_utf8_csv, years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings, load_settings
-from orchestration.changes import YEARS_TAG, code_versions, current_fingerprints, read_build_inputs, year_selections
+from orchestration.changes import (YEARS_TAG, code_versions, current_fingerprints, narrowed_selections,
+                                  read_build_inputs, year_selections)
 from orchestration.partitions import default_years, year_ranges
 from orchestration.raw import validated_env, validated_key
 from orchestration.recovery import building_name, fail_dead_runs, remove_orphans
@@ -112,6 +113,7 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
     from orchestration.resources import scoped_environ
 
     stale: dict[int, list[str]] = {}
+    tables: set[str] | None = None  # with --changed: the raw tables that changed (None: everything reruns)
     result = {"warehouse": str(warehouse), "years": [], "stale": {}, "marts": {}, "seconds": 0.0,
               "reports": str(reports), "dropped": []}
     recorded = read_build_inputs(warehouse)
@@ -134,6 +136,9 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
         else:
             progress(f"no year is stale; the cross-year assets are: {'; '.join(cross_why)}")
         years = sorted(stale)
+        tables = None if dropped else changed_tables(recorded, fps, years, settings, code)
+        if tables:
+            progress(f"only the assets that read {', '.join(sorted(tables))} rerun")
     progress(f"raw root: {raw}")
     progress(f"warehouse: {warehouse}")
     progress(f"years: {years}")
@@ -158,11 +163,11 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
     defs = make_definitions(raw, tmp, settings)
     graph = defs.resolve_asset_graph()
     # the per-year runs take what the partitioned assets read too; the last run takes the rest once
-    yearly, cross = year_selections(graph, spec_curve=spec_curve)
+    yearly, cross = narrowed_selections(graph, *year_selections(graph, spec_curve=spec_curve), tables)
     runs: list[tuple[str, dg.AssetSelection, dict]] = [
         (f"the per-year assets of {start}-{end} (raw -> staging -> intermediate -> per-year marts)", yearly,
          {"dagster/asset_partition_range_start": str(start), "dagster/asset_partition_range_end": str(end)})
-        for start, end in year_ranges(years, settings)
+        for start, end in year_ranges(years, settings) if yearly.resolve(graph)
     ]
     # the last cross-year asset (meta/build_inputs) records what the years of YEARS_TAG consumed
     runs.append(("the cross-year assets (complementarity, panel, production, estimation, report)", cross,

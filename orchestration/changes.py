@@ -30,7 +30,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from analytics.fingerprints import FileHashes, inputs_frame, raw_fingerprints, stale_cross, stale_years
+from analytics.fingerprints import (FileHashes, changed_tables, inputs_frame, raw_fingerprints, stale_cross,
+                                    stale_years)
 from orchestration.partitions import default_years
 from orchestration.resources import GvcResource
 from orchestration.warehouse import transaction
@@ -158,7 +159,7 @@ def change_run_requests(stale: dict[int, list[str]], yearly_keys: list[dg.AssetK
     years = sorted(stale)
     tag = ",".join(map(str, years))
     out = [dg.RunRequest(run_key=None, partition_key=str(y), asset_selection=yearly_keys,
-                         tags={"gvc/reason": "; ".join(stale[y])[:1000]}) for y in years]
+                         tags={"gvc/reason": "; ".join(stale[y])[:1000]}) for y in years if yearly_keys]
     tags = {YEARS_TAG: tag, **({} if years else {"gvc/reason": "; ".join(cross_reasons)[:1000]})}
     out.append(dg.RunRequest(run_key=None, asset_selection=cross_keys, tags=tags))
     return out
@@ -204,9 +205,27 @@ def year_selections(graph, spec_curve: bool = False) -> tuple[dg.AssetSelection,
     return yearly, cross
 
 
-def _selections(context) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
+def narrowed_selections(graph, yearly: dg.AssetSelection, cross: dg.AssetSelection,
+                        tables: set[str] | None) -> tuple[dg.AssetSelection, dg.AssetSelection]:
+    """Of the per-year and cross-year selections, the assets downstream of the
+    raw ``tables`` that changed (``analytics.fingerprints.changed_tables``), so a
+    corrected customs file reruns neither the survey-wide models nor the
+    patents' per-year models; the record of the build's inputs and the report
+    always run. ``tables`` None (a setting, the code, a new year), or a table
+    with no asset: both selections whole."""
+    if tables is None:
+        return yearly, cross
+    keys = [dg.AssetKey(t.split("/")) if t.startswith("reference/") else dg.AssetKey(["raw", t]) for t in tables]
+    if not all(graph.has(k) for k in keys):
+        return yearly, cross
+    touched = dg.AssetSelection.assets(*keys).downstream()
+    always = dg.AssetSelection.assets(*[k for k in (KEY, REPORT_KEY) if graph.has(k)])
+    return yearly & touched, cross & (touched | always)
+
+
+def _selections(context, tables: set[str] | None) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
     graph = context.repository_def.asset_graph
-    yearly, cross = year_selections(graph)
+    yearly, cross = narrowed_selections(graph, *year_selections(graph), tables)
     return sorted(yearly.resolve(graph)), sorted(cross.resolve(graph))
 
 
@@ -242,11 +261,12 @@ def raw_changes_sensor(context: dg.SensorEvaluationContext, gvc: GvcResource):
     if context.cursor == signature:
         return dg.SkipReason(f"rebuild of {sorted(stale) or 'the cross-year assets'} already requested")
     context.update_cursor(signature)
-    yearly, cross = _selections(context)
+    years = sorted(stale) if stale else []
+    yearly, cross = _selections(context, changed_tables(recorded, fps, years, settings, code))
     context.log.info(f"stale years {sorted(stale)}: {stale}" if stale else f"cross-year assets stale: {cross_why}")
     return change_run_requests(stale, yearly, cross, cross_why)
 
 
 __all__ = ["build_inputs", "raw_changes_sensor", "current_fingerprints", "file_hashes_path", "read_build_inputs", "record_build_inputs", "years_of_run",
            "code_versions",
-           "change_run_requests", "year_selections", "YEARS_TAG"]
+           "change_run_requests", "year_selections", "narrowed_selections", "YEARS_TAG"]

@@ -6,6 +6,11 @@ pandera models of schemas/production.py, calls the pure functions of
 analytics/measures.py, validates the result and replaces its table in
 schema ``analytics`` (one transaction). Estimation choices are documented in
 analytics/measures.py (``ProductionOptions``).
+
+Each asset keeps its tables when what it reads, the settings and the code
+are as they were at its last result (orchestration.reuse): a corrected
+customs file reruns export quality, not the survey's production function
+and its bootstrap.
 """
 
 
@@ -17,6 +22,7 @@ from dagster import AssetExecutionContext
 
 from analytics import measures as ms
 from orchestration.resources import GvcResource
+from orchestration.reuse import materialise
 from orchestration.warehouse import read_sql, replace_table
 from schemas import production as sc
 
@@ -76,25 +82,31 @@ def _survey(gvc: GvcResource) -> pd.DataFrame:
 def production_function(context: AssetExecutionContext, gvc: GvcResource):
     """TFP and markups from one gross-output Olley-Pakes fit per 2-digit industry."""
     opts = production_options(gvc)
-    frame = ms.production_frame(_survey(gvc), opts)
-    t0 = time.perf_counter()
-    fit = ms.estimate_production(frame, opts, by_industry=True)
-    tfp = sc.FirmYearTfp.validate(ms.firm_year_tfp(fit))
-    markups = sc.FirmYearMarkups.validate(ms.firm_year_markups(fit))
-    replace_table(gvc.warehouse, "analytics", "firm_year_tfp", tfp)
-    replace_table(gvc.warehouse, "analytics", "firm_year_markups", markups)
-    coef = fit["coefficients"]
-    context.log.info(f"OP/DLW by industry in {time.perf_counter() - t0:.1f}s:\n{coef.to_string()}")
-    n_failed = int(coef["b_m"].isna().sum())
-    yield dg.MaterializeResult(asset_key=["analytics", "firm_year_tfp"], metadata={
-        "rows": len(tfp), "industries": len(coef), "industries_not_estimated": n_failed,
-        "median_b_l": float(coef["b_l"].median()), "median_b_k": float(coef["b_k"].median()),
-        "tfp_form": opts.tfp_form, "output_measure": opts.output_measure,
-    })
-    yield dg.MaterializeResult(asset_key=["analytics", "firm_year_markups"], metadata={
-        "rows": len(markups), "median_theta_m": float(coef["b_m"].median()),
-        "mean_markup": float(markups["markup"].mean()), "markup_fill": opts.markup_fill,
-    })
+
+    def compute() -> dict[str, dict]:
+        frame = ms.production_frame(_survey(gvc), opts)
+        t0 = time.perf_counter()
+        fit = ms.estimate_production(frame, opts, by_industry=True)
+        tfp = sc.FirmYearTfp.validate(ms.firm_year_tfp(fit))
+        markups = sc.FirmYearMarkups.validate(ms.firm_year_markups(fit))
+        replace_table(gvc.warehouse, "analytics", "firm_year_tfp", tfp)
+        replace_table(gvc.warehouse, "analytics", "firm_year_markups", markups)
+        coef = fit["coefficients"]
+        context.log.info(f"OP/DLW by industry in {time.perf_counter() - t0:.1f}s:\n{coef.to_string()}")
+        return {
+            "analytics/firm_year_tfp": {
+                "rows": len(tfp), "industries": len(coef), "industries_not_estimated": int(coef["b_m"].isna().sum()),
+                "median_b_l": float(coef["b_l"].median()), "median_b_k": float(coef["b_k"].median()),
+                "tfp_form": opts.tfp_form, "output_measure": opts.output_measure},
+            "analytics/firm_year_markups": {
+                "rows": len(markups), "median_theta_m": float(coef["b_m"].median()),
+                "mean_markup": float(markups["markup"].mean()), "markup_fill": opts.markup_fill},
+        }
+
+    yield from materialise(context, gvc.warehouse, gvc.settings.as_dict(),
+                           {"analytics/firm_year_tfp": ["analytics.firm_year_tfp"],
+                            "analytics/firm_year_markups": ["analytics.firm_year_markups"]},
+                           [SURVEY_SQL], compute)
 
 
 @dg.asset(
@@ -103,12 +115,17 @@ def production_function(context: AssetExecutionContext, gvc: GvcResource):
                 "weighted: panel_firm_id, year, quality, log_quality (before the min-max step).",
 )
 def firm_year_quality(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
-    lines = sc.FirmExportLines.validate(read_sql(gvc.warehouse, LINES_SQL))
-    q = ms.firm_year_quality(lines, sigma=gvc.settings.kqs_sigma)
-    out = sc.FirmYearQuality.validate(q[["panel_firm_id", "year", "quality", "log_quality"]])
-    replace_table(gvc.warehouse, "analytics", "firm_year_quality", out)
-    return dg.MaterializeResult(metadata={"rows": len(out), "sigma": gvc.settings.kqs_sigma,
-                                          "lines_without_quantity": int(lines["quantity"].isna().sum())})
+    def compute() -> dict[str, dict]:
+        lines = sc.FirmExportLines.validate(read_sql(gvc.warehouse, LINES_SQL))
+        q = ms.firm_year_quality(lines, sigma=gvc.settings.kqs_sigma)
+        out = sc.FirmYearQuality.validate(q[["panel_firm_id", "year", "quality", "log_quality"]])
+        replace_table(gvc.warehouse, "analytics", "firm_year_quality", out)
+        return {"analytics/firm_year_quality": {
+            "rows": len(out), "sigma": gvc.settings.kqs_sigma,
+            "lines_without_quantity": int(lines["quantity"].isna().sum())}}
+
+    return materialise(context, gvc.warehouse, gvc.settings.as_dict(),
+                       {"analytics/firm_year_quality": ["analytics.firm_year_quality"]}, [LINES_SQL], compute)[0]
 
 
 @dg.asset(
@@ -117,12 +134,18 @@ def firm_year_quality(context: AssetExecutionContext, gvc: GvcResource) -> dg.Ma
                 "and national survey output: industry_code, year, upstreamness.",
 )
 def industry_upstreamness(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
-    io = sc.IoLinks.validate(read_sql(gvc.warehouse, IO_SQL))
-    output = sc.IndustryYearOutput.validate(read_sql(gvc.warehouse, OUTPUT_SQL))
-    out = sc.IndustryUpstreamness.validate(ms.industry_upstreamness(io, output))
-    replace_table(gvc.warehouse, "analytics", "industry_upstreamness", out)
-    return dg.MaterializeResult(metadata={"rows": len(out), "years": int(out["year"].nunique()),
-                                          "max_upstreamness": float(out["upstreamness"].max()) if len(out) else None})
+    def compute() -> dict[str, dict]:
+        io = sc.IoLinks.validate(read_sql(gvc.warehouse, IO_SQL))
+        output = sc.IndustryYearOutput.validate(read_sql(gvc.warehouse, OUTPUT_SQL))
+        out = sc.IndustryUpstreamness.validate(ms.industry_upstreamness(io, output))
+        replace_table(gvc.warehouse, "analytics", "industry_upstreamness", out)
+        return {"analytics/industry_upstreamness": {
+            "rows": len(out), "years": int(out["year"].nunique()),
+            "max_upstreamness": float(out["upstreamness"].max()) if len(out) else None}}
+
+    return materialise(context, gvc.warehouse, gvc.settings.as_dict(),
+                       {"analytics/industry_upstreamness": ["analytics.industry_upstreamness"]},
+                       [IO_SQL, OUTPUT_SQL], compute)[0]
 
 
 @dg.asset(
@@ -132,29 +155,36 @@ def industry_upstreamness(context: AssetExecutionContext, gvc: GvcResource) -> d
 )
 def parameter_estimates(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
     opts = production_options(gvc)
-    survey = _survey(gvc)
-    frame = ms.production_frame(survey, opts)
-    cells = sc.ComplementarityCells.validate(read_sql(gvc.warehouse, CELLS_SQL))
-    c_rows = ms.attach_complementarity(frame[["panel_firm_id", "year", "industry_code"]], survey, cells)
-    t0 = time.perf_counter()
-    not_estimable = ""
-    try:
-        point, draws = ms.bootstrap_estimates(frame, opts, c_rows[["panel_firm_id", "year", "complementarity"]])
-    except ValueError as err:  # e.g. one sample year: no investment, so no Olley-Pakes; never the build's end
-        not_estimable = f"not estimable: {err}"
-        context.log.warning(f"pooled production parameters {not_estimable}")
-        point, draws = {}, pd.DataFrame()
-    table = ms.parameter_table(point, draws, opts, "analytics/parameter_estimates", context.run.run_id)
-    table = sc.ParameterEstimates.validate(table)
-    replace_table(gvc.warehouse, "analytics", "parameter_estimates", table)
-    context.log.info(f"pooled estimates, {opts.n_boot} bootstrap draws in {time.perf_counter() - t0:.1f}s:\n"
-                     f"{table.drop(columns=['asset', 'run_id']).to_string()}")
-    meta = {f"{r.parameter}": float(r.estimate) for r in table.itertuples()}
-    if "rho" in point:
-        meta["rho_estimated"] = float(point["rho"])
-    if not_estimable:
-        meta["reason"] = not_estimable
-    return dg.MaterializeResult(metadata={"rows": len(table), "n_boot": opts.n_boot, "seed": opts.seed, **meta})
+
+    def compute() -> dict[str, dict]:
+        survey = _survey(gvc)
+        frame = ms.production_frame(survey, opts)
+        cells = sc.ComplementarityCells.validate(read_sql(gvc.warehouse, CELLS_SQL))
+        c_rows = ms.attach_complementarity(frame[["panel_firm_id", "year", "industry_code"]], survey, cells)
+        t0 = time.perf_counter()
+        not_estimable = ""
+        try:
+            point, draws = ms.bootstrap_estimates(frame, opts, c_rows[["panel_firm_id", "year", "complementarity"]])
+        except ValueError as err:  # e.g. one sample year: no investment, so no Olley-Pakes; never the build's end
+            not_estimable = f"not estimable: {err}"
+            context.log.warning(f"pooled production parameters {not_estimable}")
+            point, draws = {}, pd.DataFrame()
+        table = ms.parameter_table(point, draws, opts, "analytics/parameter_estimates", context.run.run_id)
+        table = sc.ParameterEstimates.validate(table)
+        replace_table(gvc.warehouse, "analytics", "parameter_estimates", table)
+        context.log.info(f"pooled estimates, {opts.n_boot} bootstrap draws in {time.perf_counter() - t0:.1f}s:\n"
+                         f"{table.drop(columns=['asset', 'run_id']).to_string()}")
+        meta = {f"{r.parameter}": float(r.estimate) for r in table.itertuples()}
+        if "rho" in point:
+            meta["rho_estimated"] = float(point["rho"])
+        if not_estimable:
+            meta["reason"] = not_estimable
+        return {"analytics/parameter_estimates": {"rows": len(table), "n_boot": opts.n_boot, "seed": opts.seed,
+                                                  **meta}}
+
+    return materialise(context, gvc.warehouse, gvc.settings.as_dict(),
+                       {"analytics/parameter_estimates": ["analytics.parameter_estimates"]},
+                       [SURVEY_SQL, CELLS_SQL], compute)[0]
 
 
 production_assets = [production_function, firm_year_quality, industry_upstreamness, parameter_estimates]

@@ -13,12 +13,25 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyfixest as pf
 from pyfixest.estimation import demean as pf_demean
+# (pyfixest 0.60's dispatch to its LSMR demeaner; the public `demean` is alternating projections only)
+from pyfixest.estimation.internals.demean_ import dispatch_demean
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["demean", "demean_codes", "fe_codes", "absorbed_dof", "kleibergen_paap_f", "anderson_rubin", "as_2d",
+__all__ = ["demean", "demean_codes", "fe_codes", "lsmr_demeaner", "LSMR_TOL", "absorbed_dof", "kleibergen_paap_f", "anderson_rubin", "as_2d",
            "partial_out"]
+
+
+LSMR_TOL = 1e-10  # pyfixest's LSMR demeaner, for three or more fixed effects
+
+
+def lsmr_demeaner() -> pf.LsmrDemeaner:
+    """pyfixest's LSMR demeaner at :data:`LSMR_TOL`: for three or more fixed
+    effects, where alternating projections crawl (firm, year and province x
+    year on the demo panel: 6 s a call against 0.3 s)."""
+    return pf.LsmrDemeaner(fixef_atol=LSMR_TOL, fixef_btol=LSMR_TOL)
 
 
 def _codes(s: pd.Series) -> np.ndarray:
@@ -72,6 +85,11 @@ def demean_codes(x: np.ndarray, codes: Sequence[np.ndarray], *, tol: float = 1e-
         return x.copy()
     scale = max(1.0, float(np.abs(x).max()) if x.size else 1.0)
     flist = np.column_stack(codes).astype(np.uint64)
+    if len(codes) >= 3:
+        out, _, converged = dispatch_demean(x.copy(), flist, np.ones(len(x)), lsmr_demeaner())
+        if not converged:
+            raise ValueError(f"demean (LSMR) did not converge to {LSMR_TOL}")
+        return np.asarray(out, dtype=float)
     out, converged = pf_demean(x.copy(), flist, np.ones(len(x)), tol=tol * scale, maxiter=maxiter)
     if not converged:
         raise ValueError(f"demean did not converge to {tol} in {maxiter} sweeps")

@@ -44,7 +44,7 @@ from pyfixest.estimation import demean as pf_demean
 # (pyfixest 0.60's dispatch to its LSMR demeaner; the public `demean` is alternating projections only)
 from pyfixest.estimation.internals.demean_ import dispatch_demean
 
-from analytics.estimation.iv_diagnostics import absorbed_dof, kleibergen_paap_f
+from analytics.estimation.iv_diagnostics import absorbed_dof, kleibergen_paap_f, lsmr_demeaner
 from analytics.settings import check_literal
 
 __all__ = [
@@ -135,7 +135,6 @@ COLLIN_TOL = 1e-6
 # miss a collinear variable (pyfixest then drops it), never flag a varying one.
 VARIATION_TOL = 1e-9
 DEMEAN_TOL = 1e-6
-LSMR_TOL = 1e-10  # pyfixest's LSMR demeaner, for three or more fixed effects (fit_spec)
 
 
 class NotEstimable(Exception):
@@ -354,11 +353,6 @@ def _within(sample: pd.DataFrame, codes: list[np.ndarray], cols: list[str]) -> t
     else:
         d, _ = pf_demean(np.ascontiguousarray(x), flist, np.ones(len(x)), tol=DEMEAN_TOL, maxiter=100_000)
     return np.asarray(d, dtype=float), tss
-
-
-def lsmr_demeaner() -> pf.LsmrDemeaner:
-    """pyfixest's LSMR demeaner at :data:`LSMR_TOL`, for three or more fixed effects."""
-    return pf.LsmrDemeaner(fixef_atol=LSMR_TOL, fixef_btol=LSMR_TOL)
 
 
 def _no_variation(resid_ss: float, tss: float) -> bool:

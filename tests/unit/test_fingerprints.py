@@ -8,8 +8,8 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analytics.fingerprints import (ALL_YEARS, PER_YEAR_REFERENCE, FileHashes, inputs_frame, raw_fingerprints, stale_cross,
-                                    stale_years, year_inputs)
+from analytics.fingerprints import (ALL_YEARS, PER_YEAR_REFERENCE, FileHashes, changed_tables, inputs_frame,
+                                    raw_fingerprints, stale_cross, stale_years, year_inputs)
 from analytics.rawio import REFERENCE_TABLES, write_reference
 from analytics.settings import DEFAULT_SETTINGS
 
@@ -223,3 +223,34 @@ def test_a_warehouse_without_cross_year_inputs_reruns_them_once():
     old = inputs_frame(_fps(), YEARS, DEFAULT_SETTINGS, CODE)  # a build that recorded years only
     assert stale_cross(old, _fps(), DEFAULT_SETTINGS, CODE) == ["the cross-year inputs were never recorded"]
     assert stale_cross(None, _fps(), DEFAULT_SETTINGS, CODE) == []  # nothing built: the years say so
+
+
+def _recorded_with_cross(settings=DEFAULT_SETTINGS, code=None) -> pd.DataFrame:
+    return inputs_frame(_fps(), YEARS, settings, code, cross=True)
+
+
+def test_changed_tables_name_what_moved():
+    """Only what reads the changed tables reruns: a customs year, a survey year,
+    reference tables read per year or only across years."""
+    rec = _recorded_with_cross()
+    assert changed_tables(rec, _fps(), YEARS, DEFAULT_SETTINGS) == set()
+    assert changed_tables(rec, _fps(customs_transactions_2004="new"), [2004], DEFAULT_SETTINGS) == \
+        {"customs_transactions"}
+    assert changed_tables(rec, _fps(firm_survey_2002="new", patents_2003="new"), YEARS, DEFAULT_SETTINGS) == \
+        {"firm_survey", "patents"}
+    assert changed_tables(rec, _fps(reference__cities="new", reference__city_year="new"), YEARS,
+                          DEFAULT_SETTINGS) == {"reference/cities", "reference/city_year"}
+
+
+def test_changed_tables_none_when_everything_reruns():
+    """A setting, the code, a year never built or nothing recorded reach every model."""
+    code = {"per_year": "a", "cross_year": "b"}
+    rec = _recorded_with_cross(code=code)
+    other = dataclasses.replace(DEFAULT_SETTINGS, ipc_counting="fractional")
+    assert changed_tables(rec, _fps(), YEARS, other) is None
+    assert changed_tables(rec, _fps(), YEARS, DEFAULT_SETTINGS, {"per_year": "a", "cross_year": "c"}) is None
+    assert changed_tables(rec, _fps(), YEARS, DEFAULT_SETTINGS, {"per_year": "z", "cross_year": "b"}) is None
+    assert changed_tables(rec, _fps(), [*YEARS, 2006], DEFAULT_SETTINGS, code) is None  # 2006 never built
+    assert changed_tables(None, _fps(), YEARS, DEFAULT_SETTINGS) is None
+    wider = dataclasses.replace(DEFAULT_SETTINGS, year_end=2013)  # the year range: the cross-year work's input
+    assert changed_tables(rec, _fps(), YEARS, wider, code) is None

@@ -47,6 +47,19 @@ def test_demean_matches_dummy_regression(strong):
     np.testing.assert_allclose(got, want, atol=1e-10)
 
 
+def test_demean_three_fixed_effects_matches_dummy_regression(strong):
+    """Three fixed effects go to pyfixest's LSMR solver (alternating projections
+    crawl there); it still equals the LSDV residuals to 1e-7 of the data's scale."""
+    df = strong.iloc[:900].assign(group_year=lambda d: (d["firm"] % 7) * 100 + d["year"])
+    fe = ["firm", "year", "group_year"]
+    got = demean(df, ["x", "w"], fe).to_numpy()
+    D = pd.get_dummies(df[fe].astype(str), drop_first=False).to_numpy(float)
+    coef, *_ = np.linalg.lstsq(D, df[["x", "w"]].to_numpy(), rcond=None)
+    want = df[["x", "w"]].to_numpy() - D @ coef
+    np.testing.assert_allclose(got, want, atol=1e-7 * np.abs(df[["x", "w"]].to_numpy()).max())
+    assert np.abs(got - (df[["x", "w"]].to_numpy() - df[["x", "w"]].mean().to_numpy())).max() > 0.1
+
+
 def test_absorbed_dof_rules(strong):
     fe = strong[["firm", "year"]]
     # firm nested in firm clusters: only year's 8 levels less 1 redundant
