@@ -25,12 +25,13 @@ __all__ = ["demean", "demean_codes", "fe_codes", "lsmr_demeaner", "LSMR_TOL", "a
 
 
 LSMR_TOL = 1e-10  # pyfixest's LSMR demeaner, for three or more fixed effects
+SWEEPS_BEFORE_LSMR = 300  # three or more fixed effects: alternating projections up to here, then LSMR
 
 
 def lsmr_demeaner() -> pf.LsmrDemeaner:
     """pyfixest's LSMR demeaner at :data:`LSMR_TOL`: for three or more fixed
     effects, where alternating projections crawl (firm, year and province x
-    year on the demo panel: 6 s a call against 0.3 s)."""
+    year on the demo panel: 6 s a call against 0.2 s)."""
     return pf.LsmrDemeaner(fixef_atol=LSMR_TOL, fixef_btol=LSMR_TOL)
 
 
@@ -86,6 +87,12 @@ def demean_codes(x: np.ndarray, codes: Sequence[np.ndarray], *, tol: float = 1e-
     scale = max(1.0, float(np.abs(x).max()) if x.size else 1.0)
     flist = np.column_stack(codes).astype(np.uint64)
     if len(codes) >= 3:
+        # alternating projections first (fast where they converge quickly, as on a
+        # bootstrap resample), pyfixest's LSMR solver where they crawl
+        out, converged = pf_demean(x.copy(), flist, np.ones(len(x)), tol=tol * scale,
+                                   maxiter=min(maxiter, SWEEPS_BEFORE_LSMR))
+        if converged:
+            return np.asarray(out, dtype=float)
         out, _, converged = dispatch_demean(x.copy(), flist, np.ones(len(x)), lsmr_demeaner())
         if not converged:
             raise ValueError(f"demean (LSMR) did not converge to {LSMR_TOL}")
