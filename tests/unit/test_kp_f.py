@@ -14,7 +14,7 @@ import pytest
 from linearmodels.iv import IV2SLS
 from linearmodels.iv import kleibergen_paap_f as lm_kp_f
 
-from analytics.estimation import absorbed_dof, demean, kleibergen_paap_f
+from analytics.estimation import absorbed_dof, demean, iv_diagnostics, kleibergen_paap_f
 
 
 def panel(pi: float, n: int = 3000, n_firm: int = 150, n_year: int = 8, seed: int = 1) -> pd.DataFrame:
@@ -47,9 +47,12 @@ def test_demean_matches_dummy_regression(strong):
     np.testing.assert_allclose(got, want, atol=1e-10)
 
 
-def test_demean_three_fixed_effects_matches_dummy_regression(strong):
-    """Three fixed effects go to pyfixest's LSMR solver (alternating projections
-    crawl there); it still equals the LSDV residuals to 1e-7 of the data's scale."""
+@pytest.mark.parametrize("sweeps", [300, 1])
+def test_demean_three_fixed_effects_matches_dummy_regression(strong, sweeps, monkeypatch):
+    """Three fixed effects: alternating projections, then pyfixest's LSMR solver
+    where they have not converged after SWEEPS_BEFORE_LSMR sweeps (1: LSMR at
+    once); either equals the LSDV residuals to 1e-7 of the data's scale."""
+    monkeypatch.setattr(iv_diagnostics, "SWEEPS_BEFORE_LSMR", sweeps)
     df = strong.iloc[:900].assign(group_year=lambda d: (d["firm"] % 7) * 100 + d["year"])
     fe = ["firm", "year", "group_year"]
     got = demean(df, ["x", "w"], fe).to_numpy()
