@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -221,15 +222,8 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
             for what, selection, tags in runs:
                 progress(f"materialising {what}")
                 dagster_log.setLevel(logging.WARNING)
-                res = dg.materialize(
-                    list(defs.assets),
-                    selection=selection,
-                    resources=defs.resources,
-                    tags={**tags, WAREHOUSE_TAG: str(warehouse), RAW_ROOT_TAG: str(raw)},
-                    instance=instance,
-                    run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-                    raise_on_error=False,
-                )
+                res = execute_run(defs, selection, {**tags, WAREHOUSE_TAG: str(warehouse), RAW_ROOT_TAG: str(raw)},
+                                  instance, progress, t0)
                 dagster_log.setLevel(level)
                 mats = res.get_asset_materialization_events()
                 checks = [e for e in res.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
@@ -266,6 +260,34 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
         progress(f"report: {html}  (tables as .md/.tex in {reports / 'tables'}, figures in {reports / 'figures'})")
     return {**result, "years": years, "stale": stale, "dropped": dropped, "marts": marts,
             "seconds": seconds, "stages": stages}
+
+
+BUILD_JOB = "gvc_build"  # the job name of a build's runs in the UI
+
+
+def execute_run(defs: dg.Definitions, selection: dg.AssetSelection, tags: dict, instance: dg.DagsterInstance,
+                progress: Progress, t0: float) -> dg.ExecuteInProcessResult:
+    """One run of ``selection`` in this process, saying each step as it starts:
+    ``[k/N] step (elapsed s)``, N the run's steps (one per Python asset, one
+    per dbt call), and each step that fails."""
+    job = dg.Definitions(jobs=[dg.define_asset_job(BUILD_JOB, selection=selection)], assets=list(defs.assets),
+                         resources=defs.resources).resolve_job_def(BUILD_JOB)
+    n_steps, started = len(job.graph.nodes), []
+
+    def on_event(entry) -> None:
+        event = entry.dagster_event
+        if event is None:
+            return
+        if event.event_type_value == "STEP_START":
+            started.append(event.step_key)
+            progress(f"  [{len(started)}/{n_steps}] {event.step_key} ({time.perf_counter() - t0:.0f} s)")
+        elif event.event_type_value == "STEP_FAILURE":
+            progress(f"  {event.step_key} failed ({time.perf_counter() - t0:.0f} s)")
+
+    run_id = str(uuid.uuid4())  # (a Dagster run id), so that the listener is in place before the run starts
+    instance.add_event_listener(run_id, on_event)
+    return job.execute_in_process(run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                                  instance=instance, raise_on_error=False, tags=tags, run_id=run_id)
 
 
 WAREHOUSE_TAG, RAW_ROOT_TAG = "gvc/warehouse", "gvc/raw_root"  # on every run: what it built, from what

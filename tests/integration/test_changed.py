@@ -8,6 +8,7 @@ of the corrected raw root, table for table."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -88,6 +89,11 @@ def test_changed_year_rebuilds_only_that_year(tiny_warehouse, tmp_path, capsys):
         mats = instance.fetch_materializations(dg.AssetKey(key), limit=1000).records
         assert not [m for m in mats if m.run_id in run_ids], key
     assert "only the assets that read customs_transactions rerun" in out
+    # each step said as it starts, numbered within its run: [k/N] step (seconds since the build began)
+    steps = re.findall(r"\[(\d+)/(\d+)\] (\S+) \(\d+ s\)", out)
+    assert ("estimation__table7" in {name for _, _, name in steps}
+            and all(int(k) <= int(n) for k, n, _ in steps) and any(k == n for k, n, _ in steps))
+    assert {r.dagster_run.job_name for r in runs} == {"gvc_build"}
     # the production side reads the survey, which did not move: kept, and says from which run;
     # export quality reads the corrected export lines: computed again
     kept = instance.fetch_materializations(dg.AssetKey(["analytics", "parameter_estimates"]), limit=1).records[0]
