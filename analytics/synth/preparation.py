@@ -208,16 +208,19 @@ def customs_partners() -> set[str]:
 
 
 def customs_dropped_lines(rows: pd.DataFrame, params: SynthParams, rng: np.random.Generator) -> pd.DataFrame:
-    """``rows`` (a year's customs lines) with copies of random lines added: as
-    many without a firm id as of value 0 (``customs_dropped_share``, at least
-    one each).  A value-0 copy is declared to a partner no line of the year has
-    (one per copy, among those customs lists), so the table's key stays unique."""
+    """``rows`` (a year's customs lines) with copies of random lines added:
+    ``customs_dropped_share`` of them (at least one) without a firm id, and as
+    many of value 0 -- at most one per partner that customs lists and no line
+    of the year has, since each value-0 copy is declared to such a partner so
+    that the table's key stays unique (at paper scale the partners run out
+    first: about 100 value-0 lines a year)."""
     n = max(1, int(round(params.customs_dropped_share * len(rows))))
     blank = rows.iloc[rng.choice(len(rows), n, replace=False)].copy()
     blank["customs_firm_id"] = None
-    zero = rows.iloc[rng.choice(len(rows), n, replace=False)].copy()
+    unused = sorted((ISO3_ASSIGNED & customs_partners()) - set(rows["partner_country"].dropna()))
+    n_zero = min(n, len(unused))
+    zero = rows.iloc[rng.choice(len(rows), n_zero, replace=False)].copy()
     zero["value_usd"] = 0.0
     zero["quantity"] = 0.0
-    unused = sorted((ISO3_ASSIGNED & customs_partners()) - set(rows["partner_country"].dropna()))
-    zero["partner_country"] = rng.choice(np.array(unused, dtype=object), n, replace=False)
+    zero["partner_country"] = rng.choice(np.array(unused, dtype=object), n_zero, replace=False)
     return pd.concat([rows, blank, zero], ignore_index=True)

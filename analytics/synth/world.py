@@ -286,8 +286,9 @@ def generate(
                                 max_months=max(1, min(12, sc.lines_per_exporter_year // 8)))
         n_true = len(rows)
         rows = wp.customs_dropped_lines(rows, params, _rng(seed, "preparation", t))
-        quirks["customs_lines_without_firm_id"] += (len(rows) - n_true) // 2
-        quirks["customs_lines_zero_value"] += (len(rows) - n_true) // 2
+        added = rows.iloc[n_true:]
+        quirks["customs_lines_without_firm_id"] += int(added["customs_firm_id"].isna().sum())
+        quirks["customs_lines_zero_value"] += int((added["value_usd"] == 0).sum())
         rawio.write_year(out, "customs_transactions", t, rows)
         rows_written["customs_transactions"] += len(rows)
         say(f"customs {t}: {len(rows):,} rows, {len(ex):,} survey exporters, {len(co):,} customs-only, "
