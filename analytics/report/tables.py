@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 DIAGNOSTIC_TERMS = ("kp_rk_wald_f", "singletons_dropped", "econ_significance_share", "n_clusters", "dep_var_mean",
-                    "anderson_rubin")
+                    "anderson_rubin", "prior_mu", "prior_omega")
 CONTROL_TERMS = (
     "foreign_share", "state_share", "firm_size", "firm_age", "fixed_assets", "capital_intensity",
     "general_trade_share", "firm_patents", "regional_patents", "agglomeration",
@@ -160,9 +160,13 @@ TABLE_SPECS: dict[str, TableSpec] = {
         ("μ=0, ω=0.00001", "μ=0.0001, ω=0.00001", "μ=0.001, ω=0.0001", "Endogenous correlation (0)",
          "Endogenous correlation (-0.01)", "Endogenous correlation (-0.02)"),
         (_C,), (_YF, _FF, ("Industry/city fixed effects", frozenset({"industry", "city"}))),
-        note="μ and ω denote the mean and variance of the normal prior (Conley, Hansen & Rossi 2012, LTZ); "
-             "columns (4)-(6): kinky least squares (Kiviet 2020) at the stated correlation, industry and city "
-             "fixed effects, firm cluster bootstrap standard errors.",
+        note="μ and ω in the header are the paper's mean and variance of the normal prior on the instrument's "
+             "direct effect on DVAR (Conley, Hansen & Rossi 2012, LTZ; UCI over μ ± 2√ω). A prior is in the "
+             "instrument's units, so the paper's are read as shares of its reduced form (0.21 × 0.07 = 0.0147: "
+             "its 2SLS times its first stage) and applied to this sample's reduced form R: μ × R / 0.0147, "
+             "ω × (R / 0.0147)²; the rows 'Prior μ/ω used' give the values. Columns (4)-(6): kinky least "
+             "squares (Kiviet 2020) at the stated correlation, industry and city fixed effects, firm cluster "
+             "bootstrap standard errors.",
     ),
     "table9": TableSpec(
         "Mechanism analysis results",
@@ -453,6 +457,12 @@ def build_table(rows: pd.DataFrame, table_id: str, digits: int = 2) -> RenderedT
     if "anderson_rubin" in rows["term"].values:
         ar = [_ar_cell(by_col[c], digits) for c in cols]
         stats.append(["Anderson-Rubin 95% set"] + ar)
+    for term, label in (("prior_mu", "Prior μ used (this sample's instrument units)"),
+                        ("prior_omega", "Prior ω used (this sample's instrument units)")):
+        if term in rows["term"].values:
+            stats.append([label] + [f"{float(by_col[c].loc[term, 'estimate']):.3g}"
+                                    if term in by_col[c].index and _isnum(by_col[c].loc[term, "estimate"]) else ""
+                                    for c in cols])
     stats.append(["Observations"] + [_int(mains[c].get("n_obs")) for c in cols])
     clusters_n = [_diag(by_col[c], "n_clusters", None) for c in cols]
     if any(clusters_n):
@@ -667,7 +677,7 @@ _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{
                   # the Greek and the signs the tables and notes use: pdflatex has no glyph for them in text
                   "α": r"$\alpha$", "β": r"$\beta$", "γ": r"$\gamma$", "δ": r"$\delta$", "ε": r"$\varepsilon$",
                   "θ": r"$\theta$", "λ": r"$\lambda$", "π": r"$\pi$", "ρ": r"$\rho$", "σ": r"$\sigma$",
-                  "φ": r"$\phi$", "Δ": r"$\Delta$", "±": r"$\pm$", "≤": r"$\leq$", "≥": r"$\geq$",
+                  "φ": r"$\phi$", "Δ": r"$\Delta$", "±": r"$\pm$", "√": r"$\surd$", "≤": r"$\leq$", "≥": r"$\geq$",
                   "−": "-", "–": "--", "—": "---", "≈": r"$\approx$"}
 #: a paper exhibit's caption ("TABLE 7. Title"): LaTeX numbers it itself ("Table 7: Title")
 _NUMBERED = re.compile(r"^TABLE (\d+)\. (.*)$")

@@ -5,13 +5,16 @@ economic significance of METHOD §6. Rows of ``marts.fct_regression_results``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyfixest as pf
 from scipy.stats import norm
 
 from analytics.estimation import anderson_rubin, kls, kls_bootstrap_ses, ltz, uci
 from analytics.seeding import stream_seed
+from analytics.settings import check_literal
 from analytics.study.fe_order import keep_fixed_effect_order
 from analytics.study.spec import (
     CLUSTER_COLUMNS,
@@ -43,6 +46,8 @@ __all__ = [
     "COL4_CONTROLS",
     "COL4B_EXTRA",
     "PAPER_PRIORS",
+    "PAPER_REDUCED_FORM",
+    "reduced_form",
     "PAPER_RHOS",
     "iv_spec",
     "first_stage_spec",
@@ -55,8 +60,14 @@ __all__ = [
     "econ_significance",
 ]
 
-# Table 8 columns (1)-(3): prior g ~ N(mu, omega) (omega a variance).
+# Table 8 columns (1)-(3): prior g ~ N(mu, omega) (omega a variance) on the instrument's
+# direct effect on DVAR, in the paper's instrument units.
 PAPER_PRIORS: tuple[tuple[float, float], ...] = ((0.0, 1e-5), (1e-4, 1e-5), (1e-3, 1e-4))
+# The paper's reduced form (DVAR on its instrument), the yardstick of its priors: its
+# Table 7 prints 0.01 and 0.07 for first stage and reduced form, but with its 2SLS of
+# 0.21 only a first stage of 0.07 and a reduced form of 0.21 x 0.07 agree.
+PAPER_REDUCED_FORM = 0.21 * 0.07
+PriorUnits = Literal["reduced_form", "paper"]
 # Table 8 columns (4)-(6): assumed corr(C, error).
 PAPER_RHOS: tuple[float, ...] = (0.0, -0.01, -0.02)
 
@@ -172,6 +183,16 @@ def _normal_row(spec: Spec, model: str, term: str, b: float, se: float, n: int, 
     return row
 
 
+def reduced_form(iv: Fit) -> float:
+    """The reduced-form coefficient of a 2SLS fit's sample: DVAR on the
+    instrument with its retained controls and fixed effects (firm + year), by
+    pyfixest."""
+    used = iv.used
+    formula = (f"{iv.spec.dep_var} ~ {iv.spec.instrument}"
+               + "".join(f" + {c}" for c in iv.retained_controls) + " | panel_firm_id + year")
+    return float(pf.feols(formula, data=used).coef()[iv.spec.instrument])
+
+
 def _chr_rows(iv: Fit | NotEstimable, spec: Spec, mu: float, omega: float, n_grid: int, run_id: str,
               asset: str) -> list[dict]:
     """One Conley-Hansen-Rossi column of Table 8 (LTZ, UCI, singletons) on the Table 7 (3) fit."""
@@ -191,10 +212,10 @@ def _chr_rows(iv: Fit | NotEstimable, spec: Spec, mu: float, omega: float, n_gri
     r = diagnostic_row(spec, "complementarity_uci", at_mu, n_obs=n, r2=iv.r2, run_id=run_id, asset=asset)
     r.update(model="uci", ci_low=lo, ci_high=hi)
     rows.append(r)
-    d = diagnostic_row(spec, "singletons_dropped", iv.singletons_dropped, n_obs=n, r2=iv.r2,
-                       run_id=run_id, asset=asset)
-    d["model"] = "ltz"
-    rows.append(d)
+    for term, value in (("singletons_dropped", iv.singletons_dropped), ("prior_mu", mu), ("prior_omega", omega)):
+        d = diagnostic_row(spec, term, value, n_obs=n, r2=iv.r2, run_id=run_id, asset=asset)
+        d["model"] = "ltz"
+        rows.append(d)
     return rows + [{**r, "model": "ltz"} for r in sample_rows(iv, spec, run_id=run_id, asset=asset)]
 
 
@@ -212,11 +233,19 @@ def _table8_not_estimable(spec: Spec, err: Exception, model: str, run_id: str, a
 
 def table8(panel: pd.DataFrame, *, priors: Sequence[tuple[float, float]] = PAPER_PRIORS,
            rhos: Sequence[float] = PAPER_RHOS, n_grid: int = 51, n_boot: int = 199, seed: int = 0,
-           run_id: str = "", asset: str = "") -> pd.DataFrame:
+           prior_units: PriorUnits = "reduced_form", run_id: str = "", asset: str = "") -> pd.DataFrame:
     """Table 8, Conley-Hansen-Rossi and Kiviet (METHOD §6).
 
     Columns 1..len(priors), on the Table 7 column (3) sample (firm + year FE
-    partialled out, CRV1 by firm, its retained controls):
+    partialled out, CRV1 by firm, its retained controls). A prior on the
+    instrument's direct effect is in the instrument's units, so the paper's
+    ``priors`` do not carry over to another instrument scale as they are;
+    with ``prior_units="reduced_form"`` (default) they are read as shares of
+    the paper's reduced form (:data:`PAPER_REDUCED_FORM`) and applied to this
+    sample's: ``mu * s`` and ``omega * s**2`` with ``s`` = this sample's
+    reduced-form coefficient (DVAR on the instrument, same controls, FE and
+    sample) / the paper's; ``"paper"`` takes them as they are. The rows
+    ``prior_mu`` and ``prior_omega`` of each column give the values used:
 
     - term ``complementarity``, model ``ltz``: local-to-zero with prior
       ``g ~ N(mu, omega)``: estimate, se, normal p and 95% CI;
@@ -237,17 +266,20 @@ def table8(panel: pd.DataFrame, *, priors: Sequence[tuple[float, float]] = PAPER
     setting, :func:`analytics.seeding.stream_seed`); every rho column draws
     the same resamples.
     """
+    check_literal("prior_units", prior_units, PriorUnits)
     panel = panel.sort_values(["panel_firm_id", "year"], kind="mergesort", ignore_index=True)
     rows: list[dict] = []
     chr_spec = iv_spec("table8", "1")
     try:
         iv: Fit | NotEstimable = fit_spec(panel, chr_spec)
+        scale = 1.0 if prior_units == "paper" else reduced_form(iv) / PAPER_REDUCED_FORM
     except NotEstimable as err:
-        iv = err
+        iv, scale = err, float("nan")
     for j, (mu, omega) in enumerate(priors, start=1):
-        spec = chr_spec.with_(column_id=str(j), sample=f"mu={mu:g},omega={omega:g}")
+        m, o = mu * scale, omega * scale ** 2
+        spec = chr_spec.with_(column_id=str(j), sample=f"mu={m:.4g},omega={o:.4g} (paper: mu={mu:g},omega={omega:g})")
         try:
-            rows += _chr_rows(iv, spec, mu, omega, n_grid, run_id, asset)
+            rows += _chr_rows(iv, spec, m, o, n_grid, run_id, asset)
         except (NotEstimable, np.linalg.LinAlgError) as err:
             rows += _table8_not_estimable(spec, err, "ltz", run_id, asset)
     k0 = len(priors)

@@ -167,16 +167,31 @@ def test_table8_identities(panel, results):
 
 
 def test_table8_paper_priors_match_estimators(panel, results):
+    """The paper's priors, as shares of its reduced form (0.21 x 0.07), applied to
+    this sample's reduced form (pyfixest, written out here), then LTZ and UCI."""
     t8 = results["table8"].set_index(["column_id", "term"])
     fit = fit_spec(panel, iv_spec())
     u = fit.used
+    rf = _direct(u, "dvar ~ instrument + " + " + ".join(fit.retained_controls)
+                 + " | panel_firm_id + year").coef()["instrument"]
+    s = rf / (0.21 * 0.07)
+    mu, omega = 1e-3 * s, 1e-4 * s**2
+    assert t8.loc[("3", "prior_mu"), "estimate"] == pytest.approx(mu, rel=1e-9)
+    assert t8.loc[("3", "prior_omega"), "estimate"] == pytest.approx(omega, rel=1e-9)
     args = (u["dvar"], u["complementarity"], u["instrument"], u[fit.retained_controls], u["panel_firm_id"])
     fe = u[["panel_firm_id", "year"]]
-    b, se = ltz(*args, mu=1e-3, omega=1e-4, fe_df=fe)
-    assert t8.loc[("3", "complementarity"), "estimate"] == pytest.approx(b, rel=1e-12)
-    assert t8.loc[("3", "complementarity"), "std_error"] == pytest.approx(se, rel=1e-12)
-    lo, hi, _ = uci(*args, gmin=1e-3 - 2e-2, gmax=1e-3 + 2e-2, fe_df=fe)
+    b, se = ltz(*args, mu=mu, omega=omega, fe_df=fe)
+    assert t8.loc[("3", "complementarity"), "estimate"] == pytest.approx(b, rel=1e-9)
+    assert t8.loc[("3", "complementarity"), "std_error"] == pytest.approx(se, rel=1e-9)
+    lo, hi, _ = uci(*args, gmin=mu - 2 * omega**0.5, gmax=mu + 2 * omega**0.5, fe_df=fe)
     assert t8.loc[("3", "complementarity_uci"), ["ci_low", "ci_high"]].tolist() == pytest.approx([lo, hi])
+    # in the paper's units the same prior swamps this instrument: a far wider interval
+    raw = table8(panel, priors=((1e-3, 1e-4),), rhos=(), n_boot=5, prior_units="paper").set_index(
+        ["column_id", "term"])
+    assert raw.loc[("1", "prior_mu"), "estimate"] == 1e-3
+    assert raw.loc[("1", "complementarity"), "std_error"] > 3 * se
+    with pytest.raises(ValueError, match="prior_units"):
+        table8(panel, prior_units="raw")
     kls_rows = results["table8"][results["table8"]["model"] == "kls"]
     est = kls_rows[kls_rows["term"] == "complementarity"]["estimate"].to_numpy()
     assert est[0] < est[1] < est[2]  # rho < 0 corrects OLS upward
