@@ -88,6 +88,9 @@ class MethodSettings:
     impute_intermediate_inputs: ImputeIntermediateInputs = "accounting"
     split_weights: SplitWeights = "equal"
     indirect_import_adjustment: bool = True
+    # METHOD §0 step 6: customs codes whose 6th character is 8 (customs
+    # brokers without trading rights) are intermediaries too
+    broker_digit: bool = True
     foreign_content_share: float = 0.05
     dvar_out_of_range: DvarOutOfRange = "drop"
     ipc_levels: IpcLevels = "section_class"
@@ -128,6 +131,8 @@ class MethodSettings:
                 f"(a year needs an HS version the concordance links to HS1996 and a Five-Year Plan "
                 f"of the policy table; HS2017 links and the 13th plan are not in the contract)"
             )
+        if not isinstance(self.broker_digit, bool):
+            raise ValueError(f"broker_digit must be true or false, got {self.broker_digit!r}")
         if self.patent_window_years < 1:
             raise ValueError("patent_window_years must be >= 1")
         if not (0.0 <= self.foreign_content_share < 1.0):
@@ -174,6 +179,7 @@ class MethodSettings:
         for k in STUDY_SIZES:
             d.pop(k)
         d["indirect_import_adjustment"] = bool(self.indirect_import_adjustment)
+        d["broker_digit"] = bool(self.broker_digit)
         return d
 
 

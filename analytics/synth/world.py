@@ -209,7 +209,14 @@ def generate(
     exporters["match_kind"] = kind
     n_co = int(round(sc.customs_only_per_exporter * len(exporters)))
     n_int = sc.intermediaries
-    serial = ri.choice(np.arange(100_000, 1_000_000), len(exporters) + n_co + n_int, replace=False)
+    # a customs code: 4 digits of place, then 6 whose first two stand for the zone and the kind of
+    # enterprise -- the 6th character of the code, 8 for customs brokers (METHOD §0 step 6); a
+    # trader's code never has it, a broker's always: a third of the intermediaries (at least one)
+    # are brokers whose names carry no intermediary keyword, so only their code tells
+    pool = np.arange(100_000, 1_000_000)
+    serial = ri.choice(pool[(pool // 10_000) % 10 != 8], len(exporters) + n_co + n_int, replace=False)
+    n_broker = max(1, n_int // 3) if n_int else 0
+    serial[len(serial) - n_broker:] = ri.choice(pool[(pool // 10_000) % 10 == 8], n_broker, replace=False)
     exporters["customs_firm_id"] = [c[:4] + f"{s:06d}" for c, s in zip(exporters["county0"], serial[: len(exporters)])]
     exporters["alt_name"] = [nm.rename(ri, s) for s in exporters["name0"]]
     # kinds a and b: the survey's number in another format; c: another number
@@ -221,7 +228,8 @@ def generate(
     co_ind = ri.choice(ind_codes, n_co + n_int)
     others = pd.DataFrame({
         "customs_firm_id": [c[:4] + f"{s:06d}" for c, s in zip(co_city, serial[len(exporters):])],
-        "firm_name": [nm.firm_name(ri, city_short[c], k, "producer" if i < n_co else "intermediary")
+        "firm_name": [nm.firm_name(ri, city_short[c], k,
+                                   "producer" if i < n_co or i >= n_co + n_int - n_broker else "intermediary")
                       for i, (c, k) in enumerate(zip(co_city, co_ind))],
         "phone": [nm.phone(ri, nm.area_code(c)) for c in co_city],
         "zip_code": [nm.zip_code(c) for c in co_city],

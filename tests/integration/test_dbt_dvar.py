@@ -17,6 +17,8 @@ marts.fct_data_quality, against the pandas truth (analytics.synth.truth).
 
 from __future__ import annotations
 
+import dataclasses
+
 import shutil
 import time
 from pathlib import Path
@@ -125,6 +127,33 @@ def test_build_equals_truth(tiny_built):
     assert set(got["trade_type"]) == {"processing", "ordinary", "mixed"}
     assert set(got["year"]) == set(DEFAULT_SETTINGS.years)
     print(f"full build {seconds:.1f} s, {len(got)} firm-years")
+
+
+def test_customs_brokers_are_intermediaries(tiny_built, tmp_path):
+    """METHOD §0 step 6: a customs code whose 6th character is 8 (a customs
+    broker) is an intermediary even when its name has no keyword (the world
+    has such brokers); with broker_digit off only the names count."""
+    root, built, _ = tiny_built
+    inter = _sql(built, "select * from intermediate.int_intermediaries")
+    brokers = inter[inter["rule"] == "broker_id"]
+    assert len(brokers) > 0 and brokers["keyword"].isna().all()
+    assert (brokers["customs_firm_id"].str[5] == "8").all()
+    coded = _sql(built, "select distinct year, customs_firm_id from intermediate.int_customs_firm_attributes "
+                        "where substr(customs_firm_id, 6, 1) = '8'")
+    assert set(map(tuple, coded.to_numpy())) <= set(map(tuple, inter[["year", "customs_firm_id"]].to_numpy()))
+    dvar = _sql(built, "select customs_firm_id from marts.fct_firm_year_dvar")
+    assert not (dvar["customs_firm_id"].str[5] == "8").any()
+    dq = _sql(built, "select sum(count) as n from marts.fct_data_quality where \"check\" = 'customs_firms_intermediary'")
+    assert int(dq["n"][0]) >= len(inter)
+
+    warehouse = tmp_path / "w.duckdb"
+    _copy_warehouse(built, warehouse)
+    res = run_dbt(["run", "--select", "int_intermediaries"], root, warehouse, years=[2005],
+                  settings=dataclasses.replace(DEFAULT_SETTINGS, broker_digit=False), target_path=tmp_path / "t")
+    assert res.success, res.exception
+    off = _sql(warehouse, "select * from intermediate.int_intermediaries where year = 2005")
+    on = inter[inter["year"] == 2005]
+    assert (off["rule"] == "keyword").all() and len(off) == (on["rule"] == "keyword").sum()
 
 
 REBUILT = 2012  # M from the accounting identity: the firm means of every survey year are rebuilt too

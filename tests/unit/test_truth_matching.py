@@ -153,6 +153,22 @@ def test_intermediaries_flagged_on_the_year_name():
     assert dict(zip(a["customs_firm_id"], flags)) == {"A": False, "X": True}
 
 
+def test_customs_brokers_flagged_by_their_code():
+    """METHOD §0 step 6: the 6th character 8 of a customs code (a broker) makes an
+    intermediary whatever its name; with broker_digit off only names count."""
+    tx = pd.DataFrame({
+        "customs_firm_id": ["1101080001", "1101030002", "1101080003", "11018"],
+        "firm_name": ["华东机械有限公司", "华东进出口有限公司", None, "华东机械有限公司"],
+        "phone": None, "zip_code": None,
+    })
+    a = customs_firm_attributes(tx)
+    keywords = ["进出口", "贸易"]
+    assert dict(zip(a["customs_firm_id"], flag_intermediaries(a, keywords))) == {
+        "1101080001": True, "1101030002": True, "1101080003": True, "11018": False}
+    assert dict(zip(a["customs_firm_id"], flag_intermediaries(a, keywords, broker_digit=False))) == {
+        "1101080001": False, "1101030002": True, "1101080003": False, "11018": False}
+
+
 def test_survey_panel_ids():
     """Rule: firm_id links any years; a firm_id ending in year p links to one
     starting in the next survey year by name, then legal rep + city + industry,

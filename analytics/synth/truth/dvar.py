@@ -229,7 +229,7 @@ def firm_year_dvar(
     if customs.empty or survey.empty:
         return _empty_dvar()
     attrs = customs_firm_attributes(customs)
-    attrs["intermediary"] = flag_intermediaries(attrs, refs.keywords).to_numpy()
+    attrs["intermediary"] = flag_intermediaries(attrs, refs.keywords, settings.broker_digit).to_numpy()
     matches = match_customs_to_survey(attrs, survey_keys(survey), survey_names_index, year)
     inter = pd.Series(attrs["intermediary"].to_numpy(), index=attrs["customs_firm_id"].to_numpy())
     matches = matches[~matches["customs_firm_id"].map(inter).astype(bool)]

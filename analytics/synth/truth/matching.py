@@ -86,11 +86,18 @@ def customs_firm_attributes(customs_year_df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def flag_intermediaries(attrs: pd.DataFrame, keywords: Iterable[str]) -> pd.Series:
+def flag_intermediaries(attrs: pd.DataFrame, keywords: Iterable[str], broker_digit: bool = True) -> pd.Series:
     """Customs firms whose year-t name contains an intermediary keyword
     (``reference/intermediary_keywords``; METHOD §2, Ahn, Khandelwal & Wei
-    2011).  Checked on normalised name and keywords."""
-    return is_intermediary_series(attrs["firm_name"], keywords)
+    2011; checked on normalised name and keywords), and with ``broker_digit``
+    (METHOD §0 step 6) those whose customs code's 6th character is ``8``
+    (customs brokers)."""
+    named = is_intermediary_series(attrs["firm_name"], keywords)
+    if not broker_digit:
+        return named
+    code = attrs["customs_firm_id"].astype("string")
+    broker = (code.str.len() >= 6) & (code.str.slice(5, 6) == "8")
+    return named | broker.fillna(False).to_numpy(dtype=bool)
 
 
 def survey_keys(survey_year_df: pd.DataFrame) -> pd.DataFrame:
