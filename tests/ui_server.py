@@ -20,9 +20,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_ui(root: Path, warehouse: Path, log: Path, home: Path | None = None, timeout: float = 180):
-    """Yield the base URL once the webserver answers /server_info; `home`: a DAGSTER_HOME of its own."""
+def running_ui(root: Path, warehouse: Path, log: Path, home: Path | None = None, timeout: float = 180,
+               beside: bool = False):
+    """Yield the base URL once the webserver answers /server_info; `home`: a DAGSTER_HOME of its own;
+    `beside`: no DAGSTER_HOME at all, so the UI takes the warehouse's own instance (<warehouse>.dagster)."""
     env = dict(os.environ, **({"DAGSTER_HOME": str(home)} if home else {}))
+    if beside:
+        env.pop("DAGSTER_HOME", None)
+        env.pop("GVC_DAGSTER_STORAGE", None)
     port = free_port()
     with open(log, "w") as out:
         # a session of its own, so the webserver, daemon and code server stop together

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import urllib.request
+import uuid
 
+import dagster as dg
+
+from orchestration.build import RAW_ROOT_TAG, WAREHOUSE_TAG
+from orchestration.cli import _instance
 from orchestration.cli import main as gvc
 from tests.ui_server import running_ui
 
@@ -57,13 +64,41 @@ def test_docs_site_before_any_build(tmp_path):
     assert not wh.exists()
 
 
-def test_ui_serves_the_asset_graph_on_loopback(tiny_warehouse, tmp_path):
+def _graphql(base: str, query: str) -> dict:
+    req = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query}).encode(),
+                                 headers={"content-type": "application/json"})
+    return json.loads(urllib.request.urlopen(req, timeout=30).read())["data"]
+
+
+RUNS = "{ runsOrError { ... on Runs { results { runId tags { key value } } } } }"
+
+
+def test_ui_serves_its_warehouses_graph_and_runs_only(tiny_warehouse, tmp_path, monkeypatch):
+    """Two warehouses, each with the run history beside it (<warehouse>.dagster):
+    `gvc ui --warehouse B` on 127.0.0.1 serves the asset graph and lists B's runs,
+    never A's."""
     root, wh = tiny_warehouse
-    with running_ui(root, wh, tmp_path / "ui.log") as base:
-        q = json.dumps({"query": "{ assetNodes { assetKey { path } groupName } }"}).encode()
-        req = urllib.request.Request(f"{base}/graphql", data=q, headers={"content-type": "application/json"})
-        nodes = json.loads(urllib.request.urlopen(req, timeout=30).read())["data"]["assetNodes"]
-        keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
-        assert {"fct_firm_year_dvar", "fct_city_industry_complementarity", "raw/customs_transactions"} <= keys
-        assert {n["groupName"] for n in nodes} == {"raw", "trade", "firms", "patents", "marts", "panel", "production",
-                                                   "estimation", "report"}
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # each warehouse's own instance, as users have it
+    ids = {}
+    for name in ("a", "b"):
+        w = tmp_path / name / "warehouse.duckdb"
+        w.parent.mkdir()
+        shutil.copy2(wh, w)
+        instance = _instance(w)
+        ids[name] = [str(uuid.uuid4()) for _ in range(2 if name == "a" else 1)]
+        for run_id in ids[name]:
+            instance.add_run(dg.DagsterRun(job_name="gvc_build", run_id=run_id, status=dg.DagsterRunStatus.SUCCESS,
+                                           tags={WAREHOUSE_TAG: str(w.resolve()), RAW_ROOT_TAG: str(root)}))
+        instance.dispose()
+        assert (tmp_path / name / "warehouse.duckdb.dagster").is_dir()
+    os.environ.pop("GVC_DAGSTER_STORAGE", None)
+    b = tmp_path / "b" / "warehouse.duckdb"
+    with running_ui(root, b, tmp_path / "ui.log", beside=True) as base:
+        nodes = _graphql(base, "{ assetNodes { assetKey { path } groupName } }")["assetNodes"]
+        runs = _graphql(base, RUNS)["runsOrError"]["results"]
+    keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
+    assert {"fct_firm_year_dvar", "fct_city_industry_complementarity", "raw/customs_transactions"} <= keys
+    assert {n["groupName"] for n in nodes} == {"raw", "trade", "firms", "patents", "marts", "panel", "production",
+                                               "estimation", "report"}
+    assert [r["runId"] for r in runs] == ids["b"]
+    assert {t["key"]: t["value"] for t in runs[0]["tags"]}[WAREHOUSE_TAG] == str(b.resolve())
