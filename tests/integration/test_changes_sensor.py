@@ -58,8 +58,11 @@ def test_sensor_requests_the_changed_year_then_the_cross_year_assets(tiny_world,
     assert reqs[0].tags["gvc/reason"] == "customs_transactions/year=2004 changed"
     yearly = {k.to_user_string() for k in reqs[0].asset_selection}
     cross = {k.to_user_string() for k in reqs[1].asset_selection}
-    assert {"raw/customs_transactions", "fct_firm_year_dvar", "reference/cities"} <= yearly
+    assert {"raw/customs_transactions", "fct_firm_year_dvar", "int_customs_harmonised"} <= yearly
+    # only what reads the changed customs: no reference table, no patents' or survey-wide model
+    assert not {"reference/cities", "int_city_pair_cra", "int_survey_panel_ids"} & yearly
     assert {"fct_firm_panel", "estimation/table7", "report/report", "meta/build_inputs"} <= cross
+    assert not {"int_firm_year_inventions", "int_city_industry_instruments"} & cross
     assert not yearly & cross
     assert reqs[1].tags[YEARS_TAG] == "2004"
 
