@@ -226,21 +226,28 @@ def table3_frame(con, variables: dict[str, str] | None = None) -> pd.DataFrame:
 
 
 def binned_scatter_frame(con, bins: int = 20) -> tuple[pd.DataFrame, float, float]:
-    """Mean C and DVAR in ``bins`` quantile bins of C; OLS slope and intercept on all firm-years."""
-    df = con.execute(f"""
-        with b as (
-            -- ties in C (one value per city-industry-year) broken by DVAR: the bins hold the same
-            -- (C, DVAR) pairs whatever order the rows come in
-            select complementarity as c, dvar, ntile({int(bins)}) over (order by complementarity, dvar) as bin
-            from {PANEL} where complementarity is not null and dvar is not null
-        )
-        select bin, avg(c) as complementarity, avg(dvar) as dvar, count(*) as n from b group by bin order by bin
+    """Mean C and DVAR in ``bins`` quantile bins of C; OLS slope and intercept on all firm-years.
+
+    The rows are read in (C, DVAR) order and summed in that order (numpy), so
+    the figure does not depend on the order the panel's rows are stored in:
+    DuckDB's running sums would move the slope's last bits from one build to
+    the next, and those were enough to move pixels of the line."""
+    rows = con.execute(f"""
+        -- ties in C (one value per city-industry-year) broken by DVAR: the bins hold the same
+        -- (C, DVAR) pairs whatever order the rows come in
+        select complementarity as c, dvar, ntile({int(bins)}) over (order by complementarity, dvar) as bin
+        from {PANEL} where complementarity is not null and dvar is not null
+        order by complementarity, dvar
     """).df()
-    slope, intercept = con.execute(f"""
-        select regr_slope(dvar, complementarity), regr_intercept(dvar, complementarity) from {PANEL}
-        where complementarity is not null and dvar is not null
-    """).fetchone()
-    return df, slope, intercept
+    df = (rows.groupby("bin", sort=True)
+          .agg(complementarity=("c", "mean"), dvar=("dvar", "mean"), n=("c", "size")).reset_index())
+    if len(rows) < 2:
+        return df, float("nan"), float("nan")
+    x, y = rows["c"].to_numpy(float), rows["dvar"].to_numpy(float)
+    dx, dy = x - x.mean(), y - y.mean()
+    sxx = float((dx * dx).sum())
+    slope = float((dx * dy).sum()) / sxx if sxx > 0 else float("nan")
+    return df, slope, float(y.mean() - slope * x.mean())
 
 
 def theil_by_year_frame(con) -> pd.DataFrame:

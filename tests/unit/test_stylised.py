@@ -133,3 +133,34 @@ def test_year_series_break_at_excluded_and_missing_years():
     assert list(out.columns) == list(df.columns)
     single = with_gaps(pd.DataFrame({"year": [2009, 2011], "mean_c": [1.0, 2.0]}), (2010,))
     assert single["year"].tolist() == [2009, 2010, 2011] and single["mean_c"].isna().tolist() == [False, True, False]
+
+
+def test_binned_scatter_is_hand_computed_and_ignores_row_order():
+    """Fig. 3: bin means and the OLS line on a hand-made panel, the same when
+    the panel's rows are stored in another order (the slope is summed in
+    (C, DVAR) order, not in DuckDB's scan order)."""
+    import duckdb
+
+    from analytics.report.stylised import binned_scatter_frame
+
+    rng = np.random.default_rng(3)
+    c = np.round(rng.uniform(0, 0.6, 403), 2)  # ties in C, as one value per cell-year gives
+    d = 0.5 + 0.3 * c + rng.normal(0, 0.1, 403)
+    frames = []
+    for order in (np.arange(403), rng.permutation(403)):
+        con = duckdb.connect()
+        con.execute("create schema marts")
+        con.register("p", pd.DataFrame({"complementarity": c[order], "dvar": d[order]}))
+        con.execute("create table marts.fct_firm_panel as select * from p")
+        frames.append(binned_scatter_frame(con, bins=20))
+        con.close()
+    (df, slope, intercept), (df2, slope2, intercept2) = frames
+    pd.testing.assert_frame_equal(df, df2, check_exact=True)
+    assert (slope, intercept) == (slope2, intercept2)
+    b, a = np.polyfit(c, d, 1)
+    assert slope == pytest.approx(b, rel=1e-12) and intercept == pytest.approx(a, rel=1e-12)
+    # ntile: 403 rows in 20 bins, the first 3 of 21 rows; bin 1 holds the 21 smallest (C, DVAR) pairs
+    assert df["n"].tolist() == [21] * 3 + [20] * 17
+    first = sorted(zip(c, d))[:21]
+    assert df.loc[0, "complementarity"] == pytest.approx(np.mean([x for x, _ in first]), rel=1e-12)
+    assert df.loc[0, "dvar"] == pytest.approx(np.mean([y for _, y in first]), rel=1e-12)
