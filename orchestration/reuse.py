@@ -5,9 +5,10 @@ of that year, but not all of them see different data: the production side
 reads the survey (and complementarity), which a customs file does not move.
 An asset that opts in computes, before its work, the *input digest*:
 
-    sha256 of (the asset's name, the METHOD settings, the code of the method,
-               and for each query it reads: the query's text, its row count
-               and the sum of DuckDB's hash of every row)
+    sha256 of (the asset's name, the METHOD settings, the code of the method
+               and the versions of the numerical libraries, and for each query
+               it reads: the query's text, its row count and the sum of
+               DuckDB's hash of every row)
 
 The row hashes are summed (as HUGEINT), so the digest does not depend on the
 order DuckDB returns rows in, and a duplicated row counts. When the digest
@@ -26,6 +27,7 @@ it never leaves a digest without its tables.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,10 +45,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 METHOD_CODE = ("analytics", "schemas", "orchestration")
 
 
+# the libraries whose version can move a result: a new one is new code
+LIBRARIES = ("numpy", "pandas", "scipy", "pyfixest", "duckdb", "statsmodels")
+
+
 @cache
 def method_code_digest() -> str:
-    """sha256 over the method's Python files (paths and bytes), once per process."""
+    """sha256 over the method's Python files (paths and bytes) and the versions
+    of the numerical libraries (:data:`LIBRARIES`), once per process."""
     h = hashlib.sha256()
+    for lib in LIBRARIES:
+        try:
+            h.update(f"{lib}=={importlib.metadata.version(lib)}\n".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(f"{lib} absent\n".encode())
     for top in METHOD_CODE:
         for f in sorted((PROJECT_ROOT / top).rglob("*.py")):
             if f.is_relative_to(PROJECT_ROOT / "analytics" / "synth"):
