@@ -101,3 +101,20 @@ def tiny_warehouse(tiny_world, tmp_path_factory, worker_id) -> tuple[Path, Path]
             shutil.copy2(f, own / f.name)
     shutil.copytree(src.parent / "reports", own / "reports")
     return Path(built["root"]), own / src.name
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Order the files so that no pytest-xdist worker sits waiting for the shared
+    tiny build: first one file that needs it (its worker builds it), then every
+    file that does not (the other workers' work meanwhile), then the rest. Files
+    stay whole (``--dist loadfile``); within each group the collection order holds."""
+    def needs(item) -> bool:
+        return "tiny_warehouse" in getattr(item, "fixturenames", ())
+
+    by_file: dict[str, list] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
+    heavy = [f for f, its in by_file.items() if any(needs(i) for i in its)]
+    first = heavy[:1]
+    order = first + [f for f in by_file if f not in heavy] + heavy[1:]
+    items[:] = [i for f in order for i in by_file[f]]
