@@ -106,8 +106,9 @@ def tiny_warehouse(tiny_world, tmp_path_factory, worker_id) -> tuple[Path, Path]
 def pytest_collection_modifyitems(config, items) -> None:
     """Order the files so that no pytest-xdist worker sits waiting for the shared
     tiny build: first one file that needs it (its worker builds it), then every
-    file that does not (the other workers' work meanwhile), then the rest. Files
-    stay whole (``--dist loadfile``); within each group the collection order holds."""
+    file that does not (the other workers' work meanwhile), then the rest, each
+    group with its larger files first. Files stay whole (``--dist loadfile``);
+    xdist keeps this order (``--no-loadscope-reorder`` in pyproject.toml)."""
     def needs(item) -> bool:
         return "tiny_warehouse" in getattr(item, "fixturenames", ())
 
@@ -115,6 +116,10 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
     heavy = [f for f, its in by_file.items() if any(needs(i) for i in its)]
-    first = heavy[:1]
-    order = first + [f for f in by_file if f not in heavy] + heavy[1:]
+    light = [f for f in by_file if f not in heavy]
+
+    def by_size(files: list[str]) -> list[str]:  # as xdist would: files with more tests first
+        return sorted(files, key=lambda f: -len(by_file[f]))
+
+    order = heavy[:1] + by_size(light) + by_size(heavy[1:])
     items[:] = [i for f in order for i in by_file[f]]

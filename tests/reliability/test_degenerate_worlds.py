@@ -58,7 +58,8 @@ def _build_and_check(raw: Path, tmp_path: Path, years: list[int]) -> tuple[Path,
     return wh, results
 
 
-@pytest.mark.parametrize("years", [[2005, 2006], [2005, 2006, 2007]], ids=["two_years", "three_years"])
+@pytest.mark.parametrize("years", [[2005, 2006], pytest.param([2005, 2006, 2007], marks=pytest.mark.slow)],
+                         ids=["two_years", "three_years"])
 def test_a_short_panel_builds_with_what_it_can_estimate(tiny_world, tmp_path, years):
     root, _ = tiny_world
     raw = keep_years(root, tmp_path / "raw", years)
