@@ -9,7 +9,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyfixest as pf
 from scipy.stats import norm
 
 from analytics.estimation import anderson_rubin, kls, kls_bootstrap_ses, ltz, uci
@@ -154,8 +153,7 @@ def table7(panel: pd.DataFrame, *, col4_controls: Sequence[str] = COL4_CONTROLS,
     controls, CRV1 by firm unless stated.
     """
     rows = first_stage_rows(panel, first_stage_spec(), run_id=run_id, asset=asset)
-    rows += run_spec(panel, Spec("table7", "2", "reduced_form", "dvar", regressors=("instrument",),
-                                 controls=tuple(FULL_CONTROLS)), run_id=run_id, asset=asset)
+    rows += run_spec(panel, reduced_form_spec(), run_id=run_id, asset=asset)
     iv, both = run_spec_reclustered(panel, iv_spec(), "city_industry", "3b", run_id=run_id, asset=asset)
     rows += both
     if iv is not None:  # the headline's weak-instrument-robust set, under each clustering
@@ -183,14 +181,18 @@ def _normal_row(spec: Spec, model: str, term: str, b: float, se: float, n: int, 
     return row
 
 
+def reduced_form_spec(table_id: str = "table7", column_id: str = "2", **kw) -> Spec:
+    """Table 7 column (2): ``dvar ~ IV + controls | firm + year``, CRV1 by firm."""
+    base = dict(regressors=("instrument",), controls=tuple(FULL_CONTROLS))
+    base.update(kw)
+    return Spec(table_id, column_id, "reduced_form", "dvar", **base)
+
+
 def reduced_form(iv: Fit) -> float:
-    """The reduced-form coefficient of a 2SLS fit's sample: DVAR on the
-    instrument with its retained controls and fixed effects (firm + year), by
-    pyfixest."""
-    used = iv.used
-    formula = (f"{iv.spec.dep_var} ~ {iv.spec.instrument}"
-               + "".join(f" + {c}" for c in iv.retained_controls) + " | panel_firm_id + year")
-    return float(pf.feols(formula, data=used).coef()[iv.spec.instrument])
+    """The reduced-form coefficient (Table 7 (2)'s specification) on a 2SLS
+    fit's estimation sample."""
+    rf = fit_spec(iv.used, reduced_form_spec("table8", "rf", controls=tuple(iv.retained_controls)))
+    return float(rf.model.coef()[iv.spec.instrument])
 
 
 def _chr_rows(iv: Fit | NotEstimable, spec: Spec, mu: float, omega: float, n_grid: int, run_id: str,
