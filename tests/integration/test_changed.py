@@ -23,6 +23,7 @@ from orchestration.build import build
 from orchestration.changes import read_build_inputs
 from orchestration.cli import _instance
 from orchestration.cli import main as gvc
+from tests.warehouses import table_differences
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PER_YEAR_MARTS = ["fct_firm_year_dvar", "fct_city_industry_complementarity"]
@@ -146,34 +147,6 @@ def test_changed_year_rebuilds_only_that_year(tiny_warehouse, tmp_path, capsys):
     # the narrowed rebuild, with the production tables it kept, equals a fresh build of the corrected root
     out, _ = fresh_build.communicate(timeout=900)
     assert fresh_build.returncode == 0, out[-3000:]
-    assert _differing_tables(wh2, fresh) == []
-
-
-
-def _differing_tables(rebuilt: Path, fresh: Path) -> list[str]:
-    """The mart and analytics tables of ``fresh`` whose rows differ in ``rebuilt``
-    (values exactly; run ids aside, and the specification curve, which a
-    rebuild reruns only when asked)."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{rebuilt}' as rebuilt (read_only)")
-        con.execute(f"attach '{fresh}' as fresh (read_only)")
-        tables = con.execute("select schema_name, table_name from duckdb_tables() where database_name = 'fresh' "
-                             "and schema_name in ('marts', 'analytics') order by all").fetchall()
-        assert ("analytics", "parameter_estimates") in tables and ("marts", "fct_firm_panel") in tables
-        differ = []
-        for schema, table in tables:
-            cols = [c for (c,) in con.execute(
-                "select column_name from duckdb_columns() where database_name = 'fresh' and schema_name = ? "
-                "and table_name = ? order by column_index", [schema, table]).fetchall() if c != "run_id"]
-            keep = ", ".join(f'"{c}"' for c in cols)
-            where = "where table_id <> 'spec_curve'" if table == "fct_regression_results" else ""
-            a, b = (con.execute(f'select {keep} from {db}."{schema}"."{table}" {where} order by all').df()
-                    for db in ("rebuilt", "fresh"))
-            try:
-                pd.testing.assert_frame_equal(a, b, check_exact=True)
-            except AssertionError as err:
-                differ.append(f"{schema}.{table}: {str(err).splitlines()[0]}")
-        return differ
-    finally:
-        con.close()
+    tables, differ = table_differences(wh2, fresh, where={"fct_regression_results": "table_id <> 'spec_curve'"})
+    assert {("analytics", "parameter_estimates"), ("marts", "fct_firm_panel")} <= tables
+    assert not differ, differ

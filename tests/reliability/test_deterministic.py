@@ -29,6 +29,8 @@ import pandas as pd
 import pytest
 from matplotlib import image
 
+from tests.warehouses import table_differences
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ("marts", "analytics")
 PER_RUN_COLUMNS = {"run_id"}
@@ -51,61 +53,13 @@ def two_builds(tiny_warehouse, tmp_path_factory) -> tuple[Path, Path]:
     return wh.parent, second
 
 
-def _tables(con: duckdb.DuckDBPyConnection, db: str) -> set[tuple[str, str]]:
-    return set(con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = ? "
-        "and list_contains(?, schema_name)",
-        [db, list(SCHEMAS)]).fetchall())
-
-
-def _columns(con, db: str, schema: str, table: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ? "
-        "order by column_index", [db, schema, table]).fetchall()]
-
-
-def _differences(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
-    """Per column that differs: how many rows, and by how much for numbers."""
-    out = []
-    for c in a.columns:
-        x, y = a[c], b[c]
-        same = ((x == y) | (x.isna() & y.isna())).to_numpy(bool)
-        if same.all():
-            continue
-        what = f"{c}: {int((~same).sum())} of {len(a)} rows"
-        if pd.api.types.is_float_dtype(x):
-            what += f", max |diff| {np.nanmax(np.abs(x.to_numpy(float) - y.to_numpy(float))[~same]):.3g}"
-        out.append(what)
-    return out
-
-
 def test_marts_and_analytics_tables_are_identical(two_builds):
     first, second = two_builds
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{first / 'warehouse.duckdb'}' as first_build (read_only)")
-        con.execute(f"attach '{second / 'warehouse.duckdb'}' as second_build (read_only)")
-        tables = _tables(con, "first_build")
-        assert tables == _tables(con, "second_build")
-        assert {("marts", "fct_firm_panel"), ("marts", "fct_regression_results"),
-                ("analytics", "parameter_estimates")} <= tables
-        differ = {}
-        for schema, table in sorted(tables):
-            cols = _columns(con, "first_build", schema, table)
-            assert cols == _columns(con, "second_build", schema, table), f"{schema}.{table}"
-            keep = ", ".join(f'"{c}"' for c in cols if c not in PER_RUN_COLUMNS)
-            a, b = (con.execute(f'select {keep} from {db}."{schema}"."{table}" order by all').df()
-                    for db in ("first_build", "second_build"))
-            if len(a) != len(b):
-                differ[f"{schema}.{table}"] = [f"{len(a)} vs {len(b)} rows"]
-                continue
-            try:
-                pd.testing.assert_frame_equal(a, b, check_exact=True)
-            except AssertionError:
-                differ[f"{schema}.{table}"] = _differences(a, b)
-        assert not differ, differ
-    finally:
-        con.close()
+    tables, differ = table_differences(first / "warehouse.duckdb", second / "warehouse.duckdb",
+                                       schemas=SCHEMAS, skip_columns=frozenset(PER_RUN_COLUMNS))
+    assert {("marts", "fct_firm_panel"), ("marts", "fct_regression_results"),
+            ("analytics", "parameter_estimates")} <= tables
+    assert not differ, differ
 
 
 def test_regression_results_differ_only_in_their_run_ids(two_builds):
