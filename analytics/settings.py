@@ -29,6 +29,8 @@ Winsorisation = Literal["full_sample", "per_year"]
 # METHOD §0: the survey's sample filters, and intermediate inputs where the survey lacks them
 SurveyFilters = Literal["standard", "none"]
 ImputeIntermediateInputs = Literal["accounting", "none"]
+# ... and ownership shares where the capital components are missing
+ImputeOwnershipShares = Literal["nearest_year", "none"]
 # encoding of the raw root's CSV files (CONTRACT: UTF-8; GBK accepted with the setting)
 CsvEncoding = Literal["utf-8", "gbk", "gb18030"]
 
@@ -86,6 +88,7 @@ class MethodSettings:
     exclude_years: tuple[int, ...] = (2010,)
     survey_filters: SurveyFilters = "standard"
     impute_intermediate_inputs: ImputeIntermediateInputs = "accounting"
+    impute_ownership_shares: ImputeOwnershipShares = "nearest_year"
     split_weights: SplitWeights = "equal"
     indirect_import_adjustment: bool = True
     # METHOD §0 step 6: customs codes whose 6th character is 8 (customs
@@ -117,6 +120,7 @@ class MethodSettings:
     def __post_init__(self) -> None:
         check_literal("survey_filters", self.survey_filters, SurveyFilters)
         check_literal("impute_intermediate_inputs", self.impute_intermediate_inputs, ImputeIntermediateInputs)
+        check_literal("impute_ownership_shares", self.impute_ownership_shares, ImputeOwnershipShares)
         check_literal("split_weights", self.split_weights, SplitWeights)
         check_literal("ipc_levels", self.ipc_levels, IpcLevels)
         check_literal("ipc_counting", self.ipc_counting, IpcCounting)

@@ -233,6 +233,8 @@ def _corrupt_counted(root: Path) -> dict:
         "survey_duplicate_rows": len(survey) - len(deduplicated),
         **{f"survey_filtered_{r}": int((rule == r).sum()) for r in FILTER_RULES},
         "survey_intermediate_inputs_imputed": 0,
+        # 2000 reports every capital component: no ownership share is filled
+        "survey_ownership_nearest_year": 0, "survey_ownership_registration_type": 0, "survey_ownership_null": 0,
         "survey_city_not_in_reference": int((~(kept["city_code"].str[:4] + "00").isin(listed)).sum()),
         "survey_industry_not_in_reference": 0,
         "survey_intermediate_inputs_null": len(kept),

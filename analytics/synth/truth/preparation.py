@@ -20,6 +20,11 @@ tested against it:
    welfare_payable``, a missing wage bill or welfare payable being the firm's
    mean over its other years (same firm_id, kept rows), then 0; a missing
    item, or a result <= 0, leaves M missing;
+4. ``impute_ownership_shares = "nearest_year"``: the ownership shares of a
+   firm-year without capital components (paid-in capital > 0 and the state,
+   foreign and HMT capital all reported) are those of the panel firm's
+   nearest year with them (a tie: the earlier), else its registration type's
+   (:func:`registration_type_shares`), else missing (:func:`ownership_shares`);
 7. customs lines without a firm id (missing or blank) or of value 0 are dropped.
 """
 
@@ -41,9 +46,11 @@ __all__ = [
     "accounting_intermediate_inputs",
     "deduplicate_survey",
     "impute_intermediate_inputs",
+    "ownership_shares",
     "payment_means",
     "prepare_customs",
     "prepare_survey_year",
+    "registration_type_shares",
     "survey_filter_rule",
 ]
 
@@ -186,6 +193,63 @@ def impute_intermediate_inputs(survey: pd.DataFrame, means: pd.DataFrame, how: s
     identity = accounting_intermediate_inputs(s, means)
     imputed = m.isna() & (identity > 0).fillna(False).astype(bool)
     return s.assign(intermediate_inputs=m.where(~imputed, identity), intermediate_inputs_imputed=imputed)
+
+
+# NBS registration codes (3 digits) whose firm is state-owned, HMT- or foreign-invested (step 4)
+STATE_REGISTRATION = (110, 151)
+HMT_REGISTRATION = (210, 240)
+FOREIGN_REGISTRATION = (310, 340)
+
+
+def registration_type_shares(registration_type: pd.Series) -> pd.DataFrame:
+    """``state_share`` and ``foreign_share`` from the registration code: 110-151
+    state (1, 0); 210-240 HMT and 310-340 foreign (0, 1: HMT capital counts as
+    foreign); any other code (0, 0); a missing code: both missing."""
+    code = pd.to_numeric(registration_type, errors="coerce")
+
+    def within(bounds: tuple[int, int]) -> pd.Series:
+        return code.between(*bounds).astype(float)
+
+    state = within(STATE_REGISTRATION).where(code.notna())
+    foreign = ((within(HMT_REGISTRATION) + within(FOREIGN_REGISTRATION)).clip(upper=1.0)).where(code.notna())
+    return pd.DataFrame({"state_share": state, "foreign_share": foreign}, index=registration_type.index)
+
+
+def ownership_shares(survey: pd.DataFrame, how: str = "nearest_year") -> pd.DataFrame:
+    """Ownership shares of each prepared survey firm-year (step 4).
+
+    ``survey``: year, firm_id, panel_firm_id, paid_in_capital, state_capital,
+    foreign_capital, hmt_capital and (optional) registration_type, one row per
+    (year, firm_id).  Returns year, firm_id, state_share = min(state / paid-in,
+    1), foreign_share = min((foreign + HMT) / paid-in, 1), ownership_source
+    ('components', 'nearest_year', 'registration_type' or missing) and
+    ownership_year (the year whose components give the shares)."""
+    s = survey[["year", "firm_id", "panel_firm_id"]].copy()
+    s["year"] = s["year"].astype("int64")
+    paid = survey["paid_in_capital"].astype(float)
+    parts = [survey[c].astype(float) for c in ("state_capital", "foreign_capital", "hmt_capital")]
+    has = (paid > 0) & parts[0].notna() & parts[1].notna() & parts[2].notna()
+    s["state_share"] = (parts[0] / paid).clip(upper=1.0).where(has)
+    s["foreign_share"] = ((parts[1] + parts[2]) / paid).clip(upper=1.0).where(has)
+    s["ownership_source"] = pd.Series(np.where(has, "components", None), index=s.index, dtype=object)
+    s["ownership_year"] = s["year"].where(has).astype("Int64")
+    if how == "none":
+        return s.drop(columns="panel_firm_id")
+    missing = s.loc[~has, ["year", "firm_id", "panel_firm_id"]].reset_index()
+    donors = s.loc[has, ["panel_firm_id", "year", "state_share", "foreign_share"]].rename(columns={"year": "donor_year"})
+    pairs = missing.merge(donors, on="panel_firm_id")
+    pairs["distance"] = (pairs["donor_year"] - pairs["year"]).abs()
+    nearest = pairs.sort_values(["index", "distance", "donor_year"]).drop_duplicates("index").set_index("index")
+    s.loc[nearest.index, ["state_share", "foreign_share"]] = nearest[["state_share", "foreign_share"]].to_numpy()
+    s.loc[nearest.index, "ownership_source"] = "nearest_year"
+    s.loc[nearest.index, "ownership_year"] = nearest["donor_year"].astype("int64").to_numpy()
+    rest = s.index[~has & ~s.index.isin(nearest.index)]
+    if "registration_type" in survey.columns and len(rest):
+        reg = registration_type_shares(survey.loc[rest, "registration_type"])
+        coded = reg.index[reg["state_share"].notna()]
+        s.loc[coded, ["state_share", "foreign_share"]] = reg.loc[coded].to_numpy()
+        s.loc[coded, "ownership_source"] = "registration_type"
+    return s.drop(columns="panel_firm_id")
 
 
 def prepare_customs(customs: pd.DataFrame) -> pd.DataFrame:

@@ -22,6 +22,9 @@
 
         foreign_share       = min((foreign + hmt capital) / paid-in, 1)
         state_share         = min(state capital / paid-in, 1)
+                              (both as METHOD §0 step 4 fills them where
+                              the components are missing:
+                              int_survey_ownership_shares)
         firm_size           = ln employment
         firm_age            = t - year established + 1
         fixed_assets        = ln fixed assets
@@ -163,13 +166,8 @@ panel_rows as (
         city_instruments.instrument,
         city_instruments.policy_score,
         city_market_access.market_access,
-        case
-            when survey.paid_in_capital > 0
-                then least((survey.foreign_capital + survey.hmt_capital) / survey.paid_in_capital, 1.0)
-        end as foreign_share,
-        case
-            when survey.paid_in_capital > 0 then least(survey.state_capital / survey.paid_in_capital, 1.0)
-        end as state_share,
+        survey.foreign_share,
+        survey.state_share,
         {{ ln_positive('survey.employment') }} as firm_size,
         cast(dvar_firm_years.year - survey.year_established + 1 as double) as firm_age,
         {{ ln_positive('survey.fixed_assets') }} as fixed_assets,

@@ -10,6 +10,10 @@
         exit_flag       = year is the panel firm's last survey year
                           and < the last survey year of the data
         is_exporter     = the firm-year has a fct_firm_year_dvar row
+        state_share, foreign_share, ownership_source
+                        = int_survey_ownership_shares (METHOD §0 step 4:
+                          the capital components, else the panel firm's
+                          nearest year with them, else the registration type)
 
     Money in thousand RMB as surveyed. One row per (panel_firm_id, year). -#}
 with survey_rows as (
@@ -18,6 +22,11 @@ with survey_rows as (
 
 panel_ids as (
     select firm_id, panel_firm_id from {{ ref('int_survey_panel_ids') }}
+),
+
+ownership_shares as (
+    select year, firm_id, state_share, foreign_share, ownership_source
+    from {{ ref('int_survey_ownership_shares') }}
 ),
 
 exporter_years as (
@@ -54,6 +63,9 @@ select
     panel_rows.state_capital,
     panel_rows.foreign_capital,
     panel_rows.hmt_capital,
+    ownership_shares.state_share,
+    ownership_shares.foreign_share,
+    ownership_shares.ownership_source,
     panel_rows.wage_bill,
     panel_rows.rd_expenditure,
     panel_rows.subsidy,
@@ -62,6 +74,9 @@ select
         and panel_rows.year < panel_rows.data_last_year as exit_flag,
     exporter_years.firm_id is not null as is_exporter
 from panel_rows
+left join ownership_shares
+    on panel_rows.year = ownership_shares.year
+    and panel_rows.firm_id = ownership_shares.firm_id
 left join exporter_years
     on panel_rows.year = exporter_years.year
     and panel_rows.firm_id = exporter_years.firm_id

@@ -37,6 +37,11 @@
       survey_filters = 'none';
     - survey_intermediate_inputs_imputed: firm-years whose M comes from the
       accounting identity (the survey lacks it);
+    - survey_ownership_nearest_year, survey_ownership_registration_type:
+      firm-years without capital components whose ownership shares come
+      from the panel firm's nearest year with components, or from the
+      registration type (int_survey_ownership_shares; METHOD §0 step 4);
+      survey_ownership_null: firm-years left without ownership shares;
 
     and survey_intermediate_inputs_null then counts what is still NULL after
     the identity. The city, industry and exporter checks are about the
@@ -50,6 +55,9 @@
 {%- for rule in filter_rules %}{% do check_names.append('survey_filtered_' ~ rule) %}{% endfor %}
 {%- do check_names.extend([
     'survey_intermediate_inputs_imputed',
+    'survey_ownership_nearest_year',
+    'survey_ownership_registration_type',
+    'survey_ownership_null',
     'survey_city_not_in_reference',
     'survey_industry_not_in_reference',
     'survey_intermediate_inputs_null',
@@ -88,6 +96,12 @@ survey_rows as (
     left join listed_industries
         on survey.industry_code_2 = listed_industries.industry_code
     where {{ in_run_years('survey.year') }}
+),
+
+ownership_rows as (
+    select year, firm_id, ownership_source, ownership_year
+    from {{ ref('int_survey_ownership_shares') }}
+    where {{ in_run_years('year') }}
 ),
 
 deduplicated_rows as (
@@ -134,6 +148,19 @@ flagged_items as (
     select year, 'survey_intermediate_inputs_imputed' as check_name, firm_id, 1 as items, firm_id as example
     from survey_rows
     where intermediate_inputs_imputed
+
+    union all
+
+    select year, 'survey_ownership_' || ownership_source as check_name, firm_id, 1 as items,
+        firm_id || coalesce(' (from ' || ownership_year || ')', '') as example
+    from ownership_rows
+    where ownership_source in ('nearest_year', 'registration_type')
+
+    union all
+
+    select year, 'survey_ownership_null' as check_name, firm_id, 1 as items, firm_id as example
+    from ownership_rows
+    where ownership_source is null
 
     union all
 
