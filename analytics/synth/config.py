@@ -111,6 +111,9 @@ class SynthParams:
     m_reported_until: int = 2007  # later years report no intermediate inputs: the accounting items give M
     payment_null_share: float = 0.03  # of a firm's last year in those years: wage bill (or welfare) not reported
     customs_dropped_share: float = 0.0005  # extra customs lines per year without a firm id, and as many of value 0
+    # the survey years whose capital components (state, foreign, HMT capital) are not reported, as in
+    # the common versions: ownership shares come from the firm's nearest year, else its registration type
+    capital_components_missing: tuple[int, ...] = (2008, 2009, 2010)
 
     def with_overrides(self, **kw) -> "SynthParams":
         return replace(self, **kw)
@@ -119,4 +122,5 @@ class SynthParams:
         d = asdict(self)
         d["years"] = list(self.years)
         d["survey_years"] = list(self.survey_years)
+        d["capital_components_missing"] = list(self.capital_components_missing)
         return d

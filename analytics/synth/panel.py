@@ -24,7 +24,7 @@ import pandas as pd
 
 from analytics import rawio
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings
-from analytics.synth.truth.preparation import SurveyPreparation, prepare_customs
+from analytics.synth.truth.preparation import SurveyPreparation, ownership_shares, prepare_customs
 from analytics.synth.truth.trade import harmonise
 
 PAPER_TABLE3 = pd.DataFrame(
@@ -50,16 +50,27 @@ CONTROLS = [
 ]
 
 
-def generator_panel(root: Path | str) -> pd.DataFrame:
-    """Matched exporter-years with DVAR, C, the instrument and the controls."""
+def generator_panel(root: Path | str, survey: pd.DataFrame | None = None,
+                    settings: MethodSettings = DEFAULT_SETTINGS) -> pd.DataFrame:
+    """Matched exporter-years with DVAR, C, the instrument and the controls.
+
+    The ownership shares are METHOD §0 step 4's over the written survey
+    (``ownership_shares`` of :func:`generator_survey`, or of ``survey`` when
+    given): the capital components, missing in some years, filled from the
+    panel firm's nearest year or the registration type -- the world's true
+    shares (``truth/firm_year_latent``) wherever a year with components
+    exists."""
     root = Path(root)
+    survey = generator_survey(root, settings) if survey is None else survey
     dv = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet")
     lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet")
     comp = pd.read_parquet(root / "truth" / "city_industry_complementarity.parquet")
     lat = lat[["fid", "firm_id", "year", "city_code", "industry_code", "iv", "u", "C", "dvar_target",
                "foreign_share", "hmt_part", "state_share", "employment", "year_established", "fixed_assets",
                "total_assets", "general_trade_share", "own_inventions", "omega", "markup"]]
-    p = dv.merge(lat, on=["firm_id", "year"], how="inner")
+    p = dv.merge(lat.drop(columns=["foreign_share", "state_share"]), on=["firm_id", "year"], how="inner")
+    shares = ownership_shares(survey, settings.impute_ownership_shares)
+    p = p.merge(shares[["firm_id", "year", "foreign_share", "state_share"]], on=["firm_id", "year"], how="left")
     p = p.merge(
         comp[["city_code", "industry_code", "year", "complementarity", "placebo_complementarity", "invention_patents"]],
         on=["city_code", "industry_code", "year"], how="left",
@@ -173,7 +184,7 @@ def analysis_panel(root: Path | str, survey: pd.DataFrame | None = None) -> pd.D
     :func:`generator_survey` already read."""
     root = Path(root)
     survey = generator_survey(root) if survey is None else survey
-    p = generator_panel(root)
+    p = generator_panel(root, survey)
     p["panel_firm_id"] = panel_firm_ids(p)
     p = p.merge(survey[["firm_id", "year", "industry_code_3"]], on=["firm_id", "year"], how="left")
     p = p.merge(agglomeration(survey), on=["city_code", "industry_code_3", "year"], how="left")

@@ -23,6 +23,13 @@ under the default switches the marts equal the world's own values:
   not reported (``payment_null_share``): the identity then uses the firm's
   mean over its earlier years, which the generator knows when it writes
   that year;
+- capital components (state, foreign and HMT capital) not reported in the
+  years ``capital_components_missing`` (every firm, as in the common versions
+  of 2008-2010), and every firm's NBS ``registration_type`` written in every
+  year, consistent with its true shares (:func:`registration_types`): a
+  firm-year without components takes its shares from the firm's nearest year
+  (equal to the truth up to rounding: a firm's shares do not change), and a
+  firm seen only in those years from its registration type (1 or 0);
 - customs lines without a firm id and lines of value 0
   (``customs_dropped_share`` of the year's lines each), added beside the
   true lines.
@@ -42,15 +49,55 @@ from schemas.countries import ISO3_ASSIGNED
 __all__ = [
     "PaymentHistory",
     "accounting_items",
+    "capital_components_missing",
     "choose_filtered",
     "choose_missing_payments",
     "customs_dropped_lines",
     "duplicated_rows",
     "filtered_rows",
+    "registration_types",
 ]
 
 # GB/T 4754-2002 classes of mining and utilities, the divisions the survey covers beside manufacturing
 NON_MANUFACTURING_CLASSES = ("0610", "0810", "0911", "4411", "4430", "4610")
+
+
+# NBS registration codes the world draws from, by kind of owner (the preparation reads
+# 110-151 as state, 210-240 as HMT- and 310-340 as foreign-invested, any other as neither)
+REGISTRATION_CODES = {
+    "state": ("110", "151"),
+    "hmt": ("210", "220", "230", "240"),
+    "foreign": ("310", "320", "330", "340"),
+    "domestic": ("159", "160", "171", "172", "173", "174", "190"),
+}
+FOREIGN_INVESTED = 0.25  # the foreign share from which a firm registers as foreign-invested
+STATE_CONTROLLED = 0.5
+
+
+def registration_types(firms: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Each firm's 3-digit registration code from its true shares: foreign-invested
+    (foreign_share >= 0.25) as HMT when HMT capital is most of its foreign capital
+    (hmt_part >= 0.5), else foreign; otherwise state when state_share >= 0.5, else
+    a domestic non-state code; the code within its kind drawn evenly."""
+    fs = firms["foreign_share"].to_numpy(dtype=float)
+    hmt = firms["hmt_part"].to_numpy(dtype=float)
+    state = firms["state_share"].to_numpy(dtype=float)
+    kind = np.where(fs >= FOREIGN_INVESTED, np.where(hmt >= 0.5, "hmt", "foreign"),
+                    np.where(state >= STATE_CONTROLLED, "state", "domestic"))
+    u = rng.random(len(firms))
+    codes = np.empty(len(firms), dtype=object)
+    for k, options in REGISTRATION_CODES.items():
+        at = kind == k
+        codes[at] = np.asarray(options, dtype=object)[(u[at] * len(options)).astype(int)]
+    return codes
+
+
+def capital_components_missing(survey: pd.DataFrame, params: SynthParams) -> pd.DataFrame:
+    """``survey`` (one year) without its capital components when the year is one of
+    ``capital_components_missing`` (paid-in capital stays reported)."""
+    if int(survey["year"].iat[0]) not in params.capital_components_missing:
+        return survey
+    return survey.assign(**{c: np.nan for c in ("state_capital", "foreign_capital", "hmt_capital")})
 
 
 def choose_filtered(fy: pd.DataFrame, eligible_fids, params: SynthParams, rng: np.random.Generator) -> np.ndarray:

@@ -245,5 +245,6 @@ def survey_frame(fy: pd.DataFrame, fx: dict[int, float], rng: np.random.Generato
             "wage_bill": np.round(fy["employment"].to_numpy() * wage, 1),
             "rd_expenditure": np.round(rd, 1),
             "subsidy": np.round(subsidy, 1),
+            "registration_type": fy["registration_type"].to_numpy(dtype=object),
         }
     ).sort_values("firm_id", ignore_index=True)

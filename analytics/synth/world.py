@@ -14,7 +14,8 @@ Order of generation (each step needs the one before):
    (production.feasible_markups), so the survey's M/S admits the target;
 6. per year: customs totals that invert METHOD §3, the survey written (with
    the accounting items, M unreported from 2008, the filtered firm-years
-   broken, some rows twice), the customs rows written (with lines METHOD §0
+   broken, the capital components missing in some years, some rows twice),
+   the customs rows written (with lines METHOD §0
    drops);
 7. reference tables, truth.json, and ``truth/`` from METHOD §0-§4 applied to
    what was written.
@@ -59,7 +60,7 @@ from analytics.synth.truth.matching import survey_index_rows
 
 Progress = Callable[[str], None]
 COMPONENTS = {"geo": 1, "registry": 2, "patents": 3, "production": 4, "customs": 5, "survey": 6, "idents": 7, "shares": 8,
-              "variants": 9, "preparation": 10, "accounts": 11}
+              "variants": 9, "preparation": 10, "accounts": 11, "ownership": 12}
 # share of the survey's firm names and legal representatives, and of each year's
 # customs firm names, written in a Unicode variant form (names.unicode_variant):
 # Unicode spaces, compatibility characters, presentation-form brackets, all of
@@ -134,6 +135,8 @@ def generate(
     fy["firm_name"] = nm.with_unicode_variants(rv, fy["firm_name"], UNICODE_VARIANT_SHARE)
     fy["legal_rep"] = nm.with_unicode_variants(rv, fy["legal_rep"], UNICODE_VARIANT_SHARE)
     say(f"registry: {len(firms)} firms, {len(fy)} survey firm-years")
+    firms["registration_type"] = wp.registration_types(firms, _rng(seed, "ownership"))
+    fy["registration_type"] = fy["fid"].map(firms.set_index("fid")["registration_type"])
     # the quirks METHOD §0 prepares: firm-years broken for a sample filter (firms
     # without a rename or a new legal-person code), payments not reported
     rq = _rng(seed, "preparation")
@@ -263,6 +266,7 @@ def generate(
         survey = prod.survey_frame(year_fy, fx, _rng(seed, "survey", t))
         ra = _rng(seed, "accounts", t)
         survey, gap = wp.accounting_items(survey, year_fy, params, payments, ra)
+        survey = wp.capital_components_missing(survey, params)
         m_identity_gap = max(m_identity_gap, gap)
         survey = wp.filtered_rows(survey, year_fy, ra)
         n_true = len(survey)
