@@ -56,6 +56,12 @@ NOT_IN_CURVE = {
     "impute_intermediate_inputs": "the survey's preparation (METHOD §0), not a specification: `none` leaves "
                                   "intermediate inputs missing where the survey lacks them (every firm of "
                                   "2008-2014 in the common versions), so those years have no DVAR at all",
+    "broker_digit": "the data's preparation (METHOD §0), not a specification: `false` keeps customs brokers "
+                    "(codes whose 6th character is 8, without trading rights) in the trade sample as if "
+                    "they were producers",
+    "impute_ownership_shares": "the survey's preparation (METHOD §0), not a specification: `none` leaves the "
+                               "ownership controls missing where the survey lacks the capital components "
+                               "(2008-2010 in the common versions), so those years leave the models with controls",
 }
 
 

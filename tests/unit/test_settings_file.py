@@ -39,6 +39,8 @@ def test_gvc_config_names_the_file(tmp_path):
     ("[method]\nsurvey_filters = 'strict'\n", "survey_filters='strict' is not one of ('standard', 'none')"),
     ("[method]\nimpute_intermediate_inputs = true\n",
      "impute_intermediate_inputs=True is not one of ('accounting', 'none')"),
+    ("[method]\nimpute_ownership_shares = 'registration'\n",
+     "impute_ownership_shares='registration' is not one of ('nearest_year', 'none')"),
     ("[method]\nwinsor = 0.01\n", "unknown METHOD setting(s) ['winsor']"),
     ("[methods]\nyear_end = 2015\n", "unknown table(s) ['methods']"),
     ("[method\n", "not valid TOML"),
@@ -82,8 +84,10 @@ def test_preparation_switches_reach_dbt_and_stay_out_of_the_curve():
     specification curve, which says why (analytics.study.spec_panels.NOT_IN_CURVE)."""
     from analytics.study import spec_panels as sp
 
-    s = settings_from_dict({"survey_filters": "none", "impute_intermediate_inputs": "none"})
-    assert {"survey_filters": "none", "impute_intermediate_inputs": "none"}.items() <= s.dbt_vars().items()
+    changed = {"survey_filters": "none", "impute_intermediate_inputs": "none", "impute_ownership_shares": "none"}
+    s = settings_from_dict(changed)
+    assert changed.items() <= s.dbt_vars().items()
     assert DEFAULT_SETTINGS.survey_filters == "standard" and DEFAULT_SETTINGS.impute_intermediate_inputs == "accounting"
-    for name in ("survey_filters", "impute_intermediate_inputs"):
+    assert DEFAULT_SETTINGS.impute_ownership_shares == "nearest_year"
+    for name in changed:
         assert name in sp.NOT_IN_CURVE and name not in sp.every_spec()[0]
