@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+
 {#- Export lines of the matched exporters, restated in HS1996 (METHOD §1) and
     summed per product and destination (panel inputs: KSW quality, the
     firm-year's products, destinations and upstreamness):
@@ -11,11 +13,15 @@
     concordance link is kept whole with hs6_1996 NULL (counted in
     fct_data_quality). Firm-years: the rows of fct_firm_year_dvar with a
     panel_firm_id (customs firm -> survey firm is one-to-one per year).
+    Incremental by year, like the marts it reads: a year's lines need only
+    that year's customs and matches (the panel ids change only when the
+    survey does, which makes every year stale).
     One row per (panel_firm_id, year, hs6_1996, partner_country). -#}
 with matched_exporters as (
     select year, customs_firm_id, panel_firm_id
     from {{ ref('fct_firm_year_dvar') }}
     where panel_firm_id is not null
+        and {{ in_run_years('year') }}
 ),
 
 export_lines as (
@@ -31,7 +37,8 @@ export_lines as (
     inner join matched_exporters
         on customs.year = matched_exporters.year
         and customs.customs_firm_id = matched_exporters.customs_firm_id
-    where customs.flow = 'export'
+    where {{ in_run_years('customs.year') }}
+        and customs.flow = 'export'
 ),
 
 concordance_links as (
