@@ -226,15 +226,16 @@ def firm_year_quality(lines: pd.DataFrame, sigma: float = 5.0) -> pd.DataFrame:
     """KSW quality per firm-year from ``pnl_firm_export_lines`` (METHOD §6).
 
     ``lines``: panel_firm_id, year, hs6_1996, partner_country, value_usd,
-    quantity (lines with a null quantity or a null hs6_1996, a code without
-    a concordance link, are dropped). Pooled regression
+    quantity (lines with a null quantity, a null hs6_1996 (a code without
+    a concordance link) or a null partner_country (destination unknown: its
+    destination x year effect is undefined) are dropped). Pooled regression
     ``ln q + sigma ln p = FE(h) + FE(destination x year) + e``; quality
     ``e / (sigma - 1)`` min-max normalised within h, export-value weighted.
     Returns panel_firm_id, year, quality and ``log_quality`` (the weighted
     ``e / (sigma - 1)`` before the min-max step, used for the truth check).
     """
-    q = ksw_quality(lines.dropna(subset=["quantity", "hs6_1996"]), FIRM, YEAR, "hs6_1996", "partner_country", "value_usd",
-                    "quantity", sigma=sigma)
+    known = lines.dropna(subset=["quantity", "hs6_1996", "partner_country"])
+    q = ksw_quality(known, FIRM, YEAR, "hs6_1996", "partner_country", "value_usd", "quantity", sigma=sigma)
     return q[[FIRM, YEAR, "quality", "log_quality"]].reset_index(drop=True)
 
 

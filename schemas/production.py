@@ -45,7 +45,7 @@ class FirmExportLines(pa.DataFrameModel):
     panel_firm_id: Series[Str]
     year: Series[Int] = pa.Field(**YEARS)
     hs6_1996: Series[Str] = pa.Field(digits=6, nullable=True)  # NULL: no concordance link
-    partner_country: Series[Str]
+    partner_country: Series[Str] = pa.Field(nullable=True)  # NULL: unknown partner (counted, not in KSW)
     value_usd: Series[Float] = pa.Field(**NON_NEGATIVE)
     quantity: Series[Float] = pa.Field(**NON_NEGATIVE, nullable=True)
 

@@ -79,7 +79,7 @@ SURVEY = {
 
 
 def customs_line(firm_id: str | None, name: str, value: float, year: int = 2008, month: int = 1,
-                 partner: str = "USA") -> dict:
+                 partner: str | None = "USA") -> dict:
     return {"year": year, "month": month, "customs_firm_id": firm_id, "firm_name": name, "phone": None,
             "zip_code": None, "flow": "export", "trade_regime": "10", "hs_code": "84713000",
             "partner_country": partner, "value_usd": value, "quantity": None, "unit": None}
@@ -92,6 +92,8 @@ CUSTOMS = {
         customs_line("3301000001", "IMPUTE01A机械有限公司", 10_000.0),
         # FILTEMP7A's customs firm: its survey row is filtered, so it stays unmatched
         customs_line("3301000002", "FILTEMP7A机械有限公司", 5_000.0),
+        # the same firm's line to an unknown partner: kept, counted (customs_rows_without_partner)
+        customs_line("3301000002", "FILTEMP7A机械有限公司", 700.0, month=2, partner=None),
         # IMPUTE05A: M reported
         customs_line("3301000005", "IMPUTE05A机械有限公司", 4_000.0),
         # 7. no firm id (NULL, blank) and value 0: dropped, counted

@@ -188,11 +188,23 @@ def test_customs_lines_without_firm_id_or_value_are_dropped_and_counted(standard
     c = counts(wh)
     assert c["customs_rows_without_firm_id"] == 2 and c["customs_rows_zero_value"] == 1
     lines = sql(wh, "select customs_firm_id, value_usd from intermediate.int_customs_prepared where year = 2008")
-    assert len(lines) == 3 and lines["customs_firm_id"].notna().all() and (lines["value_usd"] > 0).all()
+    assert len(lines) == 4 and lines["customs_firm_id"].notna().all() and (lines["value_usd"] > 0).all()
     ex = sql(wh, '''select "check", share, example from intermediate.int_trade_quality_counts
                     where year = 2008 and "check" like 'customs_rows_%' ''').set_index("check")
     assert ex.loc["customs_rows_zero_value", "example"] == "export 84713000 3301000005"
-    assert ex.loc["customs_rows_without_firm_id", "share"] == pytest.approx(2 / 6)
+    assert ex.loc["customs_rows_without_firm_id", "share"] == pytest.approx(2 / 7)
+
+
+def test_customs_lines_without_partner_are_kept_and_counted(standard):
+    _, wh = standard
+    c = counts(wh)
+    assert c["customs_rows_without_partner"] == 1
+    ex = sql(wh, '''select share, example from intermediate.int_trade_quality_counts
+                    where year = 2008 and "check" = 'customs_rows_without_partner' ''').iloc[0]
+    assert ex["example"] == "export 84713000 3301000002" and ex["share"] == pytest.approx(1 / 7)
+    kept = sql(wh, """select value_usd from intermediate.int_customs_prepared
+                      where year = 2008 and partner_country is null""")
+    assert kept["value_usd"].tolist() == [700.0]
 
 
 def test_one_year_rebuild_follows_another_years_wage(standard, tmp_path):

@@ -116,6 +116,18 @@ def test_firm_year_quality_by_hand():
     assert "c" not in out.index  # no quantity
 
 
+def test_firm_year_quality_leaves_out_lines_without_a_destination():
+    known = pd.DataFrame({
+        "panel_firm_id": ["a", "b"], "year": 2005, "hs6_1996": "010101", "partner_country": "USA",
+        "value_usd": [100.0, 200.0], "quantity": [10.0, 40.0],
+    })
+    unknown = pd.DataFrame({"panel_firm_id": ["a", "d"], "year": 2005, "hs6_1996": "010101", "partner_country": None,
+                            "value_usd": [900.0, 50.0], "quantity": [1.0, 5.0]})
+    out = ms.firm_year_quality(pd.concat([known, unknown], ignore_index=True), sigma=3.0)
+    pd.testing.assert_frame_equal(out, ms.firm_year_quality(known, sigma=3.0))
+    assert "d" not in set(out["panel_firm_id"])
+
+
 def test_industry_upstreamness_per_year():
     io = pd.DataFrame({"industry_code": ["B", "C"], "supplier_industry_code": ["A", "A"], "input_coefficient": [0.5, 0.2]})
     output = pd.DataFrame({"industry_code": ["A", "B", "A", "B", "C"], "year": [2000, 2000, 2001, 2001, 2001],

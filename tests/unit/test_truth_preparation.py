@@ -63,4 +63,4 @@ def test_a_csv_survey_read_as_text_gives_the_same(root, tmp_path):
 
 def test_customs_lines_without_firm_id_or_value_are_dropped():
     lines = prepare_customs(pd.DataFrame(CUSTOMS[2008]))
-    assert len(lines) == 3 and lines["customs_firm_id"].notna().all() and (lines["value_usd"] > 0).all()
+    assert len(lines) == 4 and lines["customs_firm_id"].notna().all() and (lines["value_usd"] > 0).all()

@@ -29,7 +29,13 @@
       METHOD §0 drops (int_customs_prepared): without a firm id (NULL or
       blank), and, of the others, of value 0; share of the year's customs
       lines; example = the line's flow and HS code, with its firm name or
-      id.
+      id;
+    - customs_rows_without_partner: customs lines kept (with a firm id and a
+      value) whose partner_country is NULL, as the contract allows: they
+      count in DVAR, which does not use the partner, and the export lines
+      among them leave the KSW quality estimation (its destination x year
+      effects need a destination); share of the year's customs lines;
+      example as above.
 -#}
 {%- set check_names = [
     'hs_codes_without_concordance_link',
@@ -39,6 +45,7 @@
     'customs_firms_unmatched_survey_row_filtered',
     'customs_rows_without_firm_id',
     'customs_rows_zero_value',
+    'customs_rows_without_partner',
 ] %}
 
 with run_years as (
@@ -121,7 +128,8 @@ customs_lines as (
         case
             when {{ is_blank('customs_firm_id') }} then 'customs_rows_without_firm_id'
             when value_usd = 0 then 'customs_rows_zero_value'
-        end as dropped_as,
+            when partner_country is null then 'customs_rows_without_partner'
+        end as flagged_as,
         flow || ' ' || hs_code || ' ' || coalesce(
             case when {{ is_blank('customs_firm_id') }} then firm_name else customs_firm_id end, ''
         ) as example
@@ -206,9 +214,9 @@ flagged_items as (
 
     union all
 
-    select year, dropped_as as check_name, example
+    select year, flagged_as as check_name, example
     from customs_lines
-    where dropped_as is not null
+    where flagged_as is not null
 ),
 
 check_counts as (
