@@ -404,3 +404,28 @@ def test_the_ingest_asset_reads_its_configured_source_folder(tmp_path, monkeypat
     failed = dg.materialize([delivered_files], resources={"gvc": gvc}, instance=dg.DagsterInstance.ephemeral(),
                             raise_on_error=False)
     assert not failed.success
+
+
+def test_an_excel_97_survey_with_numeric_codes_and_two_sheets(tmp_path):
+    """An old ``.xls`` workbook (BIFF8, as xlwt writes it): every sheet is read, and codes
+    Excel stored as numbers (the region code, a legal-person code) come back as their text."""
+    xlwt = pytest.importorskip("xlwt")
+    header = ["法人代码", "企业名称", "省地县码", "行业代码", "全部从业人员年平均人数人", "工业总产值_当年价格千元",
+              "主营业务收入千元", "其中出口交货值千元", "固定资产合计千元", "资产总计千元"]
+    rows = [[123456789, "甲", 330106, "3721", 10, 1.0, 1.0, 0.0, 1.0, 2.0],
+            ["00765432X", "乙", "330106", "3721", 20, 2.0, 2.0, 0.5, 1.0, 2.0]]
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, row in zip(("上半年", "下半年"), rows):
+        sheet = book.add_sheet(name)
+        for j, value in enumerate(header):
+            sheet.write(0, j, value)
+        for j, value in enumerate(row):
+            sheet.write(1, j, value)
+    (tmp_path / "d").mkdir()
+    book.save(str(tmp_path / "d" / "工业企业2005.xls"))
+    report = ingest([tmp_path / "d"], tmp_path / "raw")
+    got = contract(tmp_path / "raw", "firm_survey", 2005).set_index("firm_id")
+    assert sorted(got.index) == ["00765432X", "123456789"]
+    assert got["city_code"].tolist() == ["330106", "330106"] and got["industry_code"].tolist() == ["3721", "3721"]
+    assert got.loc["00765432X", "export_delivery"] == 0.5 and got.loc["123456789", "employment"] == 10
+    assert [f.layout for f in report.files] == ["asif_chinese"]
