@@ -47,15 +47,15 @@ class SynthParams:
 
     # --- causal core (SYNTH §Causal structure 5) -------------------------
     beta: float = 0.21  # effect of C on DVAR
-    lam: float = 0.08  # shock loading in DVAR: dvar -= lam * u
+    lam: float = 0.02  # shock loading in DVAR: dvar -= lam * u (docs/synthetic_world.md, calibration)
     # --- C's design: spread share s within each home section ---------------
     s_cap: float = 0.42
     s_intercept: float = -2.8
     s_trend: float = 2.2  # logistic slope on (t-2000)/14
     s_iv_loading: float = 2.5  # on the normalised instrument z
-    s_shock_loading: float = 0.5  # on u
+    s_shock_loading: float = 1.5  # on u
     s_small_count: float = 2.0  # s * n / (n + this): tiny cells spread less
-    shock_rho: float = 0.7
+    shock_rho: float = 0.5  # persistence of the city x industry shock u
     patent_growth: float = 20.0  # 2014 / 2000 invention patents
     utility_per_invention: float = 1.2
     design_per_invention: float = 0.4
