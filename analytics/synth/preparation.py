@@ -264,7 +264,7 @@ def customs_dropped_lines(rows: pd.DataFrame, params: SynthParams, rng: np.rando
     n = max(1, int(round(params.customs_dropped_share * len(rows))))
     blank = rows.iloc[rng.choice(len(rows), n, replace=False)].copy()
     blank["customs_firm_id"] = None
-    unused = sorted((ISO3_ASSIGNED & customs_partners()) - set(rows["partner_country"].dropna()))
+    unused = sorted((ISO3_ASSIGNED & customs_partners()) - set(rows["partner_country"].dropna().unique()))
     n_zero = min(n, len(unused))
     zero = rows.iloc[rng.choice(len(rows), n_zero, replace=False)].copy()
     zero["value_usd"] = 0.0

@@ -154,25 +154,7 @@ def exporter_flows(ex: pd.DataFrame, book: ProductBook, s_h: pd.Series, countrie
     n_dest = np.minimum(n_dest, np.maximum(1, max_cells // n_prod))
     iso = countries["iso3"].to_numpy()
     cw = countries["weight"].to_numpy() / countries["weight"].sum()
-    cell_f, cell_h, cell_code, cell_d, cell_w, cell_lq, cell_p = [], [], [], [], [], [], []
-    for i in range(len(ex)):
-        prods = book.by_ind.get(ex["industry_code"].iat[i])
-        if prods is None or len(prods) == 0:
-            prods = book.products
-        m = len(prods)
-        off = int(hash_uniform(fid[i], 3, 13)[0] * m)
-        pick = [(off + 7 * j) % m for j in range(min(n_prod[i], m))]
-        dest_off = hash_uniform(np.full(n_dest[i], fid[i]), np.arange(n_dest[i]), 14)
-        dests = np.unique(iso[np.minimum(np.searchsorted(np.cumsum(cw), dest_off), len(iso) - 1)])
-        for p in pick:
-            h = prods["hs6_1996"].iat[p]
-            lq = ndtri(hash_uniform(fid[i], int(h), 15)[0]) * quality_sd + 0.02 * (year - 2000)
-            price = np.exp(3.0 + 0.5 * ndtri(hash_uniform(0, int(h), 16)[0]))  # the product's base price
-            for dd in dests:
-                cell_f.append(i); cell_h.append(h); cell_code.append(prods["hs6"].iat[p]); cell_d.append(dd)
-                cell_lq.append(lq); cell_p.append(price)
-    cells = pd.DataFrame({"i": cell_f, "hs6_1996": cell_h, "hs6": cell_code, "partner_country": cell_d,
-                          "lq": cell_lq, "price": cell_p})
+    cells = _export_cells(ex["industry_code"], fid, n_prod, n_dest, book, iso, cw, year, quality_sd)
     dest_shift = {c: ndtri(hash_uniform(year, k, 17)[0]) * 0.4 for k, c in enumerate(iso)}
     cells["w"] = np.exp((sigma - 1) * cells["lq"] + (1 - sigma) * np.log(cells["price"]) * 0.3
                         + cells["partner_country"].map(dest_shift) + rng.normal(0, 0.3, len(cells)))
@@ -246,6 +228,59 @@ def exporter_flows(ex: pd.DataFrame, book: ProductBook, s_h: pd.Series, countrie
     flows = pd.concat(rows, ignore_index=True)
     flows["customs_firm_id"] = ex["customs_firm_id"].to_numpy()[flows["i"]]
     return flows.drop(columns=["i", "w", "lq", "price", "hs6_1996"], errors="ignore"), q
+
+
+def _export_cells(industry: pd.Series, fid: np.ndarray, n_prod: np.ndarray, n_dest: np.ndarray, book: ProductBook,
+                  iso: np.ndarray, cw: np.ndarray, year: int, quality_sd: float) -> pd.DataFrame:
+    """The (exporter, product, destination) cells of each exporter, in the order
+    exporter, product pick, destination (sorted ISO code).
+
+    Exporter i picks ``min(n_prod, m)`` of the m products of its industry (all
+    products if the book has none for it) at positions ``off + 7 j (mod m)``
+    from a persistent offset, and sells each to the distinct destinations of
+    ``n_dest`` persistent draws.  Built with array operations (one row per cell,
+    values identical to a loop over exporters, picks and destinations).
+    """
+    n = len(fid)
+    keys = list(book.by_ind)
+    tables = [book.by_ind[k] for k in keys] + [book.products]
+    sizes = np.array([len(t) for t in tables], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    all_h = np.concatenate([t["hs6_1996"].to_numpy(dtype=object) for t in tables])
+    all_code = np.concatenate([t["hs6"].to_numpy(dtype=object) for t in tables])
+    all_hint = np.array([int(h) for h in all_h], dtype=np.int64)
+    pos = {k: j for j, k in enumerate(keys)}
+    fallback = len(keys)
+    grp = np.array([pos.get(k, fallback) for k in industry], dtype=np.int64)
+    grp = np.where(sizes[grp] > 0, grp, fallback)
+    m = sizes[grp]
+    off = (hash_uniform(fid, 3, 13) * m).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+    # product picks: exporter pi, pick j
+    n_pick = np.minimum(n_prod, m)
+    pi = np.repeat(np.arange(n), n_pick)
+    j = np.arange(len(pi)) - np.repeat(np.cumsum(n_pick) - n_pick, n_pick)
+    row = starts[grp[pi]] + (off[pi] + 7 * j) % np.maximum(m[pi], 1)
+    h, code, hint = all_h[row], all_code[row], all_hint[row]
+    lq = ndtri(hash_uniform(fid[pi], hint, 15)) * quality_sd + 0.02 * (year - 2000)
+    price = np.exp(3.0 + 0.5 * ndtri(hash_uniform(0, hint, 16)))  # the product's base price
+    # destinations: the distinct ISO codes of each exporter's draws, sorted
+    rd = np.repeat(np.arange(n), n_dest)
+    jd = np.arange(len(rd)) - np.repeat(np.cumsum(n_dest) - n_dest, n_dest)
+    ci = np.minimum(np.searchsorted(np.cumsum(cw), hash_uniform(fid[rd], jd, 14)), len(iso) - 1)
+    iso_sorted, rank = np.unique(iso, return_inverse=True)
+    k_iso = max(len(iso_sorted), 1)
+    dkey = np.unique(rd * k_iso + rank[ci])
+    d_owner, d_val = dkey // k_iso, iso_sorted[dkey % k_iso]
+    n_d = np.bincount(d_owner, minlength=n)
+    d_start = np.cumsum(n_d) - n_d
+    # cells: each pick times its exporter's destinations
+    c = n_d[pi]
+    r = np.repeat(np.arange(len(pi)), c)
+    if len(r) == 0:
+        return pd.DataFrame({"i": [], "hs6_1996": [], "hs6": [], "partner_country": [], "lq": [], "price": []})
+    k = np.arange(len(r)) - np.repeat(np.cumsum(c) - c, c)
+    return pd.DataFrame({"i": pi[r], "hs6_1996": h[r], "hs6": code[r], "partner_country": d_val[d_start[pi[r]] + k],
+                         "lq": lq[r], "price": price[r]})
 
 
 def loose_flows(firms: pd.DataFrame, book: ProductBook, scale_usd: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:

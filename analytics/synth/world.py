@@ -249,12 +249,21 @@ def generate(
     n_lowered = 0
     payments = wp.PaymentHistory()
     m_identity_gap = 0.0
+    # the registry is released year by year: each year's firm-years are taken out of
+    # fy, used, and kept only as that year's latent rows (without canonical_name,
+    # which truth/firm_year_latent does not carry); the counts truth.json needs are taken first
+    preparation_counts = {"survey_firm_years_filtered": int(fy["filter_rule"].notna().sum()),
+                          "wage_bills_not_reported": int(fy["null_wage"].sum()),
+                          "welfare_payables_not_reported": int(fy["null_welfare"].sum())}
+    no_firms = fy.iloc[:0].copy()
+    fy_by_year = {int(y): g for y, g in fy.groupby("year", sort=False)}
+    del fy, firms, own, own_parts, c_parts, index, name_industry
     quirks = {"survey_duplicate_rows": 0, "customs_lines_without_firm_id": 0, "customs_lines_zero_value": 0}
     rows_written["customs_transactions"] = 0
     rows_written["firm_survey"] = 0
     for t in years:
         rc = _rng(seed, "customs", t)
-        year_fy = fy[fy["year"] == t].copy()
+        year_fy = fy_by_year.pop(t, no_firms)
         ex = year_fy[year_fy["trade_type"] != "none"].merge(
             exporters[["fid", "customs_firm_id", "match_kind", "alt_name", "customs_phone", "name0"]], on="fid")
         ex = trd.firm_totals(ex, fx[t], params.foreign_content_share, rc)
@@ -274,7 +283,7 @@ def generate(
         quirks["survey_duplicate_rows"] += len(survey) - n_true
         rawio.write_year(out, "firm_survey", t, survey)
         rows_written["firm_survey"] += len(survey)
-        latent_parts.append(year_fy.drop(columns=["m_new"]).merge(
+        latent_parts.append(year_fy.drop(columns=["m_new", "canonical_name"]).merge(
             ex[["fid", "customs_firm_id", "match_kind", "Y", "Y1", "Y2", "IMP1", "D", "Ko", "m_lowered"]], on="fid", how="left"))
         if t not in sample_years:
             continue
@@ -306,7 +315,9 @@ def generate(
         say(f"customs {t}: {len(rows):,} rows, {len(ex):,} survey exporters, {len(co):,} customs-only, "
             f"{len(inter)} intermediaries; survey {t}: {len(survey):,} firms")
         del rows, flows, loose, inter_flows
+    del year_fy, ex, survey, exporters, others, payments
     latent = pd.concat(latent_parts, ignore_index=True)
+    del latent_parts
 
     # --- 7. reference tables -------------------------------------------------------------------------
     city_year_out = city_year.merge(ma, on=["city_code", "year"])
@@ -326,10 +337,13 @@ def generate(
     truth_dir = out / "truth"
     latent = latent.merge(cells[["city_code", "industry_code", "year", "iv", "z", "placebo_complementarity", "invention_patents"]],
                           on=["city_code", "industry_code", "year"], how="left")
+    del cells
     if quality_parts:
         latent = latent.merge(pd.concat(quality_parts, ignore_index=True), on=["fid", "year"], how="left")
-    latent_cols = [c for c in latent.columns if c not in ("canonical_name",)]
-    rawio.write_parquet(latent[latent_cols].sort_values(["year", "fid"], ignore_index=True), truth_dir / "firm_year_latent.parquet")
+    del quality_parts
+    rawio.write_parquet(latent.sort_values(["year", "fid"], ignore_index=True), truth_dir / "firm_year_latent.parquet")
+    # only what the self-checks below read is kept through validation and the truth
+    latent = latent[["fid", "year", "firm_id", "dvar_target", "markup", "markup_raised", "dvar_capped"]]
     say("validating the written raw root against the contract's pandera models")
     checked = validate_raw_root(out)
     say(f"valid: {sum(checked.values()):,} rows in {len(checked)} tables")
@@ -358,9 +372,7 @@ def generate(
         "check_dvar_p99_abs_gap": dvar_gap,
         # METHOD §0: the accounting identity against the true M (rounding only), and the quirks written
         "check_m_identity_max_rel_gap": m_identity_gap,
-        "preparation": {"survey_firm_years_filtered": int(fy["filter_rule"].notna().sum()),
-                        "wage_bills_not_reported": int(fy["null_wage"].sum()),
-                        "welfare_payables_not_reported": int(fy["null_welfare"].sum()),
+        "preparation": {**preparation_counts,
                         "intermediate_inputs_reported_until": params.m_reported_until, **quirks},
         # markup_mean: the mean latent markup over the matched exporter-years of truth/firm_year_dvar
         # (params.markup_mean is the mean of the firm markups drawn; raised markups lift the realised mean)

@@ -94,8 +94,9 @@ def dvar_truth(
     index = index if index is not None else build_survey_index(root, progress, settings, prep)
     refs = load_trade_references(root)
     parts = []
+    name_cache: dict = {}  # customs names recur across years: each is normalised once
     for y in settings.years:
-        part = firm_year_dvar(root, y, settings, index, refs, prep.year(y))
+        part = firm_year_dvar(root, y, settings, index, refs, prep.year(y), name_cache)
         say(
             f"truth: customs_transactions {y}: {len(part)} exporter-years, "
             f"{int(part['dvar'].isna().sum())} DVAR NULL, "

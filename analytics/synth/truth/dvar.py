@@ -209,6 +209,7 @@ def firm_year_dvar(
     survey_names_index: pd.DataFrame,
     refs: TradeReferences | None = None,
     survey: pd.DataFrame | None = None,
+    name_cache: dict | None = None,
 ) -> pd.DataFrame:
     """``truth/firm_year_dvar`` rows of one year (METHOD §0-§3).
 
@@ -220,7 +221,9 @@ def firm_year_dvar(
     after METHOD §0 (default: prepared here from the raw root under
     ``settings``); the customs lines METHOD §0 drops are dropped first.
     Survey sales and intermediate inputs are converted to USD with that
-    year's exchange rate.  Sorted by ``firm_id``.
+    year's exchange rate.  Sorted by ``firm_id``.  ``name_cache``: customs
+    names already normalised (raw -> normalised), shared across years and
+    filled here.
     """
     refs = refs if refs is not None else load_trade_references(root)
     customs = prepare_customs(read_year(root, "customs_transactions", year))
@@ -228,7 +231,7 @@ def firm_year_dvar(
         survey = SurveyPreparation.of_root(root, settings).year(year)
     if customs.empty or survey.empty:
         return _empty_dvar()
-    attrs = customs_firm_attributes(customs)
+    attrs = customs_firm_attributes(customs, name_cache)
     attrs["intermediary"] = flag_intermediaries(attrs, refs.keywords, settings.broker_digit).to_numpy()
     matches = match_customs_to_survey(attrs, survey_keys(survey), survey_names_index, year)
     inter = pd.Series(attrs["intermediary"].to_numpy(), index=attrs["customs_firm_id"].to_numpy())

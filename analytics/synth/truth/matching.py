@@ -54,13 +54,15 @@ def _mode_per_key(counts: pd.DataFrame, key: str, col: str) -> pd.Series:
     return pd.Series(c[col].to_numpy(dtype=object), index=pd.Index(c[key].to_numpy(dtype=object), name=key), name=col)
 
 
-def customs_firm_attributes(customs_year_df: pd.DataFrame) -> pd.DataFrame:
+def customs_firm_attributes(customs_year_df: pd.DataFrame, name_cache: dict | None = None) -> pd.DataFrame:
     """A customs firm's name, phone and zip code in one year (METHOD §2).
 
     Each is its most frequent non-null (non-blank) raw value over that year's
     transaction rows, ties to the smallest value; the match keys are then
     derived from it: ``name_norm`` (normalised name), ``phone_key`` (last 7
     digits), ``zip_key`` (digits).  One row per ``customs_firm_id``, sorted.
+    ``name_cache`` (raw name -> normalised name) may be shared across years:
+    most customs names recur from one year to the next.
     """
     cols = [c for c in ("firm_name", "phone", "zip_code") if c in customs_year_df.columns]
     # rows per combination of values first: millions of rows -> one per firm and variant
@@ -80,7 +82,7 @@ def customs_firm_attributes(customs_year_df: pd.DataFrame) -> pd.DataFrame:
             out[col] = None
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     out = out.reset_index()
-    out["name_norm"] = normalise_name_series(out["firm_name"])
+    out["name_norm"] = normalise_name_series(out["firm_name"], name_cache)
     out["phone_key"] = phone_key_series(out["phone"])
     out["zip_key"] = zip_key_series(out["zip_code"])
     return out

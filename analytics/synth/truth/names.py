@@ -98,17 +98,31 @@ def is_intermediary(name: str | None, keywords: Iterable[str]) -> bool:
     return any(k in n for k in keys)
 
 
-def _map_unique(series: pd.Series, fn) -> pd.Series:
-    """Apply ``fn`` once per distinct value and map back (object dtype)."""
+_NOT_SEEN = object()
+
+
+def _map_unique(series: pd.Series, fn, cache: dict | None = None) -> pd.Series:
+    """Apply ``fn`` once per distinct value and map back (object dtype).
+
+    ``cache`` (value -> ``fn(value)``, filled here) lets calls on several
+    tables, e.g. one a year, share the work on the values they have in common."""
     values = series.dropna().unique()
-    mapping = {v: fn(v) for v in values}
+    if cache is None:
+        mapping = {v: fn(v) for v in values}
+    else:
+        mapping = {}
+        for v in values:
+            r = cache.get(v, _NOT_SEEN)
+            if r is _NOT_SEEN:
+                r = cache[v] = fn(v)
+            mapping[v] = r
     out = series.map(mapping)
     return out.astype(object).where(out.notna(), None)
 
 
-def normalise_name_series(series: pd.Series) -> pd.Series:
-    """:func:`normalise_name` of every element."""
-    return _map_unique(series, normalise_name)
+def normalise_name_series(series: pd.Series, cache: dict | None = None) -> pd.Series:
+    """:func:`normalise_name` of every element (``cache``: see :func:`_map_unique`)."""
+    return _map_unique(series, normalise_name, cache)
 
 
 def phone_key_series(series: pd.Series) -> pd.Series:
@@ -123,6 +137,12 @@ def zip_key_series(series: pd.Series) -> pd.Series:
 
 def is_intermediary_series(names: pd.Series, keywords: Iterable[str]) -> pd.Series:
     """:func:`is_intermediary` of every element (bool, False when missing)."""
-    keys = tuple(keywords)
-    out = _map_unique(names, lambda v: is_intermediary(v, keys))
+    # the keywords normalised once, not once per name (as is_intermediary does)
+    keys = [k for k in (normalise_name(k) for k in keywords) if k]
+
+    def named(v: str) -> bool:
+        n = normalise_name(v)
+        return n is not None and any(k in n for k in keys)
+
+    out = _map_unique(names, named)
     return out.fillna(False).astype(bool)
