@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -85,3 +86,24 @@ def test_without_price_tables_the_staging_is_empty_and_everything_counted(root, 
     c = counts(wh, 2008)
     n = len(got[got["year"] == 2008])
     assert (c["survey_deflator_missing"], c["survey_investment_deflator_missing"]) == (n, n)
+
+
+def test_the_built_tiny_world_agrees_with_the_truth(tiny_warehouse):
+    """The tiny world's build (its own deflators): pnl_survey_firm_years' real values equal the
+    truth's (analytics.synth.panel.generator_survey, by the pandas twin), none is missing, and on
+    the panel firms seen from their first year without a gap the capital is the world's true K."""
+    from analytics.synth.panel import REAL_COLUMNS, generator_survey
+
+    root, wh = tiny_warehouse
+    got = sql(wh, f"select firm_id, year, {', '.join(REAL_COLUMNS)} from panel.pnl_survey_firm_years")
+    want = generator_survey(root)[["firm_id", "year", *REAL_COLUMNS]]
+    both = got.merge(want, on=["firm_id", "year"], suffixes=("", "_truth"))
+    assert len(both) == len(got) == len(want)
+    for col in REAL_COLUMNS:
+        have = both[col].notna() & both[f"{col}_truth"].notna()
+        assert (both[col].isna() == both[f"{col}_truth"].isna()).all(), col
+        np.testing.assert_allclose(both.loc[have, col], both.loc[have, f"{col}_truth"], rtol=1e-9, err_msg=col)
+    assert both["real_capital"].notna().all() and both["real_sales"].notna().all()
+    c = sql(wh, '''select "check", sum(count) n from marts.fct_data_quality
+                   where "check" like 'survey_%deflator_missing' group by all''')
+    assert dict(zip(c["check"], c["n"])) == {"survey_deflator_missing": 0, "survey_investment_deflator_missing": 0}
