@@ -91,3 +91,22 @@ def test_markups_divide_by_the_nominal_share():
     e = np.nan_to_num(rows["e_hat"].to_numpy(), nan=0.0)
     np.testing.assert_allclose(rows["alpha_m"], share * np.exp(e), rtol=1e-10)
 
+
+
+@pytest.mark.parametrize("deflator_missing, investment_missing, says", [
+    ([False, True], [False, False], None),
+    ([True, True], [False, False], "nominal output and intermediate inputs (no reference/deflators)"),
+    ([True, True], [True, True], "nominal output and intermediate inputs (no reference/deflators) and capital"),
+])
+def test_the_report_says_when_the_production_side_is_nominal(deflator_missing, investment_missing, says):
+    import duckdb
+
+    from analytics.report.render import _prices_note
+
+    con = duckdb.connect()
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.int_survey_real_values as select * from "
+                "(values (?, ?), (?, ?)) t(deflator_missing, investment_deflator_missing)",
+                [deflator_missing[0], investment_missing[0], deflator_missing[1], investment_missing[1]])
+    note = _prices_note(con)
+    assert (note == "") if says is None else (says in note and "METHOD §0 step 5" in note)
