@@ -53,18 +53,23 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.rawio import REFERENCE_TABLES, YEARLY_TABLES, read_reference, years_present
-from analytics.settings import STUDY_SIZES, MethodSettings
+from analytics.settings import PYTHON_ONLY, STUDY_SIZES, MethodSettings
 
 __all__ = ["file_sha256", "FileHashes", "raw_fingerprints", "year_inputs", "stale_years", "settings_fingerprint", "ALL_YEARS",
            "PER_YEAR_REFERENCE", "YEAR_KEYED_REFERENCE", "cross_inputs", "stale_cross", "inputs_frame",
            "changed_tables"]
 
 ALL_YEARS = -1  # the "year" of a reference table or of an unpartitioned yearly table
+# METHOD §0 step 5's optional price tables (schemas/prices.py): read by the
+# cross-year int_survey_real_values; their removal is a change too (nominal values)
+OPTIONAL_PRICE_TABLES = ("deflators", "investment_deflator")
 
 # The reference tables upstream of the per-year dbt models (tests/integration/
 # test_add_year.py checks this against the asset graph).
 PER_YEAR_REFERENCE = ("cities", "exchange_rates", "hs_bec", "hs_concordance", "industries", "intermediary_keywords",
-                      "io_links", "ipc_industry", "trade_regimes")
+                      "io_links", "ipc_industry", "trade_regimes",
+                      # (int_survey_real_values, which the yearly quality counts read)
+                      "deflators", "investment_deflator")
 # ... of which year t's models read the rows of year t only: fingerprinted by year.
 YEAR_KEYED_REFERENCE = ("exchange_rates",)
 _CHUNK = 1 << 20
@@ -167,7 +172,7 @@ def raw_fingerprints(root: Path | str, hashes: FileHashes | None = None) -> pd.D
         elif (root / table).exists():
             fp, n, b = _folder_fingerprint(root / table, hashes)
             rows.append((table, ALL_YEARS, fp, n, b))
-    for table in REFERENCE_TABLES:
+    for table in (*REFERENCE_TABLES, *OPTIONAL_PRICE_TABLES):
         folder = root / "reference" / table
         if folder.exists():
             fp, n, b = _folder_fingerprint(folder, hashes)
@@ -187,7 +192,7 @@ STUDY_SETTINGS = ("seed", *STUDY_SIZES)
 def settings_fingerprint(settings: MethodSettings, year_range: bool = False) -> str:
     """sha256 of the switches a year's per-year models read (all but the year range
     and the study's seed; with ``year_range``, every switch: what the cross-year work reads)."""
-    per_year_only = YEAR_RANGE_SETTINGS + STUDY_SETTINGS
+    per_year_only = YEAR_RANGE_SETTINGS + STUDY_SETTINGS + PYTHON_ONLY
     switches = {k: v for k, v in settings.as_dict().items() if year_range or k not in per_year_only}
     return hashlib.sha256(json.dumps(switches, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -302,7 +307,8 @@ def changed_tables(recorded: pd.DataFrame | None, fingerprints: pd.DataFrame, ye
             return None
         for key in set(now) | set(before):
             a, b = before.get(key), now.get(key)
-            if a == b or (b is None and key.startswith("reference/")):
+            optional = key.split("/year=")[0].removeprefix("reference/") in OPTIONAL_PRICE_TABLES
+            if a == b or (b is None and key.startswith("reference/") and not optional):
                 continue
             if key == "settings" or key.startswith("code/"):
                 return None

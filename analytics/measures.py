@@ -30,6 +30,17 @@ Choices (ours; METHOD fixes the estimators, not these):
 - Investment ``I_t = K_{t+1} - (1 - depreciation) K_t`` from fixed assets,
   only when the same panel firm has a survey row in ``t + 1``; it is missing
   otherwise (the row then enters OP's step 3 but not the first stage).
+- ``prices`` ("deflated", default; the setting ``production_prices``): y, m
+  and k from the survey's real values (``real_sales`` or ``real_output``,
+  ``real_intermediate_inputs``, ``real_capital`` of
+  ``pnl_survey_firm_years``: METHOD §0 step 5's deflators and
+  perpetual-inventory capital), each where the survey frame has it (a
+  column with no value, the deflator tables being absent, falls back to
+  the nominal column: :func:`production_prices` says which); "nominal" the
+  survey's current-price values and book-value capital. DLW's ``alpha_m``
+  is always the nominal expenditure share ``M / S`` (column ``share``, the
+  log of it): the first-order condition equates the output elasticity to
+  the input's share of revenue in current prices.
 - Markups for rows without a first-stage residual (no positive investment,
   e.g. a firm's last year): ``markup_fill`` "uncorrected" (default) uses
   ``alpha_m = M / S`` there; "drop" leaves them out.
@@ -55,6 +66,7 @@ __all__ = [
     "MarkupFill",
     "ProductionOptions",
     "production_frame",
+    "production_prices",
     "estimate_production",
     "firm_year_tfp",
     "firm_year_markups",
@@ -70,6 +82,7 @@ __all__ = [
 
 TfpForm = Literal["gross_output", "value_added"]
 OutputMeasure = Literal["sales", "output"]
+Prices = Literal["deflated", "nominal"]
 MarkupFill = Literal["uncorrected", "drop"]
 
 FIRM, YEAR, IND = "panel_firm_id", "year", "industry_code"
@@ -97,6 +110,7 @@ class ProductionOptions:
     markup_fill: MarkupFill = "uncorrected"
     markup_sample: Literal["exporters", "all"] = "exporters"
     depreciation: float = 0.10
+    prices: Prices = "deflated"
     poly_degree: int = 3
     n_boot: int = 30
     seed: int = 0
@@ -105,6 +119,7 @@ class ProductionOptions:
         _check_literal("tfp_form", self.tfp_form, TfpForm)
         _check_literal("output_measure", self.output_measure, OutputMeasure)
         _check_literal("markup_fill", self.markup_fill, MarkupFill)
+        _check_literal("prices", self.prices, Prices)
         _check_literal("markup_sample", self.markup_sample, Literal["exporters", "all"])
         if not (0.0 <= self.depreciation < 1.0):
             raise ValueError("depreciation must lie in [0, 1)")
@@ -121,6 +136,24 @@ def _log_pos(x: pd.Series) -> np.ndarray:
         return np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
 
 
+# nominal column -> its real counterpart in pnl_survey_firm_years (METHOD §0 step 5)
+REAL_COLUMNS = {"sales": "real_sales", "output": "real_output", "intermediate_inputs": "real_intermediate_inputs",
+                "fixed_assets": "real_capital"}
+
+
+def production_prices(survey: pd.DataFrame, options: ProductionOptions = ProductionOptions()) -> dict[str, str]:
+    """Which values :func:`production_frame` uses for output (``output_measure``),
+    intermediate inputs and capital: ``{nominal column: "deflated" | "nominal"}``.
+    "deflated" under ``prices="deflated"`` where the survey has the real column
+    with at least one value (no value: the deflator tables are absent)."""
+    out = {}
+    for col in (options.output_measure, "intermediate_inputs", "fixed_assets"):
+        real = REAL_COLUMNS[col]
+        have = real in survey.columns and bool(survey[real].notna().any())
+        out[col] = "deflated" if options.prices == "deflated" and have else "nominal"
+    return out
+
+
 def production_frame(survey: pd.DataFrame, options: ProductionOptions = ProductionOptions()) -> pd.DataFrame:
     """The estimation frame of the production function from survey firm-years.
 
@@ -135,21 +168,34 @@ def production_frame(survey: pd.DataFrame, options: ProductionOptions = Producti
     ``t + 1``, else NaN) and ``exit`` (1.0 if exit_flag). Rows whose y, l, k
     or m is not the log of a positive number are dropped (after the
     investment is computed, so a dropped row still gives its predecessor an
-    investment). Sorted by (panel_firm_id, year), fresh index.
+    investment). Output, intermediate inputs and capital are the real
+    values or the nominal ones per ``options.prices`` (:func:`production_prices`);
+    ``share`` is the log nominal ``M / S`` DLW divides by. Sorted by
+    (panel_firm_id, year), fresh index.
     """
     d = survey.sort_values([FIRM, YEAR], kind="mergesort").reset_index(drop=True)
     if d.duplicated([FIRM, YEAR]).any():
         raise ValueError("survey firm-years must be unique by (panel_firm_id, year)")
-    K = d["fixed_assets"].to_numpy(dtype=float, na_value=np.nan)
+    use = production_prices(d, options)
+
+    def value(col: str) -> pd.Series:
+        return d[REAL_COLUMNS[col] if use[col] == "deflated" else col].astype(float)
+
+    capital = value("fixed_assets")
+    K = capital.to_numpy(dtype=float, na_value=np.nan)
     same_next = (d[FIRM].shift(-1) == d[FIRM]) & (d[YEAR].shift(-1) == d[YEAR] + 1)
     K_next = np.roll(K, -1)
     d["inv"] = np.where(same_next.to_numpy(), K_next - (1 - options.depreciation) * K, np.nan)
-    level = d[options.output_measure].astype(float)
+    level = value(options.output_measure)
+    materials = value("intermediate_inputs")
     d["y"] = _log_pos(level)
     d["l"] = _log_pos(d["employment"].astype(float))
-    d["k"] = _log_pos(d["fixed_assets"].astype(float))
-    d["m"] = _log_pos(d["intermediate_inputs"].astype(float))
-    d["va"] = _log_pos(level - d["intermediate_inputs"].astype(float))
+    d["k"] = _log_pos(capital)
+    d["m"] = _log_pos(materials)
+    d["va"] = _log_pos(level - materials)
+    # DLW's expenditure share, in current prices whatever y and m are
+    d["share"] = (_log_pos(d["intermediate_inputs"].astype(float))
+                  - _log_pos(d[options.output_measure].astype(float)))
     d["exit"] = d["exit_flag"].astype("boolean").fillna(False).astype(float).to_numpy()
     d["is_exporter"] = d["is_exporter"].astype("boolean").fillna(False).astype(bool).to_numpy()
     keep = np.isfinite(d[["y", "l", "k", "m"]].to_numpy()).all(axis=1)
@@ -175,8 +221,9 @@ def estimate_production(
       ``markup_fill``) on the frame's index.
     """
     ind = IND if by_industry else None
+    share = "share" if "share" in frame else None
     dlw = dlw_markups(frame, "y", "l", "k", "m", "inv", FIRM, YEAR, industry=ind, exit_col="exit",
-                      poly_degree=options.poly_degree)
+                      poly_degree=options.poly_degree, share=share)
     key = "all"
     if by_industry:
         coef = pd.DataFrame({"b_l": dlw["theta_l"], "b_m": dlw["theta_m"], "b_k": dlw["b_k"]})
@@ -190,7 +237,8 @@ def estimate_production(
     rows["e_hat"] = mk["e_hat"].to_numpy()
     alpha = mk["alpha_m"].to_numpy()
     if options.markup_fill == "uncorrected":
-        alpha = np.where(np.isfinite(alpha), alpha, np.exp(frame["m"].to_numpy() - frame["y"].to_numpy()))
+        ln_share = frame[share].to_numpy() if share else frame["m"].to_numpy() - frame["y"].to_numpy()
+        alpha = np.where(np.isfinite(alpha), alpha, np.exp(ln_share))
     rows["alpha_m"] = alpha
     rows["markup"] = per_row["b_m"] / alpha
     if options.tfp_form == "gross_output":
@@ -456,7 +504,7 @@ def bootstrap_estimates(
     point = pooled_estimates(frame, options, cells_rows, rho)
     rng = stream_rng(options.seed, "parameter_estimates/bootstrap")
     extra = [cells_rows] if cells_rows is not None else []
-    used = [c for c in (FIRM, YEAR, IND, "is_exporter", "y", "l", "k", "m", "va", "inv", "exit") if c in frame]
+    used = [c for c in (FIRM, YEAR, IND, "is_exporter", "y", "l", "k", "m", "va", "inv", "exit", "share") if c in frame]
     blocks = _FirmBlocks(frame[used], extra)
     draws = []
     for _ in range(options.n_boot):

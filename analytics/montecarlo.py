@@ -186,7 +186,7 @@ def production_estimates(inputs: dict[str, pd.DataFrame], settings: MethodSettin
     from analytics import measures as ms
 
     opts = ms.ProductionOptions(depreciation=settings.depreciation, seed=seed,
-                                n_boot=settings.production_bootstrap_draws)
+                                n_boot=settings.production_bootstrap_draws, prices=settings.production_prices)
     survey = inputs["survey"]
     frame = ms.production_frame(survey, opts)
     c_rows = ms.attach_complementarity(frame[["panel_firm_id", "year", "industry_code"]], survey, inputs["cells"])

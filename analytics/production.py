@@ -405,6 +405,7 @@ def dlw_markups(
     industry: str | None = None,
     exit_col: str | None = None,
     poly_degree: int = 3,
+    share: str | None = None,
 ) -> dict[str, Any]:
     """De Loecker & Warzynski (2012) markups, METHOD §6: ``mu = theta_m / alpha_m``.
 
@@ -424,7 +425,10 @@ def dlw_markups(
 
     ``y`` is log output (sales), ``m`` log intermediate inputs, both in the
     same currency units, so ``M / S = exp(m - y)`` and
-    ``alpha_m = (M / S) * exp(e_hat)``. Rows with ``i <= 0`` (or missing)
+    ``alpha_m = (M / S) * exp(e_hat)``. When y and m are deflated (real
+    values, METHOD §0 step 5) by different price indices, ``exp(m - y)`` is
+    not the expenditure share: ``share`` names a column holding the log of
+    ``M / S`` in current prices, used for ``alpha_m`` instead. Rows with ``i <= 0`` (or missing)
     have no ``e_hat`` and get NaN markups. By industry, an industry too
     small to estimate gets NaN coefficients and markups (without
     ``industry`` such a sample raises ValueError).
@@ -449,7 +453,9 @@ def dlw_markups(
         b_l, b_m = (float(v) for v in r["b_free"])
         th_l[g], th_m[g], bks[g] = b_l, b_m, r["b_k"]
         e_hat = r["e_hat"]
-        alpha = np.exp(d[m].to_numpy(dtype=float) - d[y].to_numpy(dtype=float)) * np.exp(e_hat)
+        ln_share = (d[share].to_numpy(dtype=float) if share is not None
+                    else d[m].to_numpy(dtype=float) - d[y].to_numpy(dtype=float))
+        alpha = np.exp(ln_share) * np.exp(e_hat)
         res[rows, 0], res[rows, 1], res[rows, 2] = e_hat, alpha, b_m / alpha
     res = pd.DataFrame(res, index=df.index, columns=["e_hat", "alpha_m", "markup"])
     if industry is None:

@@ -31,6 +31,10 @@ SurveyFilters = Literal["standard", "none"]
 ImputeIntermediateInputs = Literal["accounting", "none"]
 # ... and ownership shares where the capital components are missing
 ImputeOwnershipShares = Literal["nearest_year", "none"]
+# ... and the production side's prices: output, inputs and capital deflated
+# (reference/deflators, reference/investment_deflator; capital by perpetual
+# inventory) where the deflator tables exist, or the survey's nominal values
+ProductionPrices = Literal["deflated", "nominal"]
 # encoding of the raw root's CSV files (CONTRACT: UTF-8; GBK accepted with the setting)
 CsvEncoding = Literal["utf-8", "gbk", "gb18030"]
 
@@ -69,6 +73,9 @@ PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "gvc.toml"
 SPEC_CURVE_SWITCHES: tuple[str, ...] = ("ipc_levels", "ipc_counting", "weight_denominator",
                                         "indirect_import_adjustment", "dvar_out_of_range", "winsorisation")
 STUDY_SIZES: tuple[str, ...] = ("table8_bootstrap_draws", "production_bootstrap_draws", "spec_curve_switches")
+# switches only the Python assets read (no dbt model does: dbt builds the real
+# and the nominal values alike, and a var no model reads must not make dbt parse anew)
+PYTHON_ONLY: tuple[str, ...] = ("production_prices",)
 
 
 def check_literal(name: str, value: object, alias: object, what: str = "setting") -> None:
@@ -89,6 +96,7 @@ class MethodSettings:
     survey_filters: SurveyFilters = "standard"
     impute_intermediate_inputs: ImputeIntermediateInputs = "accounting"
     impute_ownership_shares: ImputeOwnershipShares = "nearest_year"
+    production_prices: ProductionPrices = "deflated"
     split_weights: SplitWeights = "equal"
     indirect_import_adjustment: bool = True
     # METHOD §0 step 6: customs codes whose 6th character is 8 (customs
@@ -121,6 +129,7 @@ class MethodSettings:
         check_literal("survey_filters", self.survey_filters, SurveyFilters)
         check_literal("impute_intermediate_inputs", self.impute_intermediate_inputs, ImputeIntermediateInputs)
         check_literal("impute_ownership_shares", self.impute_ownership_shares, ImputeOwnershipShares)
+        check_literal("production_prices", self.production_prices, ProductionPrices)
         check_literal("split_weights", self.split_weights, SplitWeights)
         check_literal("ipc_levels", self.ipc_levels, IpcLevels)
         check_literal("ipc_counting", self.ipc_counting, IpcCounting)
@@ -178,9 +187,9 @@ class MethodSettings:
 
     def dbt_vars(self) -> dict:
         """The same switches as dbt vars (one source of truth), less the
-        study's sizes, which no model reads."""
+        study's sizes and the Python-only switches, which no model reads."""
         d = self.as_dict()
-        for k in STUDY_SIZES:
+        for k in STUDY_SIZES + PYTHON_ONLY:
             d.pop(k)
         d["indirect_import_adjustment"] = bool(self.indirect_import_adjustment)
         d["broker_digit"] = bool(self.broker_digit)

@@ -33,6 +33,7 @@ from orchestration.changes import (YEARS_TAG, code_versions, current_fingerprint
 from orchestration.partitions import default_years, year_ranges
 from orchestration.raw import validated_env, validated_key
 from orchestration.recovery import building_name, fail_dead_runs, remove_orphans
+from schemas.prices import validate_price_tables
 from schemas.validate import check_split_weights, validate_raw_root
 
 Progress = Callable[[str], None]
@@ -155,6 +156,9 @@ def _build_locked(raw: Path, warehouse: Path, years: list[int], settings: Method
 
         counts = validate_raw_root(raw, years=years, settings=settings, note=progress, progress=validated_file)
         progress(f"raw root valid: {sum(counts.values()):,} rows in {len(counts)} tables")
+        # METHOD §0 step 5: the optional price tables (validated above when present); without them
+        # the production side keeps nominal values, and the log says so
+        validate_price_tables(raw, settings=settings, note=progress)
         stages["validation"] = time.perf_counter() - t0
     # CSV in another encoding than UTF-8 (csv_encoding): dbt reads UTF-8 copies kept beside the warehouse
     utf8 = None if dry_run else stage_utf8_csv(raw, settings.csv_encoding, Path(f"{warehouse}.csv_utf8"))

@@ -7,6 +7,11 @@ analytics/measures.py, validates the result and replaces its table in
 schema ``analytics`` (one transaction). Estimation choices are documented in
 analytics/measures.py (``ProductionOptions``).
 
+Output, intermediate inputs and capital are the real values of METHOD §0
+step 5 (deflated, perpetual-inventory capital) under ``production_prices =
+"deflated"`` when the raw root has the deflator tables, the survey's nominal
+values otherwise; each table's metadata says which (``prices``).
+
 Each asset keeps its tables when what it reads, the settings and the code
 are as they were at its last result (orchestration.reuse): a corrected
 customs file reruns export quality, not the survey's production function
@@ -39,7 +44,8 @@ CELLS = dg.AssetKey(["fct_city_industry_complementarity"])
 # fixed order, and sums, fits and the bootstrap's draws follow the row order.
 SURVEY_SQL = """
 select panel_firm_id, firm_id, year, city_code, industry_code, employment, output, sales,
-       intermediate_inputs, fixed_assets, exit_flag, is_exporter
+       intermediate_inputs, fixed_assets, real_output, real_sales, real_intermediate_inputs, real_capital,
+       exit_flag, is_exporter
 from panel.pnl_survey_firm_years
 order by panel_firm_id, year, firm_id
 """
@@ -56,9 +62,23 @@ CELLS_SQL = ("select city_code, industry_code, year, complementarity from marts.
 
 
 def production_options(gvc: GvcResource) -> ms.ProductionOptions:
-    """The options the assets use: the defaults, depreciation and the bootstrap's seed and draws from the settings."""
+    """The options the assets use: the defaults, depreciation, prices (production_prices) and the
+    bootstrap's seed and draws from the settings."""
     return ms.ProductionOptions(depreciation=gvc.settings.depreciation, seed=gvc.settings.seed,
-                                n_boot=gvc.settings.production_bootstrap_draws)
+                                n_boot=gvc.settings.production_bootstrap_draws,
+                                prices=gvc.settings.production_prices)
+
+
+def _prices_note(survey: pd.DataFrame, opts: ms.ProductionOptions) -> str:
+    """What the production function was estimated on (recorded with the tables): "deflated", "nominal",
+    or which values stayed nominal for want of a deflator table (METHOD §0 step 5)."""
+    used = ms.production_prices(survey, opts)
+    if len(set(used.values())) == 1:
+        kind = next(iter(used.values()))
+        if kind == "nominal" and opts.prices == "deflated":
+            return "nominal (no deflator tables in the raw root)"
+        return kind
+    return "; ".join(f"{col} {kind}" for col, kind in used.items())
 
 
 def _survey(gvc: GvcResource) -> pd.DataFrame:
@@ -84,7 +104,9 @@ def production_function(context: AssetExecutionContext, gvc: GvcResource):
     opts = production_options(gvc)
 
     def compute() -> dict[str, dict]:
-        frame = ms.production_frame(_survey(gvc), opts)
+        survey = _survey(gvc)
+        prices = _prices_note(survey, opts)
+        frame = ms.production_frame(survey, opts)
         t0 = time.perf_counter()
         fit = ms.estimate_production(frame, opts, by_industry=True)
         tfp = sc.FirmYearTfp.validate(ms.firm_year_tfp(fit))
@@ -97,10 +119,11 @@ def production_function(context: AssetExecutionContext, gvc: GvcResource):
             "analytics/firm_year_tfp": {
                 "rows": len(tfp), "industries": len(coef), "industries_not_estimated": int(coef["b_m"].isna().sum()),
                 "median_b_l": float(coef["b_l"].median()), "median_b_k": float(coef["b_k"].median()),
-                "tfp_form": opts.tfp_form, "output_measure": opts.output_measure},
+                "tfp_form": opts.tfp_form, "output_measure": opts.output_measure, "prices": prices},
             "analytics/firm_year_markups": {
                 "rows": len(markups), "median_theta_m": float(coef["b_m"].median()),
-                "mean_markup": float(markups["markup"].mean()), "markup_fill": opts.markup_fill},
+                "mean_markup": float(markups["markup"].mean()), "markup_fill": opts.markup_fill,
+                "prices": prices},
         }
 
     yield from materialise(context, gvc.warehouse, gvc.settings.as_dict(),
@@ -180,7 +203,7 @@ def parameter_estimates(context: AssetExecutionContext, gvc: GvcResource) -> dg.
         if not_estimable:
             meta["reason"] = not_estimable
         return {"analytics/parameter_estimates": {"rows": len(table), "n_boot": opts.n_boot, "seed": opts.seed,
-                                                  **meta}}
+                                                  "prices": _prices_note(survey, opts), **meta}}
 
     return materialise(context, gvc.warehouse, gvc.settings.as_dict(),
                        {"analytics/parameter_estimates": ["analytics.parameter_estimates"]},

@@ -20,6 +20,7 @@ from dagster import AssetExecutionContext
 
 from analytics.rawio import REFERENCE_TABLES, YEARLY_TABLES
 from orchestration.resources import GvcResource
+from schemas.prices import ABSENT, PRICE_TABLES
 from schemas.validate import RawValidationError, split_weights_failures, validate_raw_root
 
 VALIDATED_ENV = "GVC_RAW_VALIDATED"  # {"raw_root": ..., "rows": {"<table>/<year or all>": rows}}
@@ -99,6 +100,26 @@ def _reference(table: str) -> dg.AssetsDefinition:
     return _asset
 
 
+def _price_table(table: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["reference", table],
+        group_name="raw",
+        description=f"Optional reference table `{table}` (METHOD §0 step 5), validated against schemas.prices "
+                    "when present; absent, the production side keeps nominal values.",
+        kinds={"parquet", "pandera"},
+    )
+    def _asset(context: AssetExecutionContext, gvc: GvcResource) -> dg.MaterializeResult:
+        if not (Path(gvc.raw_root) / "reference" / table).is_dir():
+            context.log.info(ABSENT[table])
+            return dg.MaterializeResult(metadata={"rows": 0, "raw_root": gvc.raw_root, "absent": True})
+        rows = _check(gvc, table, None)
+        return dg.MaterializeResult(metadata={"rows": rows, "raw_root": gvc.raw_root, "absent": False})
+
+    return _asset
+
+
 def raw_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
-    """One asset per raw table: the yearly ones partitioned by ``partitions``."""
-    return [_yearly(t, partitions) for t in YEARLY_TABLES] + [_reference(t) for t in REFERENCE_TABLES]
+    """One asset per raw table: the yearly ones partitioned by ``partitions``, and the
+    optional price tables."""
+    return ([_yearly(t, partitions) for t in YEARLY_TABLES] + [_reference(t) for t in REFERENCE_TABLES]
+            + [_price_table(t) for t in PRICE_TABLES])

@@ -8,6 +8,8 @@ strings; money and quantities are non-negative; grains are unique.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandera.pandas as pa
 from pandera.typing import Series
 
@@ -30,6 +32,11 @@ class SurveyFirmYears(pa.DataFrameModel):
     sales: Series[Float] = pa.Field(**NON_NEGATIVE, nullable=True)
     intermediate_inputs: Series[Float] = pa.Field(**NON_NEGATIVE, nullable=True)
     fixed_assets: Series[Float] = pa.Field(**NON_NEGATIVE, nullable=True)
+    # METHOD §0 step 5 (int_survey_real_values): NULL without the deflators
+    real_output: Optional[Series[Float]] = pa.Field(**NON_NEGATIVE, nullable=True)
+    real_sales: Optional[Series[Float]] = pa.Field(**NON_NEGATIVE, nullable=True)
+    real_intermediate_inputs: Optional[Series[Float]] = pa.Field(**NON_NEGATIVE, nullable=True)
+    real_capital: Optional[Series[Float]] = pa.Field(**NON_NEGATIVE, nullable=True)
     exit_flag: Series[Bool] = pa.Field(nullable=True)
     is_exporter: Series[Bool] = pa.Field(nullable=True)
 

@@ -81,7 +81,7 @@ from analytics.rawio import (
     years_present,
 )
 from analytics.settings import MethodSettings, load_settings
-from schemas import raw, reference
+from schemas import prices, raw, reference
 from schemas.checks import RULE_COLUMNS, RULE_DETAILS, in_codes
 
 __all__ = [
@@ -118,6 +118,9 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
 # reference tables a raw root may hold: validated when present
 OPTIONAL_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "customs_countries": reference.CustomsCountries,
+    # METHOD §0 step 5's price indices (schemas/prices.py): nominal values without them
+    "deflators": prices.Deflators,
+    "investment_deflator": prices.InvestmentDeflator,
 }
 ALL_MODELS = {**MODELS, **OPTIONAL_MODELS}
 

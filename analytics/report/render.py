@@ -126,6 +126,27 @@ def _instrument_sd(con) -> float | None:
     return float(sd) if sd is not None and np.isfinite(sd) and sd > 0 else None
 
 
+#: the exhibits that use TFP or markups (the production side of METHOD §6.10-§6.12)
+PRODUCTION_EXHIBITS = ("table9", "table11", "truth")
+
+
+def _prices_note(con) -> str:
+    """A note for the production exhibits when the warehouse has no deflated values
+    (METHOD §0 step 5: the raw root lacks reference/deflators or
+    reference/investment_deflator, or every firm-year misses them), "" otherwise."""
+    if not _has(con, "intermediate.int_survey_real_values"):
+        return ""
+    deflated, capital = con.execute("select count(*) filter (where not deflator_missing), "
+                                    "count(*) filter (where not investment_deflator_missing) "
+                                    "from intermediate.int_survey_real_values").fetchone()
+    lacking = [what for what, n in (("output and intermediate inputs (no reference/deflators)", deflated),
+                                    ("capital (no reference/investment_deflator)", capital)) if not n]
+    if not lacking:
+        return ""
+    return (" TFP and markups use nominal " + " and ".join(lacking)
+            + ": the raw root has no price tables for them (METHOD §0 step 5).")
+
+
 def per_sd(rows: pd.DataFrame, term: str, sd: float) -> pd.DataFrame:
     """``term``'s estimate, SE and interval per standard deviation ``sd`` of its
     variable (times ``sd``): the instrument is in raw units (0.0006 per unit reads
@@ -337,6 +358,7 @@ def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_i
         facts = sf.stylised_facts(con, out / "figures", year_start, year_end, exclude_years)
         results = _results(con)
         instrument_sd = _instrument_sd(con)
+        prices_note = _prices_note(con)
         # the production parameters, and the truth side's check of the KSW qualities
         parts = [con.execute(f"select * from analytics.{t}").df()
                  for t in ("parameter_estimates", "quality_recovery") if _has(con, f"analytics.{t}")]
@@ -382,6 +404,8 @@ def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_i
             if current and not set(t.run_ids) & current:  # `gvc build` reruns it only with --spec-curve
                 ex["trace"] = (f"{trace} · made by an earlier build than Table 7 (run {', '.join(sorted(current))}): "
                                "the data may have changed since; `gvc build --spec-curve` recomputes it")
+        if tid in PRODUCTION_EXHIBITS and prices_note:
+            t.note += prices_note
         exhibits[tid] = ex
 
     truth_df = None
@@ -394,6 +418,8 @@ def write_report(warehouse: Path, out: Path, raw_root: Path | None = None, run_i
             mc = latest_run(mc_dir)
             if mc is None:
                 t.note += " " + MONTECARLO_HOWTO
+            if prices_note:
+                t.note += prices_note
             exhibits["truth"] = dict(kind="table", table=t, trace=_trace("report/report", runs, CODE_PATHS["truth"]))
             if mc is not None:
                 summary, meta = mc

@@ -62,6 +62,10 @@ NOT_IN_CURVE = {
     "impute_ownership_shares": "the survey's preparation (METHOD §0), not a specification: `none` leaves the "
                                "ownership controls missing where the survey lacks the capital components "
                                "(2008-2010 in the common versions), so those years leave the models with controls",
+    "production_prices": "the data's preparation (METHOD §0 step 5), not a specification: `nominal` estimates "
+                         "the production function on current-price output, inputs and book-value capital, so "
+                         "price movements across industries and years pass for quantities (TFP and markups "
+                         "are then mismeasured, not estimated another way); it does not enter Table 7",
 }
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 from analytics import rawio
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings
 from analytics.synth.truth.preparation import SurveyPreparation, ownership_shares, prepare_customs
+from analytics.synth.truth.real_values import real_values
 from analytics.synth.truth.trade import harmonise
 
 PAPER_TABLE3 = pd.DataFrame(
@@ -95,11 +96,17 @@ def panel_firm_ids(latent: pd.DataFrame) -> pd.Series:
     return latent["fid"].map(first).astype(str)
 
 
+REAL_COLUMNS = ["real_output", "real_sales", "real_intermediate_inputs", "real_capital"]
+
+
 def generator_survey(root: Path | str, settings: MethodSettings = DEFAULT_SETTINGS) -> pd.DataFrame:
     """``panel.pnl_survey_firm_years`` from the written survey as METHOD §0
     prepares it under ``settings``: every kept survey firm-year with its panel firm (:func:`panel_firm_ids`), prefecture,
     2- and 3-digit industry, ``exit_flag`` (the panel firm's last survey year,
-    before the data's last) and ``is_exporter`` (a row of truth/firm_year_dvar)."""
+    before the data's last), ``is_exporter`` (a row of truth/firm_year_dvar)
+    and the real values of METHOD §0 step 5 (``REAL_COLUMNS``, by the truth's
+    :func:`~analytics.synth.truth.real_values.real_values` from the written
+    price tables)."""
     root = Path(root)
     lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet", columns=["fid", "firm_id", "year", "city_code"])
     lat["panel_firm_id"] = panel_firm_ids(lat)
@@ -115,6 +122,12 @@ def generator_survey(root: Path | str, settings: MethodSettings = DEFAULT_SETTIN
     s["exit_flag"] = last.eq(s["year"]) & (s["year"] < s["year"].max())
     dv = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet", columns=["firm_id", "year"])
     s = s.merge(dv.assign(is_exporter=True), on=["firm_id", "year"], how="left")
+    # METHOD §0 step 5 over the panel firm's years, from the written price tables (NULL without them)
+    tables = {t: rawio.read_reference(root, t) if (root / "reference" / t).is_dir() else None
+              for t in ("deflators", "investment_deflator")}
+    real = real_values(s.assign(industry_code_2=s["industry_code"]), tables["deflators"],
+                       tables["investment_deflator"], settings.depreciation)
+    s = s.merge(real[["firm_id", "year", *REAL_COLUMNS]], on=["firm_id", "year"], how="left")
     s["is_exporter"] = s["is_exporter"].astype("boolean").fillna(False).astype(bool)
     return s.sort_values(["panel_firm_id", "year", "firm_id"], kind="mergesort", ignore_index=True)
 

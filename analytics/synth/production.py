@@ -9,7 +9,13 @@ chosen after omega is seen, intermediates by the static first-order
 condition ``M = beta_m S / mu_i`` so the De Loecker-Warzynski markup is
 ``mu_i`` exactly, and gross output is Cobb-Douglas:
 
-    ln S* = a + omega + beta_l l + beta_k k + beta_m m,    S = S* exp(eps)
+    ln Q* = a + omega + beta_l l + beta_k k + beta_m m,    S = P^out Q* exp(eps)
+
+in real values (1998 prices); the survey reports current prices
+(analytics/synth/prices.py): sales at the industry-year output price,
+intermediates at the input price (the first-order condition in those prices,
+so the nominal M / S* is beta_m / mu), fixed assets as the book value of the
+real investment at the investment price.
 
 Export DVAR of exporters follows
 
@@ -22,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.synth.config import SynthParams
+from analytics.synth.prices import WorldPrices, nominal_book_value
 
 SALES_SCALE = 4.0  # a: sets the units (thousand RMB) of sales
 DVAR_CAP = 0.99
@@ -29,11 +36,16 @@ INFEASIBLE_MARGIN = 1.02  # as trade.solve_imports: a target within 2% of the ce
 FEASIBLE_RATIO = 0.97  # a raised markup puts M/S 3% below the ceiling
 
 
-def simulate_production(fy: pd.DataFrame, cells: pd.DataFrame, params: SynthParams, rng: np.random.Generator) -> pd.DataFrame:
+def simulate_production(fy: pd.DataFrame, cells: pd.DataFrame, params: SynthParams, rng: np.random.Generator,
+                        prices: WorldPrices | None = None) -> pd.DataFrame:
     """Add omega, L, K, M, S (thousand RMB, true and observed) to firm-years.
 
     ``fy`` is sorted by (year, fid); ``cells`` holds C and u per
-    (city_code, industry_code, year).
+    (city_code, industry_code, year). ``prices``: the world's price tables
+    (every price 1 without them). ``ln_sales_true`` is the log of nominal
+    S* (before eps); the real values the production function uses are
+    ``ln_q_true`` (= ln_sales_true - ln_p_out), ``ln_m_real``, ``real_capital``
+    (= exp(ln_k)), with the prices ``ln_p_out``, ``ln_p_in``, ``ln_p_inv``.
     """
     fy = fy.merge(cells[["city_code", "industry_code", "year", "C", "u"]], on=["city_code", "industry_code", "year"], how="left")
     fy["C"] = fy["C"].fillna(0.0)
@@ -76,19 +88,31 @@ def simulate_production(fy: pd.DataFrame, cells: pd.DataFrame, params: SynthPara
     ln_l = l_i[fid] + exp_boost + 0.3 * omega + rng.normal(0, 0.1, len(fy))
     mu = mu_i[fid]
     bm = params.beta_m
-    ln_s_true = (SALES_SCALE + omega + params.beta_l * ln_l + params.beta_k * ln_k + bm * np.log(bm / mu)) / (1 - bm)
-    ln_m = ln_s_true + np.log(bm / mu)
+    if prices is None:
+        lp = pd.DataFrame(0.0, index=fy.index, columns=["ln_p_out", "ln_p_in", "ln_p_inv"])
+    else:
+        lp = prices.for_rows(fy["industry_code"], fy["year"])
+    lp_out, lp_in, lp_inv = (lp[c].to_numpy() for c in ("ln_p_out", "ln_p_in", "ln_p_inv"))
+    # real output Q* and real M by the first-order condition P^in M = (beta_m / mu) P^out Q*
+    ln_q_true = (SALES_SCALE + omega + params.beta_l * ln_l + params.beta_k * ln_k
+                 + bm * (np.log(bm / mu) + lp_out - lp_in)) / (1 - bm)
+    ln_s_true = ln_q_true + lp_out  # nominal S*
+    ln_m = ln_s_true + np.log(bm / mu)  # nominal M
     eps = rng.normal(0, 0.05, len(fy))
     fy["omega"] = omega
     fy["omega_c"] = omega_c
     fy["markup"] = mu
-    fy["ln_sales_true"] = ln_s_true  # ln S*: the production function's output, before eps
+    fy["ln_sales_true"] = ln_s_true  # ln S*: nominal output before eps (ln_q_true + ln_p_out)
+    fy["ln_q_true"] = ln_q_true  # the production function's real output, before eps
+    fy["ln_p_out"], fy["ln_p_in"], fy["ln_p_inv"] = lp_out, lp_in, lp_inv
     fy["sales_shock"] = eps
     fy["ln_l"] = ln_l
     fy["ln_k"] = ln_k
     fy["investment"] = np.exp(ln_k) * np.exp(-2.0 + params.investment_omega * omega)
     fy["employment"] = np.maximum(np.round(np.exp(ln_l)), 8).astype(np.int64)
-    fy["fixed_assets"] = np.exp(ln_k)
+    fy["real_capital"] = np.exp(ln_k)
+    # the book value of the real investment at its prices (firms' years are consecutive here)
+    fy["fixed_assets"] = nominal_book_value(fid, np.exp(ln_k), lp_inv, params.depreciation)
     # written values (thousand RMB, one decimal) with the mess of real files:
     # a few missing intermediate inputs, a few zero sales among non-exporters
     sales = np.round(np.exp(ln_s_true + eps), 1)
@@ -193,6 +217,8 @@ def feasible_markups(fy: pd.DataFrame, params: SynthParams) -> pd.DataFrame:
     m_new = np.floor(np.exp(ln_s + np.log(bm / mu_new)) * 10) / 10
     fy["markup"] = mu_new
     fy["ln_sales_true"] = ln_s
+    if "ln_q_true" in fy:
+        fy["ln_q_true"] = fy["ln_q_true"].to_numpy() - bm / (1 - bm) * np.log(mu_new / mu)
     fy["output"] = np.where(raise_, fy["output"].to_numpy() * sales_new / np.where(S > 0, S, 1.0), fy["output"].to_numpy())
     fy["sales"] = np.where(raise_, sales_new, S)
     fy["intermediate_inputs"] = np.where(raise_, m_new, M)

@@ -43,11 +43,13 @@ from analytics.synth import geography as geo
 from analytics.synth import names as nm
 from analytics.synth import patents as pat
 from analytics.synth import preparation as wp
+from analytics.synth import prices as px
 from analytics.synth import production as prod
 from analytics.synth import trade as trd
 from analytics.synth.catalogue import build_catalogue
 from analytics.synth.config import SCALES, SynthParams
 from analytics.synth.truth import compute_truth
+from schemas.prices import validate_price_tables
 from schemas.validate import validate_raw_root
 from analytics.synth.truth.complementarity import (
     city_industry_complementarity,
@@ -60,7 +62,8 @@ from analytics.synth.truth.matching import survey_index_rows
 
 Progress = Callable[[str], None]
 COMPONENTS = {"geo": 1, "registry": 2, "patents": 3, "production": 4, "customs": 5, "survey": 6, "idents": 7, "shares": 8,
-              "variants": 9, "preparation": 10, "accounts": 11, "ownership": 12}
+              "variants": 9, "preparation": 10, "accounts": 11, "ownership": 12,
+              "prices": 13}
 # share of the survey's firm names and legal representatives, and of each year's
 # customs firm names, written in a Unicode variant form (names.unicode_variant):
 # Unicode spaces, compatibility characters, presentation-form brackets, all of
@@ -199,7 +202,9 @@ def generate(
     fy = fy.merge(own, on=["fid", "year"], how="left")
     fy["own_inventions"] = fy["own_inventions"].fillna(0).astype(np.int64)
     rp = _rng(seed, "production")
-    fy = prod.simulate_production(fy, cells, params, rp)
+    # METHOD §0 step 5: the survey reports current prices, deflated by the tables written below
+    prices = px.world_prices(cat.industries["industry_code"], years, _rng(seed, "prices"))
+    fy = prod.simulate_production(fy, cells, params, rp, prices)
     fy = prod.dvar_targets(fy, params, rp)
     fy = prod.feasible_markups(fy, params)  # infeasible DVAR targets: a higher markup, not a lower M
     say(f"production: {len(fy):,} firm-years, {int((fy['trade_type'] != 'none').sum()):,} exporter-years")
@@ -328,6 +333,7 @@ def generate(
         "industries": cat.industries, "ipc_industry": cat.ipc_industry, "province_industry_policy": policy,
         "io_links": cat.io_links, "hs_industry": cat.hs_industry, "exchange_rates": cat.exchange_rates,
         "intermediary_keywords": cat.intermediary_keywords,
+        "deflators": prices.deflators, "investment_deflator": prices.investment,
     }
     for name, df in refs.items():
         rawio.write_reference(out, name, df.reset_index(drop=True))
@@ -346,6 +352,7 @@ def generate(
     latent = latent[["fid", "year", "firm_id", "dvar_target", "markup", "markup_raised", "dvar_capped"]]
     say("validating the written raw root against the contract's pandera models")
     checked = validate_raw_root(out)
+    validate_price_tables(out)  # (METHOD §0 step 5's optional tables: the world writes both)
     say(f"valid: {sum(checked.values()):,} rows in {len(checked)} tables")
     dvar_truth, comp_truth = compute_truth(out, MethodSettings(), progress=say)
     rawio.write_parquet(dvar_truth, truth_dir / "firm_year_dvar.parquet")

@@ -235,6 +235,9 @@ def _corrupt_counted(root: Path) -> dict:
         "survey_intermediate_inputs_imputed": 0,
         # 2000 reports every capital component: no ownership share is filled
         "survey_ownership_nearest_year": 0, "survey_ownership_registration_type": 0, "survey_ownership_null": 0,
+        # the world's price tables cover every industry and year; without them every firm-year counts
+        **{f"survey_{check}_missing": 0 if (root / "reference" / table).is_dir() else len(kept)
+           for check, table in (("deflator", "deflators"), ("investment_deflator", "investment_deflator"))},
         "survey_city_not_in_reference": int((~(kept["city_code"].str[:4] + "00").isin(listed)).sum()),
         "survey_industry_not_in_reference": 0,
         "survey_intermediate_inputs_null": len(kept),

@@ -41,6 +41,7 @@ def test_gvc_config_names_the_file(tmp_path):
      "impute_intermediate_inputs=True is not one of ('accounting', 'none')"),
     ("[method]\nimpute_ownership_shares = 'registration'\n",
      "impute_ownership_shares='registration' is not one of ('nearest_year', 'none')"),
+    ("[method]\nproduction_prices = 'real'\n", "production_prices='real' is not one of ('deflated', 'nominal')"),
     ("[method]\nwinsor = 0.01\n", "unknown METHOD setting(s) ['winsor']"),
     ("[methods]\nyear_end = 2015\n", "unknown table(s) ['methods']"),
     ("[method\n", "not valid TOML"),
@@ -91,3 +92,17 @@ def test_preparation_switches_reach_dbt_and_stay_out_of_the_curve():
     assert DEFAULT_SETTINGS.impute_ownership_shares == "nearest_year"
     for name in changed:
         assert name in sp.NOT_IN_CURVE and name not in sp.every_spec()[0]
+
+
+def test_production_prices_is_recorded_refused_when_bad_and_stays_out_of_dbt_and_the_curve():
+    """production_prices (METHOD §0 step 5) is read by the production assets only:
+    recorded with each run (as_dict), not a dbt var, not in the specification curve."""
+    from analytics.study import spec_panels as sp
+
+    assert DEFAULT_SETTINGS.production_prices == "deflated"
+    s = settings_from_dict({"production_prices": "nominal"})
+    assert s.as_dict()["production_prices"] == "nominal"
+    assert "production_prices" not in s.dbt_vars()
+    assert "production_prices" in sp.NOT_IN_CURVE and "production_prices" not in sp.every_spec()[0]
+    with pytest.raises(ValueError, match=r"production_prices='real' is not one of \('deflated', 'nominal'\)"):
+        settings_from_dict({"production_prices": "real"})

@@ -14,8 +14,12 @@
                         = int_survey_ownership_shares (METHOD §0 step 4:
                           the capital components, else the panel firm's
                           nearest year with them, else the registration type)
+        real_output, real_sales, real_intermediate_inputs, real_capital
+                        = int_survey_real_values (METHOD §0 step 5: deflated
+                          by the 2-digit industry-year price indices, capital
+                          by perpetual inventory); NULL without the deflators
 
-    Money in thousand RMB as surveyed. One row per (panel_firm_id, year). -#}
+    Money in thousand RMB as surveyed (the real_ columns: thousand 1998 RMB). One row per (panel_firm_id, year). -#}
 with survey_rows as (
     select * from {{ ref('int_survey_prepared') }}
 ),
@@ -27,6 +31,11 @@ panel_ids as (
 ownership_shares as (
     select year, firm_id, state_share, foreign_share, ownership_source
     from {{ ref('int_survey_ownership_shares') }}
+),
+
+real_values as (
+    select year, firm_id, real_output, real_sales, real_intermediate_inputs, real_capital
+    from {{ ref('int_survey_real_values') }}
 ),
 
 exporter_years as (
@@ -66,6 +75,10 @@ select
     ownership_shares.state_share,
     ownership_shares.foreign_share,
     ownership_shares.ownership_source,
+    real_values.real_output,
+    real_values.real_sales,
+    real_values.real_intermediate_inputs,
+    real_values.real_capital,
     panel_rows.wage_bill,
     panel_rows.rd_expenditure,
     panel_rows.subsidy,
@@ -77,6 +90,9 @@ from panel_rows
 left join ownership_shares
     on panel_rows.year = ownership_shares.year
     and panel_rows.firm_id = ownership_shares.firm_id
+left join real_values
+    on panel_rows.year = real_values.year
+    and panel_rows.firm_id = real_values.firm_id
 left join exporter_years
     on panel_rows.year = exporter_years.year
     and panel_rows.firm_id = exporter_years.firm_id

@@ -42,6 +42,13 @@
       from the panel firm's nearest year with components, or from the
       registration type (int_survey_ownership_shares; METHOD §0 step 4);
       survey_ownership_null: firm-years left without ownership shares;
+    - survey_deflator_missing: firm-years whose 2-digit industry-year has no
+      output or no input deflator (real output and inputs NULL), and
+      survey_investment_deflator_missing: firm-years without
+      perpetual-inventory capital because their year, or an earlier year of
+      their panel firm, has no investment deflator (int_survey_real_values;
+      METHOD §0 step 5). Without the optional price tables every firm-year
+      counts: the production side then uses nominal values;
 
     and survey_intermediate_inputs_null then counts what is still NULL after
     the identity. The city, industry and exporter checks are about the
@@ -58,6 +65,8 @@
     'survey_ownership_nearest_year',
     'survey_ownership_registration_type',
     'survey_ownership_null',
+    'survey_deflator_missing',
+    'survey_investment_deflator_missing',
     'survey_city_not_in_reference',
     'survey_industry_not_in_reference',
     'survey_intermediate_inputs_null',
@@ -101,6 +110,12 @@ survey_rows as (
 ownership_rows as (
     select year, firm_id, ownership_source, ownership_year
     from {{ ref('int_survey_ownership_shares') }}
+    where {{ in_run_years('year') }}
+),
+
+real_value_rows as (
+    select year, firm_id, industry_code, deflator_missing, investment_deflator_missing
+    from {{ ref('int_survey_real_values') }}
     where {{ in_run_years('year') }}
 ),
 
@@ -161,6 +176,19 @@ flagged_items as (
     select year, 'survey_ownership_null' as check_name, firm_id, 1 as items, firm_id as example
     from ownership_rows
     where ownership_source is null
+
+    union all
+
+    select year, 'survey_deflator_missing' as check_name, firm_id, 1 as items,
+        firm_id || ' (industry ' || coalesce(industry_code, 'NULL') || ')' as example
+    from real_value_rows
+    where deflator_missing
+
+    union all
+
+    select year, 'survey_investment_deflator_missing' as check_name, firm_id, 1 as items, firm_id as example
+    from real_value_rows
+    where investment_deflator_missing
 
     union all
 
