@@ -139,17 +139,20 @@ def instrument(
 ) -> pd.DataFrame:
     """IV_jkt = policy_pkt / mean_p(policy_pkt) * MA_jt, and the z that moves C's IPC mix.
 
-    z_jkt = (IV_jkt - mean_j IV_jkt) / mean_jt IV_jk, standardised over industry
-    k's cells and years. Centring per (k, t) keeps the common growth of market
-    access out of C's trend; scaling by the industry's mean over all years (not
-    by the year's) keeps the part of the instrument the study uses: with firm
-    and year fixed effects, IV's variation within a firm is its cell's distance
+    d_jkt = (IV_jkt - mean_j IV_jkt) / mean_jt IV_jk, less its mean over the
+    city's industries in year t; z is d standardised over industry k's cells
+    and years. Centring per (k, t) keeps the common growth of market access
+    out of C's trend. Scaling by the industry's mean over all years (not by
+    the year's) keeps the part of the instrument the study uses: with firm and
+    year fixed effects, IV's variation within a firm is its cell's distance
     from the year's mean, which grows with market access in cells above it and
-    jumps at plan boundaries. A z normalised year by year (rel_jkt - 1 over its
-    sd) moves only at plan boundaries, so most of IV's within-firm variation
-    would leave C untouched: the first stage under city x industry clusters
-    then had a KP F of about 55 on demo, against about 84 with this z
-    (docs/synthetic_world.md, calibration).
+    jumps at plan boundaries (a z normalised year by year moves only at plan
+    boundaries: on demo the first stage under city x industry clusters had a
+    KP F of about 55 against about 84 with the level). Removing the city's
+    mean over industries keeps what market access does to every industry of a
+    city out of z: left in, it moved the placebo industry's C with the focal
+    industry's instrument, and the placebo came out positive in every demo
+    world probed (docs/synthetic_world.md, calibration).
     """
     sc = scores.copy()
     sc["policy_rel"] = sc["policy"] / sc.groupby(["industry_code", "year"])["policy"].transform("mean")
@@ -160,6 +163,7 @@ def instrument(
     cells["iv"] = cells["policy_rel"] * cells["market_access"]
     by_kt = cells.groupby(["industry_code", "year"])["iv"]
     dev = (cells["iv"] - by_kt.transform("mean")) / cells.groupby("industry_code")["iv"].transform("mean")
+    dev = dev - dev.groupby([cells["city_code"], cells["year"]]).transform("mean")
     sd = dev.groupby(cells["industry_code"]).transform("std").replace(0, 1.0).fillna(1.0)
     cells["z"] = dev / sd
     return cells[["city_code", "industry_code", "year", "iv", "z"]].sort_values(
