@@ -9,8 +9,10 @@ applied by ``schemas.validate``: see ``YEAR_RANGES`` --, month 1-12, money
 and quantities >= 0), code
 lengths and digit patterns, allowed values, not-empty names, the unique key
 of the table's grain (``Config.unique``; customs lines without a firm id
-are outside it, ``KEY_WITHOUT_NULLS``) and the survey's
-"year_established between 1800 and year" frame rule.  The survey has no
+are outside it, ``KEY_WITHOUT_NULLS``).  The survey's founding year has no
+range here: delivered surveys hold founding years after the survey year or
+long before 1949 (typing slips), and METHOD §0's sample filter drops and
+counts those firm-years instead of refusing the whole year.  The survey has no
 unique key: a delivery may repeat a (year, firm_id), and METHOD §0 keeps one
 row of each.  The survey's columns for the real-data preparation
 (current_assets, inventory, finished_goods, cost_of_sales, welfare_payable,
@@ -82,7 +84,7 @@ from typing import Optional
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.checks import Float, Int, Str, frame_rule, plausible_max
+from schemas.checks import Float, Int, Str, plausible_max
 from schemas.countries import ISO3
 
 NON_NEGATIVE = {"ge": 0}
@@ -212,11 +214,6 @@ class FirmSurvey(pa.DataFrameModel):
         # prepared survey, int_survey_prepared, is (year, firm_id))
         unique = None
 
-    @frame_rule("year_established between 1800 and year", ("year_established", "year"))
-    def _established(cls, df):
-        est = df["year_established"]
-        ok = est.isna() | ((est >= 1800) & (est <= df["year"]))
-        return ok.fillna(False).astype(bool)
 
 
 class Patents(pa.DataFrameModel):

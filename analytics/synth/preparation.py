@@ -225,7 +225,11 @@ def filtered_rows(survey: pd.DataFrame, year_fy: pd.DataFrame, rng: np.random.Ge
     r = rows("paid_in_capital")
     s.loc[s.index[r], ["paid_in_capital", "state_capital", "foreign_capital", "hmt_capital"]] = 0.0
     r = rows("founding_year")
-    s.loc[s.index[r], "year_established"] = rng.integers(1900, 1949, len(r))
+    early = rng.integers(1900, 1949, len(r))
+    # every other one founded after the survey year (1-10 years, from the same draw: the
+    # rest of the world keeps its values), as delivered surveys hold them
+    late = s["year"].to_numpy()[r].astype(np.int64) + (early - 1900) % 10 + 1
+    s.loc[s.index[r], "year_established"] = np.where(np.arange(len(r)) % 2 == 1, late, early)
     r = rows("industry")
     s.loc[s.index[r], "industry_code"] = rng.choice(np.array(NON_MANUFACTURING_CLASSES, dtype=object), len(r))
     return s

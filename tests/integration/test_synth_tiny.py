@@ -144,6 +144,9 @@ def test_survey_and_customs_carry_what_method_0_prepares(tiny_world):
     deduplicated = deduplicate_survey(s)
     rule = survey_filter_rule(deduplicated)
     assert set(rule.dropna()) == set(FILTER_RULES)
+    founding = deduplicated[rule == "founding_year"]
+    assert (founding["year_established"] > founding["year"]).any()  # after the survey year
+    assert (founding["year_established"] < 1949).any()  # before 1949
     assert s.loc[s["year"] >= 2008, "intermediate_inputs"].isna().all()
     assert s.loc[s["year"] < 2008, "intermediate_inputs"].notna().mean() > 0.97
     assert s["wage_bill"].isna().any() and s["welfare_payable"].isna().any()

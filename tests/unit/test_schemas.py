@@ -194,9 +194,6 @@ BROKEN = {
                  "customs_transactions/year=2005/part-0.parquet", "flow", "isin(['export', 'import'])", "exprt"),
     "bad hs code": (break_column("customs_transactions", "hs_code", "8542310"),
                     "customs_transactions/year=2005/part-0.parquet", "hs_code", "digits(n=8)", "8542310"),
-    "established after year": (break_column("firm_survey", "year_established", 2007),
-                               "firm_survey/year=2005/part-0.parquet", "year_established, year",
-                               "year_established between 1800 and year", "2007"),
     "weights sum to 0.9": (break_column("hs_concordance", "weight", 0.4, row=1),
                            "hs_concordance/hs_concordance.parquet", "weight",
                            "weights sum to 1 per (from_version, from_hs6)", "0.4"),
@@ -230,6 +227,21 @@ def test_repeated_survey_firm_years_pass(tmp_path):
     summary = validate_raw_root(root)
     assert summary["firm_survey"] == 6
     assert len(validate_frame(pd.concat([survey(2005)] * 2), "firm_survey", "mem")) == 4
+
+
+def test_implausible_founding_years_pass_for_the_sample_filter(tmp_path):
+    """A founding year after the survey year or long before 1949 (delivered surveys hold
+    both) is not a reason to refuse the year: METHOD §0's sample filter drops and counts
+    those firm-years (tests/integration/test_dbt_preparation.py)."""
+    def change(t, year, df):
+        if t == "firm_survey" and year == 2005:
+            df["year_established"] = pd.array([2007, 1201], dtype="Int64")
+        return df
+    root = write_root(tmp_path, change)
+    assert validate_raw_root(root)["firm_survey"] == 4
+    got = validate_frame(survey(2005).assign(year_established=pd.array([2031, 0], dtype="Int64")),
+                         "firm_survey", "mem")
+    assert got["year_established"].tolist() == [2031, 0]
 
 
 def test_a_refused_survey_row_shows_its_year_and_firm_id(tmp_path):
