@@ -20,8 +20,10 @@ pandas).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,9 +170,21 @@ def _mdb_tool(name: str, path: Path) -> str:
     return tool
 
 
+def _mdb_env() -> dict[str, str]:
+    """mdbtools in a UTF-8 locale whatever the caller's: under C or POSIX, mdb-export
+    refuses a table name in Chinese ("argument parsing failed")."""
+    return {**os.environ, "LC_ALL": "C.UTF-8"}
+
+
+# Date/Time cells as YYYY-MM-DD (-T: every Date/Time column; -D: those formatted as a
+# short date), not mdb-export's default 01/15/03 00:00:00; bytes of binary and OLE
+# columns stripped (they are no text, and a layout reads none).
+MDB_EXPORT_OPTIONS = ["-D", "%Y-%m-%d", "-T", "%Y-%m-%d", "-b", "strip"]
+
+
 def mdb_tables(path: Path) -> list[str]:
     out = subprocess.run([_mdb_tool("mdb-tables", path), "-1", str(path)], capture_output=True, text=True,
-                         check=False)
+                         encoding="utf-8", errors="replace", check=False, env=_mdb_env())
     if out.returncode != 0:
         raise ReadError(f"{path}: mdb-tables failed: {out.stderr.strip()}")
     return [t for t in out.stdout.splitlines() if t.strip()]
@@ -179,16 +193,29 @@ def mdb_tables(path: Path) -> list[str]:
 def _mdb_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     tool = _mdb_tool("mdb-export", path)
     for table in mdb_tables(path):
-        proc = subprocess.Popen([tool, str(path), table], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            for chunk in pd.read_csv(proc.stdout, encoding="utf-8", dtype=str, keep_default_na=False,
-                                     na_values=[""], chunksize=chunk_rows):
-                yield as_text(chunk)
-        finally:
-            proc.stdout.close()
-            err = proc.stderr.read().decode("utf-8", "replace")
-            if proc.wait() != 0:
-                raise ReadError(f"{path}: mdb-export of table {table!r} failed: {err.strip()}")
+        with tempfile.TemporaryFile() as stderr:  # a file, not a pipe nobody reads while rows stream
+            proc = subprocess.Popen([tool, *MDB_EXPORT_OPTIONS, str(path), table], stdout=subprocess.PIPE,
+                                    stderr=stderr, env=_mdb_env())
+            unreadable = None
+            try:
+                # a row of NULLs in a one-column table is an empty line: a row, not a blank to skip
+                for chunk in pd.read_csv(proc.stdout, encoding="utf-8", dtype=str, keep_default_na=False,
+                                         na_values=[""], skip_blank_lines=False, chunksize=chunk_rows):
+                    yield as_text(chunk)
+            except GeneratorExit:  # the caller stopped early (read_columns): no failure of mdb-export
+                proc.kill()
+                raise
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+                unreadable = err
+            finally:
+                proc.stdout.close()  # a writer still running ends on the closed pipe
+                code = proc.wait()
+            if code > 0 or (code and unreadable is None):
+                stderr.seek(0)
+                err = stderr.read().decode("utf-8", "replace").strip() or f"exit status {code}"
+                raise ReadError(f"{path}: mdb-export of table {table!r} failed: {err}")
+            if unreadable is not None:
+                raise ReadError(f"{path}: table {table!r}: mdb-export's output is no readable CSV ({unreadable})")
 
 
 def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
