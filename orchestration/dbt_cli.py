@@ -16,10 +16,12 @@ dbt version; env vars read while parsing are tracked per file. So:
   ``GVC_RAW`` (the raw root) and ``GVC_RUN_YEARS`` (the years of a per-year
   run), which the macros read only at execute time (macros/run_years.sql),
   when dbt records nothing for partial parsing;
-- dbt reaches a build's copy of the warehouse (``<warehouse>.building-<pid>``)
-  by a name that does not change from build to build (:func:`dbt_warehouse`:
-  a symlink ``<warehouse>.building``; DuckDB follows it, its WAL stays beside
-  the copy), so the profile renders the same ``path`` every time;
+- dbt reaches the warehouse, or a build's copy of it
+  (``<warehouse>.building-<pid>``), by a name that does not change from build
+  to build nor from warehouse to warehouse (:func:`dbt_warehouse`: a symlink
+  ``target/warehouse_slots/<k>/<name>`` in a slot folder no other call uses
+  meanwhile; DuckDB follows it, its WAL stays beside the file), so the
+  profile renders the same ``path`` every time;
 - every call starts from the last parse made with the same vars and path
   (:func:`place_parse_state` / :func:`publish_parse_state`: one saved state
   per (vars, path) in ``target/partial_parse/``), also when dagster-dbt gives
@@ -106,34 +108,81 @@ def dbt_warehouse_path(warehouse: Path | str) -> Path:
     return warehouse.with_name(m["base"]) if m else warehouse
 
 
+WAREHOUSE_SLOTS_DIR = DBT_PROJECT_DIR / "target" / "warehouse_slots"
+WAREHOUSE_SLOTS = 8  # dbt calls at once on one checkout (test workers, a build beside a rebuild)
+
+
+@contextlib.contextmanager
+def _warehouse_slot() -> Iterator[Path | None]:
+    """A folder ``target/warehouse_slots/<k>`` no other dbt call uses while the
+    block runs (an exclusive ``flock`` on ``<k>.lock``, released when the block
+    ends or its process dies); None when every slot is taken or locks are not
+    available."""
+    try:
+        import fcntl
+    except ImportError:  # not on a POSIX system
+        yield None
+        return
+    try:
+        WAREHOUSE_SLOTS_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        yield None
+        return
+    for k in range(WAREHOUSE_SLOTS):
+        try:
+            handle = open(WAREHOUSE_SLOTS_DIR / f"{k}.lock", "a")
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        try:
+            folder = WAREHOUSE_SLOTS_DIR / str(k)
+            folder.mkdir(exist_ok=True)
+            yield folder
+        finally:
+            handle.close()
+        return
+    yield None
+
+
 @contextlib.contextmanager
 def dbt_warehouse(warehouse: Path | str) -> Iterator[Path]:
     """The path to give dbt for ``warehouse`` while the block runs.
 
-    A build's copy is reached through the symlink :func:`dbt_warehouse_path`,
-    made for the block and removed after it. Only the holder of the
-    warehouse's writer lock works on its copy, so one symlink per warehouse
-    serves every build in turn. DuckDB resolves the link: its WAL and lock
-    are the copy's. Where no link can be made (a file of that name that is
-    not a link, a file system without links) dbt gets the copy itself and
-    merely parses once more."""
+    dbt reparses the whole project whenever the profile renders another
+    path, so dbt never sees the warehouse's own path, which differs from
+    warehouse to warehouse and from build to build (a build's copy is
+    ``<warehouse>.building-<pid>``). It sees a symlink in a slot folder of
+    the project (:func:`_warehouse_slot`): ``target/warehouse_slots/<k>/<name>``,
+    ``<name>`` being :func:`dbt_warehouse_path`'s (``<warehouse>.building``
+    for a build's copy, else the file's name), so a second warehouse of the
+    same name reuses the first one's parse. DuckDB resolves the link: its
+    WAL and lock are the warehouse's, and its catalog is named after
+    ``<name>``, as the file's own name would name it. Without a free slot or
+    where no link can be made, dbt gets the warehouse itself and merely
+    parses once more."""
     real = Path(warehouse).absolute()
-    alias = dbt_warehouse_path(real)
-    if alias == real:
-        yield real
-        return
-    try:
-        if alias.is_symlink():
-            alias.unlink()
-        os.symlink(real.name, alias)  # relative: the copy sits beside it
-    except OSError:
-        yield real
-        return
-    try:
-        yield alias
-    finally:
-        with contextlib.suppress(OSError):
-            if alias.is_symlink() and os.readlink(alias) == real.name:
+    name = dbt_warehouse_path(real).name
+    with _warehouse_slot() as folder:
+        alias = None if folder is None else folder / name
+        if alias is not None:
+            try:
+                for old in folder.iterdir():  # a link a killed call left behind
+                    if old.is_symlink():
+                        old.unlink()
+                os.symlink(real, alias)
+            except OSError:
+                alias = None
+        if alias is None:
+            yield real
+            return
+        try:
+            yield alias
+        finally:
+            with contextlib.suppress(OSError):
                 alias.unlink()
 
 
@@ -216,6 +265,12 @@ def run_dbt(
 ) -> DbtResult:
     """``dbt <command>`` in-process with the project's vars; e.g. ``["build"]``.
     ``years``: the years of a per-year run (default: every sample year)."""
+    with dbt_warehouse(warehouse) as path:
+        return _run_dbt(command, raw_root, path, settings, years, target_path)
+
+
+def _run_dbt(command: list[str], raw_root: Path | str, warehouse: Path, settings: MethodSettings,
+             years: list[int] | None, target_path: Path | str | None) -> DbtResult:
     from dbt.cli.main import dbtRunner
 
     vars_ = dbt_vars(settings)

@@ -30,7 +30,7 @@ import duckdb
 from analytics.settings import MethodSettings
 from orchestration.changes import year_selections
 from orchestration.dbt import DBT_DIR
-from orchestration.dbt_cli import dbt_warehouse, dbt_warehouse_path
+from orchestration.dbt_cli import WAREHOUSE_SLOTS_DIR, dbt_warehouse, dbt_warehouse_path
 from orchestration.recovery import building_name
 from orchestration.resources import scoped_environ
 from tests.worlds import keep_years
@@ -105,44 +105,59 @@ def test_the_log_reading_tells_a_full_parse_from_a_reused_one(tmp_path):
     assert full_parse(parse_events(log))
 
 
-def test_a_build_copy_is_reached_by_one_name(tmp_path):
-    """dbt opens a build's copy through ``<warehouse>.building`` (a symlink for
-    the call): the same in every build, so the profile renders the same path."""
+def test_a_warehouse_is_reached_by_a_name_of_its_slot(tmp_path, monkeypatch):
+    """dbt opens a warehouse, or a build's copy of it, through a symlink
+    ``target/warehouse_slots/<k>/<name>`` made for the call: the same path for
+    every build of that warehouse and for any warehouse of the same name, so the
+    profile renders the same path and dbt's saved parse holds."""
     wh = tmp_path / "w.duckdb"
     first, second = building_name(wh, pid=111), building_name(wh, pid=222)
     assert dbt_warehouse_path(first) == dbt_warehouse_path(second) == tmp_path / "w.duckdb.building"
     assert dbt_warehouse_path(wh) == wh
     duckdb.connect(str(first)).execute("create table t as select 1 as a").close()
     with dbt_warehouse(first) as path:
-        assert path == tmp_path / "w.duckdb.building" and path.resolve() == first.resolve()
+        assert path.parent.parent == WAREHOUSE_SLOTS_DIR and path.name == "w.duckdb.building"
+        assert path.resolve() == first.resolve()
         con = duckdb.connect(str(path))
         con.execute("insert into t values (2)")
-        assert not (tmp_path / "w.duckdb.building.wal").exists()  # DuckDB follows the link: the WAL is the copy's
+        assert con.execute("select current_database()").fetchone()[0] == "w"  # the catalog the file's name gives
+        assert not path.with_name(path.name + ".wal").exists()  # DuckDB follows the link: the WAL is the copy's
         con.close()
-    assert not (tmp_path / "w.duckdb.building").exists() and not (tmp_path / "w.duckdb.building").is_symlink()
+        # a call while this one runs (another test worker, a build beside a rebuild) gets another slot
+        other = tmp_path / "elsewhere" / "w.duckdb"
+        other.parent.mkdir()
+        with dbt_warehouse(other) as path2:
+            assert path2.name == "w.duckdb" and path2.parent != path.parent and path2.resolve() == other
+    assert not path.is_symlink() and not path2.is_symlink()  # gone with the call
     con = duckdb.connect(str(first), read_only=True)
     assert con.execute("select sum(a) from t").fetchone()[0] == 3
     con.close()
-    # a file of that name that is not a link is left alone: dbt gets the copy itself
-    (tmp_path / "w.duckdb.building").write_text("not ours")
+    # another folder, the same name: the same path for dbt (slot 0 is free again unless
+    # another worker holds it, so compare names only)
+    with dbt_warehouse(building_name(tmp_path / "elsewhere" / "w.duckdb", pid=333)) as path3:
+        assert path3.name == "w.duckdb.building" and path3.parent.parent == WAREHOUSE_SLOTS_DIR
+    # no slot free: dbt gets the file itself
+    monkeypatch.setattr("orchestration.dbt_cli.WAREHOUSE_SLOTS", 0)
     with dbt_warehouse(second) as path:
         assert path == second.absolute()
-    assert (tmp_path / "w.duckdb.building").read_text() == "not ours"
 
 
 def test_two_per_year_runs_parse_the_project_at_most_once(tiny_world, tmp_path):
     raw = keep_years(tiny_world[0], tmp_path / "raw", [2003, 2004])
-    wh = tmp_path / "w.duckdb"
-    first, second = building_name(wh, pid=111), building_name(wh, pid=222)
+    first = building_name(tmp_path / "w.duckdb", pid=111)
 
     res = _per_year_run(raw, first, 2003)
     assert res.success
     assert _years(first) == [2003]  # the run's years reached dbt (env GVC_RUN_YEARS): 2004 is not built
-    os.replace(first, second)  # the next build works on a copy of another name
+    # the next build works on a copy of another name, here of a warehouse in another folder
+    second = building_name(tmp_path / "elsewhere" / "w.duckdb", pid=222)
+    second.parent.mkdir()
+    os.replace(first, second)
     res2 = _per_year_run(raw, second, 2004)
     assert res2.success
     assert _years(second) == [2003, 2004]
-    assert not (tmp_path / "w.duckdb.building").is_symlink()  # the name dbt used is gone with the call
+    # the names dbt used are gone with the calls
+    assert not [p for p in WAREHOUSE_SLOTS_DIR.glob("*/*") if p.is_symlink() and p.resolve() == second.resolve()]
 
     calls = _calls(res.run_id) + _calls(res2.run_id)
     assert len(calls) >= 4, calls  # per run: the staging views, then the per-year models
