@@ -206,7 +206,8 @@ def production_frame(survey: pd.DataFrame, options: ProductionOptions = Producti
 # TFP and markups
 # --------------------------------------------------------------------------
 def estimate_production(
-    frame: pd.DataFrame, options: ProductionOptions = ProductionOptions(), by_industry: bool = True
+    frame: pd.DataFrame, options: ProductionOptions = ProductionOptions(), by_industry: bool = True,
+    weights: np.ndarray | None = None, cache: dict | None = None,
 ) -> dict:
     """Olley-Pakes / De Loecker-Warzynski on a :func:`production_frame`.
 
@@ -219,11 +220,17 @@ def estimate_production(
     - ``rows``: the frame's panel_firm_id, year, industry_code, is_exporter
       with ``tfp``, ``e_hat``, ``alpha_m`` and ``markup`` (after
       ``markup_fill``) on the frame's index.
+
+    ``weights``: frequency weights per row of ``frame`` (the firm block
+    bootstrap's; :func:`bootstrap_estimates`); ``cache``: a dict kept across
+    calls on the same ``frame`` (what the estimators compute from the rows
+    alone, whatever the weights).
     """
     ind = IND if by_industry else None
     share = "share" if "share" in frame else None
     dlw = dlw_markups(frame, "y", "l", "k", "m", "inv", FIRM, YEAR, industry=ind, exit_col="exit",
-                      poly_degree=options.poly_degree, share=share)
+                      poly_degree=options.poly_degree, share=share, weights=weights,
+                      cache=None if cache is None else cache.setdefault("gross_output", {}))
     key = "all"
     if by_industry:
         coef = pd.DataFrame({"b_l": dlw["theta_l"], "b_m": dlw["theta_m"], "b_k": dlw["b_k"]})
@@ -245,9 +252,10 @@ def estimate_production(
         rows["tfp"] = (frame["y"] - per_row["b_l"] * frame["l"] - per_row["b_m"] * frame["m"]
                        - per_row["b_k"] * frame["k"]).to_numpy()
     else:
-        va = frame.loc[np.isfinite(frame["va"])]
-        op = olley_pakes(va, "va", "l", "k", "inv", FIRM, YEAR, industry=ind, exit_col="exit",
-                         poly_degree=options.poly_degree)
+        has_va = np.isfinite(frame["va"].to_numpy())
+        op = olley_pakes(frame.loc[has_va], "va", "l", "k", "inv", FIRM, YEAR, industry=ind, exit_col="exit",
+                         poly_degree=options.poly_degree, weights=None if weights is None else weights[has_va],
+                         cache=None if cache is None else cache.setdefault("value_added", {}))
         rows["tfp"] = op["tfp"].reindex(frame.index).to_numpy()
         coef["va_b_l"], coef["va_b_k"] = op["b_l"], op["b_k"]
     return {"coefficients": coef, "rows": rows}
@@ -335,12 +343,20 @@ def _left_join(rows: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     return rows.merge(other, on=[FIRM, YEAR], how="left")
 
 
-def _within(v: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    codes = pd.factorize(groups)[0]
-    return demean_fe(v, [codes])
+def _within(v: np.ndarray, groups: np.ndarray, w: np.ndarray | None = None, codes: np.ndarray | None = None) -> np.ndarray:
+    """``v`` less its (``w``-weighted) mean within each group (a group of weight 0 keeps ``v``);
+    ``codes``: ``pd.factorize(groups)[0]`` when the caller has it."""
+    codes = pd.factorize(groups)[0] if codes is None else codes
+    if w is None:
+        return demean_fe(v, [codes])
+    total = np.bincount(codes, weights=w)
+    sums = np.bincount(codes, weights=w * v)
+    means = np.divide(sums, total, out=np.zeros_like(total), where=total > 0)
+    return v - means[codes]
 
 
-def tfp_channel(rows: pd.DataFrame, rho: float | None = None) -> dict:
+def tfp_channel(rows: pd.DataFrame, rho: float | None = None, weights: np.ndarray | None = None,
+                cache: dict | None = None) -> dict:
     """C's effect on productivity: ``tfp_t = rho tfp_{t-1} + beta_tfp C_t + FE(year) + e``.
 
     ``rows``: panel_firm_id, year, tfp, complementarity. Lags are the same
@@ -357,12 +373,20 @@ def tfp_channel(rows: pd.DataFrame, rho: float | None = None) -> dict:
     knows), OLS of the quasi-difference ``tfp_t - rho tfp_{t-1}`` on C with
     year fixed effects.
 
+    ``weights``: frequency weights per row (the firm block bootstrap's);
+    ``cache``: a dict kept across calls on the same rows (their lags).
+
     Returns ``estimate``, ``rho`` (used or estimated), ``n_obs``.
     """
     tfp = rows["tfp"].to_numpy(dtype=float)
     c_all = rows["complementarity"].to_numpy(dtype=float, na_value=np.nan)
     year = rows[YEAR].to_numpy(dtype=np.int64)
-    lag = lagged_rows(rows[FIRM].to_numpy(), year)
+    if cache is not None and "lag" in cache:
+        lag = cache["lag"]
+    else:
+        lag = lagged_rows(rows[FIRM].to_numpy(), year)
+        if cache is not None:
+            cache["lag"] = lag
     lag_tfp = np.where(lag >= 0, tfp[np.maximum(lag, 0)], np.nan)
     if rho is not None:
         keep = np.isfinite(tfp) & np.isfinite(lag_tfp) & np.isfinite(c_all)
@@ -370,17 +394,21 @@ def tfp_channel(rows: pd.DataFrame, rho: float | None = None) -> dict:
         lag2 = np.where(lag >= 0, lag[np.maximum(lag, 0)], -1)
         lag2_tfp = np.where(lag2 >= 0, tfp[np.maximum(lag2, 0)], np.nan)
         keep = np.isfinite(tfp) & np.isfinite(lag_tfp) & np.isfinite(lag2_tfp) & np.isfinite(c_all)
-    n = int(keep.sum())
+    w = None if weights is None else np.asarray(weights, dtype=float)[keep]
+    n = int(keep.sum()) if w is None else int(round(float(w.sum())))
     if n < 3:
         return {"estimate": np.nan, "rho": np.nan if rho is None else rho, "n_obs": n}
     yr = year[keep]
-    c = _within(c_all[keep], yr)
+    codes = pd.factorize(yr)[0]
+    c = _within(c_all[keep], yr, w, codes)
+    wc = c if w is None else w * c
     if rho is not None:
-        dy = _within(tfp[keep] - rho * lag_tfp[keep], yr)
-        return {"estimate": float(c @ dy / (c @ c)), "rho": float(rho), "n_obs": n}
-    X = np.column_stack([_within(lag_tfp[keep], yr), c])
-    Z = np.column_stack([_within(lag2_tfp[keep], yr), c])
-    b = np.linalg.solve(Z.T @ X, Z.T @ _within(tfp[keep], yr))
+        dy = _within(tfp[keep] - rho * lag_tfp[keep], yr, w, codes)
+        return {"estimate": float(wc @ dy / (wc @ c)), "rho": float(rho), "n_obs": n}
+    X = np.column_stack([_within(lag_tfp[keep], yr, w, codes), c])
+    Z = np.column_stack([_within(lag2_tfp[keep], yr, w, codes), c])
+    Zw = Z if w is None else Z * w[:, None]
+    b = np.linalg.solve(Zw.T @ X, Zw.T @ _within(tfp[keep], yr, w, codes))
     return {"estimate": float(b[1]), "rho": float(b[0]), "n_obs": n}
 
 
@@ -420,6 +448,8 @@ def pooled_estimates(
     options: ProductionOptions = ProductionOptions(),
     cells_rows: pd.DataFrame | None = None,
     rho: float | None = None,
+    weights: np.ndarray | None = None,
+    cache: dict | None = None,
 ) -> dict[str, float]:
     """beta_l, beta_k, beta_m, markup_mean and tfp_channel on the pooled sample.
 
@@ -427,63 +457,34 @@ def pooled_estimates(
     year, complementarity) gives C per firm-year for ``tfp_channel`` (left
     out when None). ``markup_mean`` averages the DLW markup over exporter
     firm-years (``markup_sample``). Also returns the sample sizes as
-    ``n_<parameter>``.
+    ``n_<parameter>``. ``weights``: frequency weights per row of ``frame``
+    (each firm's count in a firm block bootstrap draw; sizes count them);
+    ``cache``: a dict kept across calls on the same ``frame`` and
+    ``cells_rows`` (:func:`bootstrap_estimates`).
     """
-    fit = estimate_production(frame, options, by_industry=False)
+    fit = estimate_production(frame, options, by_industry=False, weights=weights,
+                              cache=None if cache is None else cache.setdefault("production", {}))
     coef = fit["coefficients"].iloc[0]
     rows = fit["rows"]
     mk = rows["markup"].to_numpy()
     use = np.isfinite(mk) & (rows["is_exporter"].to_numpy() if options.markup_sample == "exporters" else True)
-    n_first = int(np.isfinite(rows["e_hat"]).sum())
+    w = np.ones(len(frame)) if weights is None else np.asarray(weights, dtype=float)
+
+    def size(mask) -> int:
+        return int(round(float(w[mask].sum())))
+
+    n_first = size(np.isfinite(rows["e_hat"].to_numpy()))
     out = {
         "beta_l": float(coef["b_l"]), "beta_k": float(coef["b_k"]), "beta_m": float(coef["b_m"]),
-        "markup_mean": float(mk[use].mean()) if use.any() else np.nan,
-        "n_beta_l": n_first, "n_beta_k": len(frame), "n_beta_m": n_first, "n_markup_mean": int(use.sum()),
+        "markup_mean": float(np.average(mk[use], weights=w[use])) if use.any() else np.nan,
+        "n_beta_l": n_first, "n_beta_k": size(slice(None)), "n_beta_m": n_first, "n_markup_mean": size(use),
     }
     if cells_rows is not None:
-        tc = tfp_channel(_left_join(rows[[FIRM, YEAR, "tfp"]], cells_rows[[FIRM, YEAR, "complementarity"]]), rho=rho)
+        tc = tfp_channel(_left_join(rows[[FIRM, YEAR, "tfp"]], cells_rows[[FIRM, YEAR, "complementarity"]]), rho=rho,
+                         weights=weights, cache=None if cache is None else cache.setdefault("tfp_channel", {}))
         out["tfp_channel"], out["n_tfp_channel"], out["rho"] = tc["estimate"], tc["n_obs"], tc["rho"]
         out["rho_known"] = rho is not None
     return out
-
-
-class _FirmBlocks:
-    """The rows of each panel firm in frames keyed by panel_firm_id, for the firm block bootstrap.
-
-    A draw picks panel firms with replacement (in id order, so the draw does
-    not depend on the row order) and gathers each picked firm's rows: a firm
-    drawn twice enters as two firms, numbered by its place in the draw
-    (``panel_firm_id`` 0, 1, ...), and rows come sorted by (firm, year).
-    """
-
-    def __init__(self, frame: pd.DataFrame, extra: list[pd.DataFrame]) -> None:
-        self.firms = np.sort(frame[FIRM].unique())
-        self.blocks = []
-        for f in [frame, *extra]:
-            code = pd.Index(self.firms).get_indexer(f[FIRM].to_numpy())  # -1: a firm outside the frame
-            order = np.lexsort((f[YEAR].to_numpy(), code))
-            order = order[code[order] >= 0]
-            sorted_f = f.iloc[order].reset_index(drop=True)
-            counts = np.bincount(code[order], minlength=len(self.firms))
-            self.blocks.append((sorted_f, np.cumsum(counts) - counts, counts))
-
-    def draw(self, rng: np.random.Generator) -> tuple[pd.DataFrame, ...]:
-        """One draw of every frame (the same firms for all)."""
-        pick = rng.integers(0, len(self.firms), len(self.firms))
-        out = []
-        for f, starts, counts in self.blocks:
-            c = counts[pick]
-            first = np.cumsum(c) - c
-            rows = np.repeat(starts[pick] - first, c) + np.arange(int(c.sum()))
-            g = f.iloc[rows].reset_index(drop=True)
-            g[FIRM] = np.repeat(np.arange(len(pick), dtype=np.int64), c)
-            out.append(g)
-        return tuple(out)
-
-
-def _resample_firms(frame: pd.DataFrame, rng: np.random.Generator, extra: list[pd.DataFrame]) -> tuple:
-    """One firm block bootstrap draw of ``frame`` and the ``extra`` frames keyed alike (see :class:`_FirmBlocks`)."""
-    return _FirmBlocks(frame, extra).draw(rng)
 
 
 def bootstrap_estimates(
@@ -494,23 +495,36 @@ def bootstrap_estimates(
 ) -> tuple[dict[str, float], pd.DataFrame]:
     """Point estimates and ``options.n_boot`` firm block bootstrap draws.
 
-    Whole panel-firm histories are drawn with replacement (the same draw
-    for the production frame and C), and :func:`pooled_estimates` is
-    recomputed on each draw (rho, when not given, is estimated again in
-    each).
+    A draw picks as many panel firms as the frame holds, with replacement
+    (``rng.integers`` over the sorted firm ids), and recomputes
+    :func:`pooled_estimates` (rho, when not given, is estimated again) on
+    the drawn firms' whole histories, the same firms for the frame and C.
+    A firm drawn n times enters with frequency weight n on each of its rows
+    (0 when not drawn): every fit, count and mean of the estimators treats
+    it as n copies of the firm, which is the textbook resample without
+    building it. The rows stay as they are from draw to draw, so what the
+    estimators compute from the rows alone (lags, survival, the first
+    stage's polynomial) is computed once (``cache``), and firms are
+    numbered by integers instead of matched by their ids.
 
-    Returns (point estimates, draws DataFrame with one column per parameter).
+    Returns (point estimates, draws DataFrame with one column per parameter;
+    a draw the estimators cannot fit is left out).
     """
     point = pooled_estimates(frame, options, cells_rows, rho)
     rng = stream_rng(options.seed, "parameter_estimates/bootstrap")
-    extra = [cells_rows] if cells_rows is not None else []
     used = [c for c in (FIRM, YEAR, IND, "is_exporter", "y", "l", "k", "m", "va", "inv", "exit", "share") if c in frame]
-    blocks = _FirmBlocks(frame[used], extra)
+    firms, code = np.unique(frame[FIRM].to_numpy(), return_inverse=True)
+    base = frame[used].assign(**{FIRM: code}).reset_index(drop=True)  # in the frame's (firm, year) order
+    c_rows = None
+    if cells_rows is not None:  # C on the frame's rows, in its order
+        c = _left_join(frame[[FIRM, YEAR]].reset_index(drop=True), cells_rows[[FIRM, YEAR, "complementarity"]])
+        c_rows = base[[FIRM, YEAR]].assign(complementarity=c["complementarity"].to_numpy())
+    cache: dict = {}
     draws = []
     for _ in range(options.n_boot):
-        res = blocks.draw(rng)
+        counts = np.bincount(rng.integers(0, len(firms), len(firms)), minlength=len(firms))
         try:
-            est = pooled_estimates(res[0], options, res[1] if cells_rows is not None else None, rho)
+            est = pooled_estimates(base, options, c_rows, rho, weights=counts[code].astype(float), cache=cache)
         except (ValueError, np.linalg.LinAlgError):
             continue
         draws.append({k: v for k, v in est.items() if not k.startswith("n_")})
@@ -532,8 +546,7 @@ def parameter_table(point: dict, draws: pd.DataFrame, options: ProductionOptions
     """analytics.parameter_estimates rows from point estimates and bootstrap draws.
 
     ``std_error`` is the sd of the draws (ddof 1); the 95% CI is normal,
-    estimate +/- 1.96 SE (with 30-50 draws the percentile interval is too
-    coarse). ``method`` records the estimator, the sample for markup_mean,
+    estimate +/- 1.96 SE. ``method`` records the estimator, the sample for markup_mean,
     rho's source for tfp_channel and the number of draws.
     """
     rows = []

@@ -56,43 +56,53 @@ def _poly(X: np.ndarray, degree: int) -> np.ndarray:
     return out
 
 
-def _ols(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares coefficients and fitted values.
+def _count(mask: np.ndarray, w: np.ndarray | None) -> int:
+    """Rows of ``mask``, each counted ``w`` times (frequency weights) when given."""
+    return int(mask.sum()) if w is None else int(round(float(w[mask].sum())))
+
+
+def _ols(y: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares coefficients and fitted values; ``w``: frequency weights
+    (a row of weight 2 counts as two copies of it).
 
     Normal equations by Cholesky (fast for the few, standardised columns
     used here); SVD least squares when X'X is not safely positive definite.
     """
-    xtx = X.T @ X
+    Xw = X if w is None else X * w[:, None]
+    xtx = Xw.T @ X
     try:
         c = linalg.cho_factor(xtx, check_finite=False)
-        b = linalg.cho_solve(c, X.T @ y, check_finite=False)
+        b = linalg.cho_solve(c, Xw.T @ y, check_finite=False)
         if np.linalg.cond(xtx) > 1e12:
             raise np.linalg.LinAlgError("ill-conditioned")
     except (np.linalg.LinAlgError, linalg.LinAlgError):
-        b, *_ = np.linalg.lstsq(X, y, rcond=None)
+        sw = np.ones(len(y)) if w is None else np.sqrt(w)
+        b, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
     return b, X @ b
 
 
-def _probit(d: np.ndarray, X: np.ndarray, max_iter: int = 50, tol: float = 1e-9) -> np.ndarray:
-    """Probit maximum likelihood; returns the coefficients.
+def _probit(d: np.ndarray, X: np.ndarray, w: np.ndarray | None = None, max_iter: int = 50,
+            tol: float = 1e-9) -> np.ndarray:
+    """Probit maximum likelihood; returns the coefficients. ``w``: frequency weights.
 
     Newton-Raphson on the analytic score and Hessian (the probit
     log-likelihood is globally concave), halving the step whenever the
     likelihood would fall; BFGS is the fallback if Newton stalls.
     """
     q = 2 * d - 1
+    w = np.ones(len(d)) if w is None else w
 
     def loglik(b: np.ndarray) -> float:
-        return float(stats.norm.logcdf(q * (X @ b)).sum())
+        return float(w @ stats.norm.logcdf(q * (X @ b)))
 
     b = np.zeros(X.shape[1])
     ll = loglik(b)
     for _ in range(max_iter):
         qxb = q * (X @ b)
         lam = np.exp(stats.norm.logpdf(qxb) - stats.norm.logcdf(qxb))  # inverse Mills ratio
-        grad = X.T @ (q * lam)
-        w = lam * (lam + qxb)  # minus the second derivative per observation (> 0)
-        hess = (X * w[:, None]).T @ X
+        grad = X.T @ (w * q * lam)
+        curv = w * lam * (lam + qxb)  # minus the second derivative per observation (> 0)
+        hess = (X * curv[:, None]).T @ X
         try:
             step = linalg.solve(hess, grad, assume_a="pos", check_finite=False)
         except (np.linalg.LinAlgError, linalg.LinAlgError):
@@ -116,7 +126,7 @@ def _probit(d: np.ndarray, X: np.ndarray, max_iter: int = 50, tol: float = 1e-9)
     def nll(c: np.ndarray) -> tuple[float, np.ndarray]:
         qxb = q * (X @ c)
         lam = q * np.exp(stats.norm.logpdf(qxb) - stats.norm.logcdf(qxb))
-        return -float(stats.norm.logcdf(qxb).sum()), -(X.T @ lam)
+        return -float(w @ stats.norm.logcdf(qxb)), -(X.T @ (w * lam))
 
     res = optimize.minimize(nll, b, jac=True, method="BFGS", options={"gtol": 1e-7, "maxiter": 500})
     return res.x
@@ -184,20 +194,35 @@ def _op_one(
     year: np.ndarray,
     exit_flag: np.ndarray | None,
     degree: int,
+    w: np.ndarray | None = None,
+    cache: dict | None = None,
 ) -> dict[str, Any]:
-    """Olley-Pakes on one industry; ``free`` holds the freely chosen inputs (columns)."""
+    """Olley-Pakes on one industry; ``free`` holds the freely chosen inputs (columns).
+
+    ``w``: frequency weights, constant within a firm (the firm block
+    bootstrap's count of each firm, 0 for a firm not drawn): every step,
+    count and fit treats a row of weight n as n copies of it, as if each
+    drawn firm's rows were repeated. ``cache``: a dict kept across calls on
+    the same rows (the bootstrap's draws), holding what does not depend on
+    the weights: the first stage's regressors, lags and survival."""
     n = len(Y)
+    cache = {} if cache is None else cache
     # investment is needed at t only for the first stage (and as a lag in
     # step 3): a row without it (a firm's last year) still enters step 3
-    ok = np.isfinite(Y) & np.all(np.isfinite(free), axis=1) & np.isfinite(K)
-    pos = ok & np.isfinite(I) & (np.nan_to_num(I, nan=0.0) > 0)
-    if pos.sum() < 10:
+    if "pos" not in cache:
+        ok = np.isfinite(Y) & np.all(np.isfinite(free), axis=1) & np.isfinite(K)
+        pos = ok & np.isfinite(I) & (np.nan_to_num(I, nan=0.0) > 0)
+        lni = np.where(pos, np.log(np.where(pos, I, 1.0)), np.nan)
+        # (1)'s regressors: the free inputs and a polynomial in (ln i, k), on i > 0
+        P1 = _poly(np.column_stack([lni[pos], K[pos]]), degree)
+        cache.update(ok=ok, pos=pos, P1=P1, X1=np.column_stack([free[pos], P1]),
+                     stay=_stay_indicator(firm, year, exit_flag), lag=lagged_rows(firm, year))
+    ok, pos, P1, X1 = cache["ok"], cache["pos"], cache["P1"], cache["X1"]
+    if _count(pos, w) < 10:
         raise ValueError("too few observations with positive investment")
-    lni = np.where(pos, np.log(np.where(pos, I, 1.0)), np.nan)
 
     # (1) y = b_free' free + phi(ln i, k) + e, on i > 0
-    P1 = _poly(np.column_stack([lni[pos], K[pos]]), degree)
-    b1, fit1 = _ols(Y[pos], np.column_stack([free[pos], P1]))
+    b1, fit1 = _ols(Y[pos], X1, None if w is None else w[pos])
     b_free = b1[: free.shape[1]]
     phi = np.full(n, np.nan)
     phi[pos] = fit1 - free[pos] @ b_free
@@ -205,17 +230,16 @@ def _op_one(
     e_hat[pos] = Y[pos] - fit1
 
     # (2) survival probit of staying on lagged polynomial terms in (ln i, k)
-    stay = _stay_indicator(firm, year, exit_flag)
-    lag = lagged_rows(firm, year)
+    stay, lag = cache["stay"], cache["lag"]
     p_hat = np.full(n, np.nan)
     usable = pos & np.isfinite(stay)
-    n_exit = int((stay[usable] == 0).sum())
-    use_p = n_exit > 0 and int((stay[usable] == 1).sum()) > 0
+    n_exit = _count(usable & (stay == 0), w)
+    use_p = n_exit > 0 and _count(usable & (stay == 1), w) > 0
     if use_p:
         pos_idx = np.flatnonzero(pos)
-        Xp = _poly(np.column_stack([lni[pos_idx], K[pos_idx]]), degree)
+        Xp = P1  # the polynomial in (ln i, k) on the rows with i > 0, as in step 1
         fit_rows = usable[pos_idx]
-        coef = _probit(stay[pos_idx][fit_rows], Xp[fit_rows])
+        coef = _probit(stay[pos_idx][fit_rows], Xp[fit_rows], None if w is None else w[pos_idx][fit_rows])
         index = np.full(n, np.nan)
         index[pos_idx] = Xp @ coef
         # a row at t survived from t-1: its P-hat is the fitted probability at t-1
@@ -227,14 +251,14 @@ def _op_one(
     if use_p:
         has_lag &= np.isfinite(p_hat)
     rows = np.flatnonzero(has_lag)
-    if len(rows) < 10:
+    if _count(has_lag, w) < 10:
         raise ValueError("too few observations with a lagged first-stage fit")
     lrows = lag[rows]
     target = Y[rows] - free[rows] @ b_free
     k_t, k_l, phi_l = K[rows], K[lrows], phi[lrows]
     p_l = p_hat[rows] if use_p else None
 
-    ssr = _step3_ssr(target, k_t, phi_l, k_l, p_l, degree)
+    ssr = _step3_ssr(target, k_t, phi_l, k_l, p_l, degree, None if w is None else w[rows])
     grid = np.linspace(-0.5, 1.5, 21)  # step 0.1; the bracketing cells are refined below
     vals = np.array([ssr(g) for g in grid])
     j = int(np.argmin(vals))
@@ -245,15 +269,15 @@ def _op_one(
         "b_free": b_free,
         "b_k": b_k,
         "e_hat": e_hat,
-        "n_first_stage": int(pos.sum()),
-        "n_second_stage": int(len(rows)),
+        "n_first_stage": _count(pos, w),
+        "n_second_stage": _count(has_lag, w),
         "n_exits": n_exit,
         "survival_probit": bool(use_p),
     }
 
 
 def _step3_ssr(target: np.ndarray, k_t: np.ndarray, phi_l: np.ndarray, k_l: np.ndarray, p_l: np.ndarray | None,
-               degree: int):
+               degree: int, w: np.ndarray | None = None):
     """OP step 3's objective ``b_k -> SSR`` of ``target - b_k k_t`` on a full polynomial of order
     ``degree`` in ``(omega_{-1}, P-hat)``, ``omega_{-1} = phi_{-1} - b_k k_{-1}``.
 
@@ -265,7 +289,8 @@ def _step3_ssr(target: np.ndarray, k_t: np.ndarray, phi_l: np.ndarray, k_l: np.n
     a ``b_k``-dependent combination of the fixed monomials ``a^s c^t p^j``.
     The SSR is then ``r'r - r'Z (Z'Z)^+ Z'r`` computed from the Gram
     matrix of those monomials, ``target`` and ``k_t``: each evaluation is a
-    small linear solve instead of a pass over the rows.
+    small linear solve instead of a pass over the rows. ``w``: frequency
+    weights (the Gram matrix ``B'WB``).
     """
     cols = [phi_l, k_l] + ([] if p_l is None else [p_l])
     X = np.column_stack(cols)
@@ -283,7 +308,7 @@ def _step3_ssr(target: np.ndarray, k_t: np.ndarray, phi_l: np.ndarray, k_l: np.n
         lower = tuple(x - (w == v) for w, x in enumerate(e))
         np.multiply(B[:, where[lower]], std[:, v], out=B[:, i])
     B[:, -2], B[:, -1] = target, k_t
-    G = B.T @ B
+    G = B.T @ B if w is None else (B * w[:, None]).T @ B
     n_b = len(expo)
     # the polynomial's terms omega^i p^j, i + j <= degree
     terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i) if p_l is not None or j == 0]
@@ -322,12 +347,18 @@ def _by_industry(df: pd.DataFrame, industry: str | None) -> list[tuple[Any, np.n
 
 
 def _op_frame(d: pd.DataFrame, y: str, free: list[str], k: str, i: str, firm: str, year: str,
-              exit_col: str | None, poly_degree: int) -> dict[str, Any]:
+              exit_col: str | None, poly_degree: int, w: np.ndarray | None = None,
+              cache: dict | None = None) -> dict[str, Any]:
     """:func:`_op_one` on the named columns of one industry's rows."""
     ex = d[exit_col].to_numpy(dtype=float) if exit_col is not None else None
     return _op_one(d[y].to_numpy(dtype=float), d[free].to_numpy(dtype=float), d[k].to_numpy(dtype=float),
                    d[i].to_numpy(dtype=float), d[firm].to_numpy(), d[year].to_numpy(dtype=np.int64), ex,
-                   poly_degree)
+                   poly_degree, w, cache)
+
+
+def _group_cache(cache: dict | None, *key) -> dict | None:
+    """The part of a caller's ``cache`` (see :func:`_op_one`) for one industry and estimator."""
+    return None if cache is None else cache.setdefault(key, {})
 
 
 def olley_pakes(
@@ -341,6 +372,8 @@ def olley_pakes(
     industry: str | None = None,
     exit_col: str | None = None,
     poly_degree: int = 3,
+    weights: np.ndarray | None = None,
+    cache: dict | None = None,
 ) -> dict[str, Any]:
     """Olley & Pakes (1996) production function and TFP, METHOD §6.
 
@@ -361,6 +394,9 @@ def olley_pakes(
        cells around the best grid point).
 
     ``y``, ``l``, ``k`` are log columns; ``i`` is investment in levels.
+    ``weights``: frequency weights per row, constant within a firm (the firm
+    block bootstrap's count of each firm; see :func:`_op_one`); ``cache``: a
+    dict kept across calls on the same ``df`` (:func:`_op_one`).
 
     Returns a dict: ``b_l``, ``b_k`` (floats, or Series by industry),
     ``tfp`` (Series ``y - b_l l - b_k k`` aligned on ``df.index``; NaN in
@@ -375,7 +411,8 @@ def olley_pakes(
     for g, rows in _by_industry(df, industry):
         d = df.iloc[rows]
         try:
-            r = _op_frame(d, y, [l], k, i, firm, year, exit_col, poly_degree)
+            r = _op_frame(d, y, [l], k, i, firm, year, exit_col, poly_degree,
+                          None if weights is None else weights[rows], _group_cache(cache, "op", g))
         except ValueError as err:
             if industry is None:
                 raise
@@ -406,6 +443,8 @@ def dlw_markups(
     exit_col: str | None = None,
     poly_degree: int = 3,
     share: str | None = None,
+    weights: np.ndarray | None = None,
+    cache: dict | None = None,
 ) -> dict[str, Any]:
     """De Loecker & Warzynski (2012) markups, METHOD §6: ``mu = theta_m / alpha_m``.
 
@@ -431,7 +470,8 @@ def dlw_markups(
     ``M / S`` in current prices, used for ``alpha_m`` instead. Rows with ``i <= 0`` (or missing)
     have no ``e_hat`` and get NaN markups. By industry, an industry too
     small to estimate gets NaN coefficients and markups (without
-    ``industry`` such a sample raises ValueError).
+    ``industry`` such a sample raises ValueError). ``weights`` and ``cache``:
+    as :func:`olley_pakes`'s.
 
     Returns a dict: ``theta_m``, ``theta_l``, ``b_k`` (floats, or Series by
     industry), and ``markups`` (DataFrame on ``df.index`` with ``e_hat``,
@@ -444,7 +484,8 @@ def dlw_markups(
     for g, rows in _by_industry(df, industry):
         d = df.iloc[rows]
         try:
-            r = _op_frame(d, y, [l, m], k, i, firm, year, exit_col, poly_degree)
+            r = _op_frame(d, y, [l, m], k, i, firm, year, exit_col, poly_degree,
+                          None if weights is None else weights[rows], _group_cache(cache, "dlw", g))
         except ValueError:
             if industry is None:
                 raise

@@ -121,7 +121,7 @@ class MethodSettings:
     # columns and of the production parameters, and the switches the
     # specification curve varies (the others stay at this object's values)
     table8_bootstrap_draws: int = 199
-    production_bootstrap_draws: int = 30
+    production_bootstrap_draws: int = 199
     spec_curve_switches: tuple[str, ...] = SPEC_CURVE_SWITCHES
     extra: dict = field(default_factory=dict, compare=False)
 

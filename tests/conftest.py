@@ -22,11 +22,12 @@ def dagster_home(tmp_path_factory) -> Path:
         yield home
 
 
-# The study at test sizes (settings, not skips): Table 8's KLS columns from 49
-# bootstrap draws, the specification curve over three switches (8 panels; one
+# The study at test sizes (settings, not skips): Table 8's KLS columns and the
+# production parameters from 49 bootstrap draws each, the specification curve over three switches (8 panels; one
 # C and one DVAR rerun by dbt besides the base panel) instead of six (64).
 TEST_SETTINGS = """[method]
 table8_bootstrap_draws = 49
+production_bootstrap_draws = 49
 spec_curve_switches = ["ipc_counting", "indirect_import_adjustment", "dvar_out_of_range"]
 """
 

@@ -21,7 +21,8 @@ Bands, for a correct estimator failing by chance at most ~1% of the time:
 coverage as a count of covered seeds at or above the binomial 1% quantile
 (nominal 0.95 for 2SLS by city x industry; 0.90 for the placebo, which
 SYNTH's design rejects in ~10% of worlds; 0.85 for the production
-parameters, whose bootstrap intervals of 30 draws covered 16-20 of 20);
+parameters, whose bootstrap intervals of 30 draws covered 16-20 of 20; the test
+session draws 49);
 bias within the t(0.995, n-1) band of the mean, plus 5% of the truth for the
 production parameters (Olley-Pakes' known small biases, which persist into
 the TFP channel and omega_rho). The firm-clustered intervals are reported,

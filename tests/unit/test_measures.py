@@ -229,7 +229,7 @@ def test_parameter_table_se_and_ci():
     assert t["n_obs"].dtype == "int64" and t.loc["tfp_channel", "n_obs"] == 80
 
 
-def test_bootstrap_is_seeded_and_keeps_firms_whole():
+def test_bootstrap_is_seeded():
     s = survey_from_panel(dlw_panel(seed=3, n_firms=400, n_years=5))
     frame = ms.production_frame(s)
     opts = ms.ProductionOptions(n_boot=3, seed=5)
@@ -237,31 +237,47 @@ def test_bootstrap_is_seeded_and_keeps_firms_whole():
     p2, d2 = ms.bootstrap_estimates(frame, opts)
     pd.testing.assert_frame_equal(d1, d2)
     assert len(d1) == 3 and {"beta_l", "beta_k", "beta_m", "markup_mean"} <= set(d1.columns)
-    rng = np.random.default_rng(0)
-    (b,) = ms._resample_firms(frame, rng, [])
-    # every drawn firm keeps its whole history
-    sizes = frame.groupby("panel_firm_id").size()
-    assert b.groupby("panel_firm_id").size().isin(sizes.unique()).all()
-    assert b["panel_firm_id"].nunique() == frame["panel_firm_id"].nunique()
+    _, d3 = ms.bootstrap_estimates(frame, ms.ProductionOptions(n_boot=3, seed=6))
+    assert not np.allclose(d1["beta_k"], d3["beta_k"])
 
 
-def test_a_bootstrap_draw_gathers_each_picked_firm_from_every_frame():
-    frame = pd.DataFrame({"panel_firm_id": ["b", "a", "a", "c", "b"], "year": [2001, 2002, 2001, 2001, 2002],
-                          "y": [1.0, 2.0, 3.0, 4.0, 5.0]}).sort_values(["panel_firm_id", "year"])
-    # C listed in another order, with a firm the frame does not have
-    cells = pd.DataFrame({"panel_firm_id": ["z", "c", "b", "a", "b", "a"], "year": [2001, 2001, 2002, 2002, 2001, 2001],
-                          "complementarity": [9.0, 40.0, 50.0, 20.0, 10.0, 30.0]})
-    blocks = ms._FirmBlocks(frame, [cells])
-    rng = np.random.default_rng(4)
-    pick = np.random.default_rng(4).integers(0, 3, 3)
-    f, c = blocks.draw(rng)
-    firms = np.array(["a", "b", "c"])[pick]
-    expected = pd.concat([frame.loc[frame["panel_firm_id"] == firm].assign(panel_firm_id=i)
-                          for i, firm in enumerate(firms)], ignore_index=True)
-    pd.testing.assert_frame_equal(f, expected, check_dtype=False)
-    # C travels with its firm-year: 10 x y in this toy
-    assert (c["complementarity"].to_numpy() == 10 * f["y"].to_numpy()).all()
-    assert (c[["panel_firm_id", "year"]].to_numpy() == f[["panel_firm_id", "year"]].to_numpy()).all()
+def _gathered(frame: pd.DataFrame, cells: pd.DataFrame, pick: np.ndarray, firms: np.ndarray):
+    """The textbook firm block resample, built row by row: each picked firm's whole
+    history copied, a firm picked twice entering as two firms (numbered by its place
+    in the draw), C carried along by firm-year."""
+    by_firm = {f: g for f, g in frame.groupby("panel_firm_id", sort=False)}
+    rows = pd.concat([by_firm[firms[j]].assign(panel_firm_id=i) for i, j in enumerate(pick)], ignore_index=True)
+    c = rows[["panel_firm_id", "year"]].assign(
+        complementarity=rows.merge(cells.rename(columns={"panel_firm_id": "original"}),
+                                   left_on=["original", "year"], right_on=["original", "year"],
+                                   how="left")["complementarity"].to_numpy()) if cells is not None else None
+    return rows.drop(columns="original"), c
+
+
+@pytest.mark.parametrize("rho, tfp_form", [(None, "gross_output"), (0.7, "gross_output"), (None, "value_added")])
+def test_a_weighted_draw_equals_the_resample_built_row_by_row(rho, tfp_form):
+    """Each bootstrap draw weights every firm by the number of times it was drawn;
+    the estimates equal pooled_estimates on the resample built by copying rows
+    (seeded DGP of tests/unit/test_dlw_markups.py, C a firm-year variable)."""
+    from analytics.seeding import stream_rng
+
+    s = survey_from_panel(dlw_panel(seed=3, n_firms=300, n_years=5))
+    frame = ms.production_frame(s)
+    rng = np.random.default_rng(8)
+    cells = frame[["panel_firm_id", "year"]].assign(complementarity=rng.normal(0, 1, len(frame)))
+    opts = ms.ProductionOptions(n_boot=4, seed=11, tfp_form=tfp_form)
+    _, draws = ms.bootstrap_estimates(frame, opts, cells, rho)
+    assert len(draws) == 4
+
+    firms = np.unique(frame["panel_firm_id"].to_numpy())
+    picks = stream_rng(opts.seed, "parameter_estimates/bootstrap")
+    for i in range(opts.n_boot):
+        pick = picks.integers(0, len(firms), len(firms))
+        rows, c = _gathered(frame.assign(original=frame["panel_firm_id"]), cells, pick, firms)
+        want = ms.pooled_estimates(rows.sort_values(["panel_firm_id", "year"], ignore_index=True), opts,
+                                   c.sort_values(["panel_firm_id", "year"], ignore_index=True), rho)
+        for k, v in draws.iloc[i].items():
+            assert v == pytest.approx(want[k], rel=1e-6, abs=1e-7), (i, k)  # b_k is located to 1e-7
 
 
 def test_lagged_rows_follow_calendar_years_in_any_row_order():
