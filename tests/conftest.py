@@ -104,6 +104,30 @@ def tiny_warehouse(tiny_world, tmp_path_factory, worker_id) -> tuple[Path, Path]
     return Path(built["root"]), own / src.name
 
 
+# The files whose tests take longest (over 40 s each on a 2-core CI machine, 2026-12-06),
+# longest first: started early, so that no worker runs one of them alone at the end.
+LONGEST_FILES = [
+    "tests/integration/test_montecarlo_tiny.py",
+    "tests/browser/test_dagster_ui_browser.py",
+    "tests/reliability/test_deterministic.py",
+    "tests/integration/test_changed.py",
+    "tests/reliability/test_degenerate_worlds.py",
+    "tests/integration/test_vendor_roundtrip.py",
+    "tests/integration/test_dbt_parse_once.py",
+    "tests/integration/test_dbt_complementarity.py",
+    "tests/integration/test_dbt_preparation.py",
+    "tests/integration/test_dbt_dvar.py",
+    "tests/integration/test_synth_tiny.py",
+]
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: one worker more than the machine has cores (at most 4): the
+    tests wait on dbt processes, browsers and servers, and a third worker on two
+    cores fills those waits."""
+    return max(2, min(4, (os.cpu_count() or 1) + 1))
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """Order the files so that no pytest-xdist worker sits waiting for the shared
     tiny build: first one file that needs it (its worker builds it), then every
@@ -119,8 +143,12 @@ def pytest_collection_modifyitems(config, items) -> None:
     heavy = [f for f, its in by_file.items() if any(needs(i) for i in its)]
     light = [f for f in by_file if f not in heavy]
 
-    def by_size(files: list[str]) -> list[str]:  # as xdist would: files with more tests first
-        return sorted(files, key=lambda f: -len(by_file[f]))
+    def by_size(files: list[str]) -> list[str]:
+        # the longest files first (none is left to run alone at the end), then as xdist
+        # would: files with more tests first
+        return sorted(files, key=lambda f: (f not in LONGEST_FILES, LONGEST_FILES.index(f) if f in LONGEST_FILES
+                                            else 0, -len(by_file[f])))
 
-    order = heavy[:1] + by_size(light) + by_size(heavy[1:])
+    heavy = by_size(heavy)
+    order = heavy[:1] + by_size(light) + heavy[1:]
     items[:] = [i for f in order for i in by_file[f]]
