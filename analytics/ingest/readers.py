@@ -34,6 +34,7 @@ from analytics.rawio import decode_error
 
 FORMATS = (".parquet", ".csv", ".txt", ".dta", ".xlsx", ".xls", ".mdb")
 CHUNK_ROWS = 500_000
+PART = "part"  # a chunk's ``attrs`` key naming the sheet or table it comes from (Excel, Access)
 
 
 class ReadError(ValueError):
@@ -157,9 +158,11 @@ def _excel_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object)
     except ImportError as err:
         raise ReadError(f"{path}: reading {path.suffix} needs {err.name}") from None
-    for df in sheets.values():
+    for name, df in sheets.items():
         for start in range(0, len(df), chunk_rows):
-            yield as_text(df.iloc[start:start + chunk_rows])
+            chunk = as_text(df.iloc[start:start + chunk_rows])
+            chunk.attrs[PART] = f"sheet {name!r}"
+            yield chunk
 
 
 def _mdb_tool(name: str, path: Path) -> str:
@@ -201,7 +204,9 @@ def _mdb_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
                 # a row of NULLs in a one-column table is an empty line: a row, not a blank to skip
                 for chunk in pd.read_csv(proc.stdout, encoding="utf-8", dtype=str, keep_default_na=False,
                                          na_values=[""], skip_blank_lines=False, chunksize=chunk_rows):
-                    yield as_text(chunk)
+                    out = as_text(chunk)
+                    out.attrs[PART] = f"table {table!r}"
+                    yield out
             except GeneratorExit:  # the caller stopped early (read_columns): no failure of mdb-export
                 proc.kill()
                 raise

@@ -147,6 +147,12 @@ def _ingest_file(idx: int, path: Path, layout: Layout, columns: list[str], codes
     rows_by_year: Counter = Counter()
     start_row = 0
     for n_chunk, chunk in enumerate(readers.read_chunks(path, layout.encoding, layout.delimiter)):
+        absent = [c for c in matched if c not in chunk.columns]
+        if absent:  # a later sheet or table of the file with other headers than its first
+            raise IngestError([f"- file {path}, {chunk.attrs.get(readers.PART, 'a later part')}: no column "
+                               f"{', '.join(absent)}, which the first part has (layout {layout.name}); its "
+                               f"columns: {', '.join(map(str, chunk.columns))}. Deliver each layout in files "
+                               f"of its own, or give the part the first part's headers"])
         renamed = chunk[list(matched)].rename(columns=matched)
         renamed.index = pd.RangeIndex(start_row, start_row + len(chunk))
         report.rows_read += len(chunk)

@@ -429,3 +429,27 @@ def test_an_excel_97_survey_with_numeric_codes_and_two_sheets(tmp_path):
     assert got["city_code"].tolist() == ["330106", "330106"] and got["industry_code"].tolist() == ["3721", "3721"]
     assert got.loc["00765432X", "export_delivery"] == 0.5 and got.loc["123456789", "employment"] == 10
     assert [f.layout for f in report.files] == ["asif_chinese"]
+
+
+def test_a_later_sheet_with_other_headers_is_refused_naming_it(tmp_path):
+    """The layout is recognised from a workbook's first sheet; a later sheet that
+    lacks one of its columns is refused naming the file, the sheet and the column,
+    and nothing is written."""
+    xlwt = pytest.importorskip("xlwt")
+    header = ["法人代码", "企业名称", "省地县码", "行业代码", "全部从业人员年平均人数人", "工业总产值_当年价格千元",
+              "主营业务收入千元", "其中出口交货值千元", "固定资产合计千元", "资产总计千元"]
+    row = ["00765432X", "乙", "330106", "3721", 20, 2.0, 2.0, 0.5, 1.0, 2.0]
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, cols in (("上半年", header), ("下半年", [c for c in header if c != "行业代码"])):
+        sheet = book.add_sheet(name)
+        for j, value in enumerate(cols):
+            sheet.write(0, j, value)
+        for j, value in enumerate(v for c, v in zip(header, row) if c in cols):
+            sheet.write(1, j, value)
+    (tmp_path / "d").mkdir()
+    book.save(str(tmp_path / "d" / "工业企业2005.xls"))
+    with pytest.raises(IngestError) as err:
+        ingest([tmp_path / "d"], tmp_path / "raw")
+    text = str(err.value)
+    assert "工业企业2005.xls" in text and "sheet '下半年'" in text and "行业代码" in text
+    assert not (tmp_path / "raw" / "firm_survey").exists()
