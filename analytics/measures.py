@@ -476,7 +476,7 @@ def pooled_estimates(
     n_first = size(np.isfinite(rows["e_hat"].to_numpy()))
     out = {
         "beta_l": float(coef["b_l"]), "beta_k": float(coef["b_k"]), "beta_m": float(coef["b_m"]),
-        "markup_mean": float(np.average(mk[use], weights=w[use])) if use.any() else np.nan,
+        "markup_mean": float(np.average(mk[use], weights=w[use])) if w[use].sum() > 0 else np.nan,
         "n_beta_l": n_first, "n_beta_k": size(slice(None)), "n_beta_m": n_first, "n_markup_mean": size(use),
     }
     if cells_rows is not None:
