@@ -347,12 +347,7 @@ def _within(v: np.ndarray, groups: np.ndarray, w: np.ndarray | None = None, code
     """``v`` less its (``w``-weighted) mean within each group (a group of weight 0 keeps ``v``);
     ``codes``: ``pd.factorize(groups)[0]`` when the caller has it."""
     codes = pd.factorize(groups)[0] if codes is None else codes
-    if w is None:
-        return demean_fe(v, [codes])
-    total = np.bincount(codes, weights=w)
-    sums = np.bincount(codes, weights=w * v)
-    means = np.divide(sums, total, out=np.zeros_like(total), where=total > 0)
-    return v - means[codes]
+    return demean_fe(v, [codes], weights=w)
 
 
 def tfp_channel(rows: pd.DataFrame, rho: float | None = None, weights: np.ndarray | None = None,
@@ -510,7 +505,6 @@ def bootstrap_estimates(
     Returns (point estimates, draws DataFrame with one column per parameter;
     a draw the estimators cannot fit is left out).
     """
-    point = pooled_estimates(frame, options, cells_rows, rho)
     rng = stream_rng(options.seed, "parameter_estimates/bootstrap")
     used = [c for c in (FIRM, YEAR, IND, "is_exporter", "y", "l", "k", "m", "va", "inv", "exit", "share") if c in frame]
     firms, code = np.unique(frame[FIRM].to_numpy(), return_inverse=True)
@@ -520,6 +514,7 @@ def bootstrap_estimates(
         c = _left_join(frame[[FIRM, YEAR]].reset_index(drop=True), cells_rows[[FIRM, YEAR, "complementarity"]])
         c_rows = base[[FIRM, YEAR]].assign(complementarity=c["complementarity"].to_numpy())
     cache: dict = {}
+    point = pooled_estimates(base, options, c_rows, rho, cache=cache)  # fills the cache the draws reuse
     draws = []
     for _ in range(options.n_boot):
         counts = np.bincount(rng.integers(0, len(firms), len(firms)), minlength=len(firms))

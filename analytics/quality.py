@@ -12,20 +12,25 @@ import pandas as pd
 __all__ = ["ksw_quality", "demean_fe"]
 
 
-def demean_fe(v: np.ndarray, groups: list[np.ndarray], tol: float = 1e-10, max_iter: int = 10_000) -> np.ndarray:
+def demean_fe(v: np.ndarray, groups: list[np.ndarray], tol: float = 1e-10, max_iter: int = 10_000,
+              weights: np.ndarray | None = None) -> np.ndarray:
     """Residual of ``v`` on several sets of fixed effects (alternating projections).
 
     ``groups`` holds integer codes (0..G-1) per fixed effect; the result is
     ``v`` minus its least-squares projection on all the dummies (the
-    method of alternating projections converges to it).
+    method of alternating projections converges to it). ``weights``: the
+    projection's weights (frequency weights: a row of weight 2 counts
+    twice); a group of total weight 0 keeps its values.
     """
     r = np.asarray(v, dtype=float).copy()
-    counts = [np.bincount(g) for g in groups]
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    counts = [np.bincount(g) if w is None else np.bincount(g, weights=w) for g in groups]
     scale = max(float(np.abs(r).max()) if r.size else 0.0, 1.0)
     for _ in range(max_iter):
         step = 0.0
         for g, c in zip(groups, counts):
-            means = np.bincount(g, weights=r) / c
+            sums = np.bincount(g, weights=r if w is None else w * r)
+            means = np.divide(sums, c, out=np.zeros_like(sums), where=c > 0)
             r -= means[g]
             step = max(step, float(np.abs(means).max()) if means.size else 0.0)
         if step < tol * scale:

@@ -236,6 +236,7 @@ def test_bootstrap_is_seeded():
     p1, d1 = ms.bootstrap_estimates(frame, opts)
     p2, d2 = ms.bootstrap_estimates(frame, opts)
     pd.testing.assert_frame_equal(d1, d2)
+    assert p1 == pytest.approx(ms.pooled_estimates(frame, opts))  # the point estimate is the plain fit's
     assert len(d1) == 3 and {"beta_l", "beta_k", "beta_m", "markup_mean"} <= set(d1.columns)
     _, d3 = ms.bootstrap_estimates(frame, ms.ProductionOptions(n_boot=3, seed=6))
     assert not np.allclose(d1["beta_k"], d3["beta_k"])
