@@ -45,11 +45,24 @@ def default_settings(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_world(tmp_path_factory) -> tuple[Path, dict]:
-    """The tiny world, seed 1 (about 15 s)."""
-    out = tmp_path_factory.mktemp("tiny") / "raw"
-    summary = generate(out, scale="tiny", seed=1)
-    return out, summary
+def tiny_world(tmp_path_factory, worker_id) -> tuple[Path, dict]:
+    """The tiny world, seed 1 (about 12 s), generated once per test run.
+
+    Under pytest-xdist the first worker to ask writes it into the run's
+    shared folder, under a file lock, with its summary beside it; every
+    worker reads that root (tests that change a world change a copy:
+    ``tests.worlds``)."""
+    if worker_id == "master":
+        out = tmp_path_factory.mktemp("tiny") / "raw"
+        return out, generate(out, scale="tiny", seed=1)
+    shared = tmp_path_factory.getbasetemp().parent / "tiny_world"
+    record = shared / "summary.json"
+    with FileLock(str(shared) + ".lock"):
+        if not record.exists():
+            shared.mkdir(exist_ok=True)
+            summary = generate(shared / "raw", scale="tiny", seed=1)
+            record.write_text(json.dumps(summary, default=float))
+    return shared / "raw", json.loads(record.read_text())
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """dbt DVAR half (METHOD §1-§3): raw -> marts.fct_firm_year_dvar and
 marts.fct_data_quality, against the pandas truth (analytics.synth.truth).
 
-- the tiny world built once (all years): every model and data test passes and
-  the mart equals truth/firm_year_dvar row for row;
+- the tiny world as the session's shared build left it (``tiny_warehouse``:
+  `gvc build`, every model and data test passed): the mart equals
+  truth/firm_year_dvar row for row;
 - a rebuild with years=[2012] (a year whose M comes from METHOD §0's
   accounting identity) leaves the other years byte-identical and 2012 equal
   to the truth again;
@@ -70,10 +71,14 @@ def _sql(warehouse: Path, query: str) -> pd.DataFrame:
         return con.sql(query).df()
 
 
-def _copy_warehouse(src: Path, dst: Path) -> None:
+def _copy_warehouse(src: Path, folder: Path) -> Path:
+    """A copy of warehouse ``src`` in ``folder``, under the same file name (DuckDB
+    names the catalog after the file, and the staging views refer to it)."""
     with duckdb.connect(str(src)) as con:
         con.sql("checkpoint")
+    dst = folder / src.name
     shutil.copyfile(src, dst)
+    return dst
 
 
 def _build(root: Path, warehouse: Path, target: Path, years=None, select=None):
@@ -107,17 +112,13 @@ def _assert_equals_truth(got: pd.DataFrame, truth: pd.DataFrame) -> None:
 
 
 @pytest.fixture(scope="module")
-def tiny_built(tiny_world, tmp_path_factory):
-    """The tiny world built once, every year: (root, warehouse, seconds)."""
-    root, _ = tiny_world
-    base = tmp_path_factory.mktemp("dbt_dvar")
-    warehouse = base / "w.duckdb"
-    _, seconds = _build(root, warehouse, base / "target")
-    return root, warehouse, seconds
+def tiny_built(tiny_warehouse):
+    """The tiny world built every year, by the session's shared build: (root, warehouse)."""
+    return tiny_warehouse
 
 
 def test_build_equals_truth(tiny_built):
-    root, warehouse, seconds = tiny_built
+    root, warehouse = tiny_built
     got = _sql(warehouse, "select * from marts.fct_firm_year_dvar")
     truth = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet")
     assert len(truth) > 1000
@@ -126,14 +127,13 @@ def test_build_equals_truth(tiny_built):
     assert set(got["match_step"]) == {"a", "b", "c"}
     assert set(got["trade_type"]) == {"processing", "ordinary", "mixed"}
     assert set(got["year"]) == set(DEFAULT_SETTINGS.years)
-    print(f"full build {seconds:.1f} s, {len(got)} firm-years")
 
 
 def test_customs_brokers_are_intermediaries(tiny_built, tmp_path):
     """METHOD §0 step 6: a customs code whose 6th character is 8 (a customs
     broker) is an intermediary even when its name has no keyword (the world
     has such brokers); with broker_digit off only the names count."""
-    root, built, _ = tiny_built
+    root, built = tiny_built
     inter = _sql(built, "select * from intermediate.int_intermediaries")
     brokers = inter[inter["rule"] == "broker_id"]
     assert len(brokers) > 0 and brokers["keyword"].isna().all()
@@ -146,8 +146,7 @@ def test_customs_brokers_are_intermediaries(tiny_built, tmp_path):
     dq = _sql(built, "select sum(count) as n from marts.fct_data_quality where \"check\" = 'customs_firms_intermediary'")
     assert int(dq["n"][0]) >= len(inter)
 
-    warehouse = tmp_path / "w.duckdb"
-    _copy_warehouse(built, warehouse)
+    warehouse = _copy_warehouse(built, tmp_path)
     res = run_dbt(["run", "--select", "int_intermediaries"], root, warehouse, years=[2005],
                   settings=dataclasses.replace(DEFAULT_SETTINGS, broker_digit=False), target_path=tmp_path / "t")
     assert res.success, res.exception
@@ -160,9 +159,8 @@ REBUILT = 2012  # M from the accounting identity: the firm means of every survey
 
 
 def test_rebuild_one_year_replaces_only_that_year(tiny_built, tmp_path):
-    root, built, _ = tiny_built
-    warehouse = tmp_path / "w.duckdb"
-    _copy_warehouse(built, warehouse)
+    root, built = tiny_built
+    warehouse = _copy_warehouse(built, tmp_path)
     order = "order by all"
     before = {m: _sql(warehouse, f"select * from {m} where year <> {REBUILT} {order}") for m in PER_YEAR_MODELS}
     n_rebuilt = {m: int(_sql(warehouse, f"select count(*) as n from {m} where year = {REBUILT}")["n"][0])
@@ -181,7 +179,7 @@ def test_rebuild_one_year_replaces_only_that_year(tiny_built, tmp_path):
 
 
 def test_data_quality(tiny_built):
-    root, warehouse, _ = tiny_built
+    root, warehouse = tiny_built
     dq = _sql(warehouse, 'select year, "check", count, share, example from marts.fct_data_quality')
     checks = {
         "hs_codes_without_concordance_link",

@@ -1,10 +1,10 @@
 """dbt analysis panel (METHOD §5-§6) against the generator's truth.
 
-The tiny world is built by dbt up to the marts (everything but the panel
-models); stand-ins for the four Python production tables (schema
-`analytics`: TFP, markups, quality, industry upstreamness; helper formulas,
-not estimates) are written into the warehouse; then the panel models are
-built under several METHOD switches. Checked:
+The tiny world as the session's shared build left it (``tiny_warehouse``);
+stand-ins for the four Python production tables (schema `analytics`: TFP,
+markups, quality, industry upstreamness; helper formulas, not estimates)
+replace the estimates in a copy of it; then the panel models are rebuilt
+under several METHOD switches. Checked:
 
 - the instrument IV_jkt equals the generator's `iv` (truth/firm_year_latent)
   to a relative 1e-9 and Harris market access equals
@@ -70,13 +70,15 @@ def _ok(res) -> None:
 
 
 @pytest.fixture(scope="module")
-def base(tiny_world, tmp_path_factory):
-    """(raw root, warehouse with every model but the panel + stand-ins, folder)."""
-    root, _ = tiny_world
+def base(tiny_warehouse, tmp_path_factory):
+    """(raw root, a copy of the shared build with the stand-ins, folder)."""
+    root, built = tiny_warehouse
     out = tmp_path_factory.mktemp("panel")
-    wh = out / "base" / "w.duckdb"  # copies keep the file name: it is the DuckDB catalog name
+    wh = out / "base" / built.name  # copies keep the file name: it is the DuckDB catalog name
     wh.parent.mkdir()
-    _ok(run_dbt(["build", "--exclude", *PANEL_MODELS], root, wh, target_path=out / "target_base"))
+    with duckdb.connect(str(built)) as con:
+        con.execute("checkpoint")
+    shutil.copyfile(built, wh)
     with duckdb.connect(str(wh)) as con:
         for sql in STANDIN_SQL:
             con.execute(sql)
