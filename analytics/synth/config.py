@@ -62,6 +62,11 @@ class SynthParams:
     applicant_is_survey_firm: float = 0.35
     exporter_patent_propensity: float = 0.08  # relative to non-exporters  # when the cell has survey firms
     extra_ipc_prob: float = 0.35
+    # None: a cell's invention patents are Poisson, so cells without any (C = 0) get their first
+    # ones as the national count grows, a city's cells together; a share: that share of cells (the
+    # smallest expected counts) never has one and every other cell has at least one a year, so
+    # C = 0 stays 0 (an experiment: docs/synthetic_world.md, "Where the co-movement sits")
+    patent_free_cells: float | None = None
     # --- DVAR equation ------------------------------------------------------
     gamma: dict = field(
         default_factory=lambda: {

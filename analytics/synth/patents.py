@@ -126,6 +126,17 @@ def spread_share(params: SynthParams, t: int, z: np.ndarray, u: np.ndarray, n: n
     return params.s_cap / (1 + np.exp(-x)) * n / (n + params.s_small_count)
 
 
+def patent_free(expected: np.ndarray, share: float) -> np.ndarray:
+    """The cells that never have an invention patent: the ``share`` of cells
+    with the smallest expected counts (ties by position)."""
+    if not 0.0 <= share < 1.0:
+        raise ValueError(f"patent_free_cells={share!r}: a share in [0, 1)")
+    order = np.argsort(np.asarray(expected, dtype=float), kind="stable")
+    free = np.zeros(len(order), dtype=bool)
+    free[order[: int(round(share * len(order)))]] = True
+    return free
+
+
 def expected_inventions(params: SynthParams, scale_2014: int, t: int) -> float:
     return scale_2014 * params.patent_growth ** ((t - 2014) / 14)
 
@@ -144,7 +155,9 @@ def patents_for_year(
     """Every patent applied for in year t, and the latent per-firm counts.
 
     ``cells``: city_code, industry_code, lam_share (cell's share of national
-    inventions), cell_effect, z, u for year t.  ``applicants``: survey
+    inventions), cell_effect, z, u for year t, and optionally patent_free
+    (cells that never have an invention patent; then every other cell has at
+    least one).  ``applicants``: survey
     firm-years of year t (fid, firm_name, city_code, industry_code, innov).
     Returns (patents in CONTRACT layout, firm invention counts [fid, n]).
     """
@@ -156,6 +169,8 @@ def patents_for_year(
     by_cell = applicants.groupby(["city_code", "industry_code"]).indices
     lam = expected_inventions(params, invention_2014, t) * cells["lam_share"].to_numpy() * cells["cell_effect"].to_numpy()
     n_inv = rng.poisson(lam)
+    if "patent_free" in cells:  # zeros by design (SynthParams.patent_free_cells): the others never lack one
+        n_inv = np.where(cells["patent_free"].to_numpy(dtype=bool), 0, np.maximum(n_inv, 1))
     s = spread_share(params, t, cells["z"].to_numpy(), cells["u"].to_numpy(), n_inv.astype(float))
     frames = []
     firm_counts = []
@@ -181,7 +196,7 @@ def patents_for_year(
         is_firm = rng.random(n) < params.applicant_is_survey_firm
         firm_rows = np.flatnonzero(is_firm)
         firm_cells = cell_of[firm_rows]  # already sorted: patents are laid out cell by cell
-        bounds = np.flatnonzero(np.r_[True, firm_cells[1:] != firm_cells[:-1], True])
+        bounds = np.flatnonzero(np.r_[True, firm_cells[1:] != firm_cells[:-1], True]) if len(firm_cells) else []
         for a, b in zip(bounds[:-1], bounds[1:]):
             ci = firm_cells[a]
             key = (cells["city_code"].iat[ci], cells["industry_code"].iat[ci])
@@ -219,6 +234,10 @@ def patents_for_year(
                 }
             )
         )
+    if not frames:  # no patent of any type this year (a few cells with tiny counts)
+        frames = [pd.DataFrame({c: pd.Series([], dtype=d) for c, d in (
+            ("application_id", object), ("application_year", "int64"), ("patent_type", object),
+            ("applicant_name", object), ("applicant_city_code", object), ("ipc_codes", object))})]
     pats = pd.concat(frames, ignore_index=True).sort_values("application_id", ignore_index=True)
     fc = pd.concat(firm_counts, ignore_index=True) if firm_counts else pd.DataFrame(columns=["fid", "year", "own_inventions"])
     return pats, fc

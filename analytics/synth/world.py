@@ -165,6 +165,9 @@ def generate(
     cell_base["lam_share"] = lam / lam.sum()
     sd = params.cell_effect_sd
     cell_base["cell_effect"] = _rng(seed, "patents").lognormal(-sd * sd / 2, sd, len(cell_base))
+    if params.patent_free_cells is not None:
+        cell_base["patent_free"] = pat.patent_free(cell_base["lam_share"] * cell_base["cell_effect"],
+                                                   params.patent_free_cells)
     counties_of = counties.groupby("city_code")["county_code"].apply(list).to_dict()
     city_short = {c: n.replace("市", "") for c, n in zip(cat.cities["city_code"], cat.cities["city_name"])}
     # propensity to file: skewed, and mostly among non-exporters, so exporters'
