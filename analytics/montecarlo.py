@@ -228,9 +228,11 @@ def study_panel(root: Path, survey: pd.DataFrame, settings: MethodSettings) -> p
                      settings.winsor_upper, by=by)
 
 
-def draw_seed(seed: int, scale: str = "tiny", settings: MethodSettings | None = None) -> list[dict]:
+def draw_seed(seed: int, scale: str = "tiny", settings: MethodSettings | None = None,
+              world: dict | None = None) -> list[dict]:
     """Every estimate of one world (seed ``seed``, scale ``scale``) with its
-    true value: a list of records in :data:`DRAW_COLUMNS`.
+    true value: a list of records in :data:`DRAW_COLUMNS`. ``world``: generator
+    parameters to change (``generate``'s overrides), for design experiments.
 
     The world is written to a temporary folder, read, and deleted.
     """
@@ -240,7 +242,7 @@ def draw_seed(seed: int, scale: str = "tiny", settings: MethodSettings | None = 
     settings = settings or MethodSettings()
     with tempfile.TemporaryDirectory(prefix=f"gvc-montecarlo-{seed}-") as tmp:
         root = Path(tmp) / "raw"
-        generate(root, scale=scale, seed=seed)
+        generate(root, scale=scale, seed=seed, overrides=world)
         truth = json.loads((root / "truth.json").read_text())
         inputs = production_inputs(root)
         panel = study_panel(root, inputs["survey"], settings)
@@ -250,9 +252,10 @@ def draw_seed(seed: int, scale: str = "tiny", settings: MethodSettings | None = 
     return [{"seed": seed, **r, "truth": _truth_of(r["parameter"], truth)} for r in records]
 
 
-def _timed_draw(seed: int, scale: str, settings: MethodSettings) -> tuple[int, list[dict], float]:
+def _timed_draw(seed: int, scale: str, settings: MethodSettings, world: dict | None = None
+                ) -> tuple[int, list[dict], float]:
     t0 = time.perf_counter()
-    records = draw_seed(seed, scale, settings)
+    records = draw_seed(seed, scale, settings, world)
     return seed, records, time.perf_counter() - t0
 
 
@@ -277,11 +280,13 @@ def progress_line(seed: int, done: int, total: int, records: list[dict], seconds
 
 
 def run_montecarlo(scale: str, seeds: int, first_seed: int = 1, jobs: int = 1,
-                   settings: MethodSettings | None = None, progress: Progress | None = None) -> pd.DataFrame:
+                   settings: MethodSettings | None = None, progress: Progress | None = None,
+                   world: dict | None = None) -> pd.DataFrame:
     """Draw the worlds of seeds ``first_seed .. first_seed + seeds - 1`` and
     return every estimate (:data:`DRAW_COLUMNS`, ordered by seed and
     :data:`PARAMETERS`). ``jobs`` > 1 draws seeds in that many spawned worker
-    processes; the draws do not depend on it."""
+    processes; the draws do not depend on it. ``world``: generator parameters
+    changed in every world (:func:`world_overrides`)."""
     if seeds < 1:
         raise ValueError("seeds must be at least 1")
     if jobs < 1:
@@ -292,13 +297,13 @@ def run_montecarlo(scale: str, seeds: int, first_seed: int = 1, jobs: int = 1,
     records: list[dict] = []
     if jobs == 1:
         for done, seed in enumerate(todo, 1):
-            _, recs, secs = _timed_draw(seed, scale, settings)
+            _, recs, secs = _timed_draw(seed, scale, settings, world)
             records += recs
             say(progress_line(seed, done, len(todo), recs, secs))
     else:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:
-            futures = [pool.submit(_timed_draw, seed, scale, settings) for seed in todo]
+            futures = [pool.submit(_timed_draw, seed, scale, settings, world) for seed in todo]
             for done, fut in enumerate(as_completed(futures), 1):
                 seed, recs, secs = fut.result()
                 records += recs
@@ -382,7 +387,10 @@ def rendered_table(summary: pd.DataFrame, meta: dict) -> RenderedTable:
     from analytics.report.tables import RenderedTable
     body = [[_cell(r[c]) for c in SUMMARY_COLUMNS] for _, r in summary.iterrows()]
     note = (f"Monte Carlo over {meta['seeds']} synthetic {meta['scale']} worlds ({_seed_range(meta)}), "
-            f"finished {meta['finished']}{_wall(meta)}. truth: the generator's value "
+            f"finished {meta['finished']}{_wall(meta)}"
+            + (f", every world with {', '.join(f'{k} = {v}' for k, v in meta['world'].items())} instead of the "
+               "generator's default" if meta.get("world") else "")
+            + ". truth: the generator's value "
             "(mean over seeds); n: seeds with an estimate; bias: mean of estimate - truth; rmse: root mean "
             "squared error; mean_se: mean standard error; sd: standard deviation of the estimates; coverage: "
             "share of seeds whose estimate +/- 1.96 se covers the truth (placebo: 1 - rejection rate at 5%). "
@@ -456,11 +464,38 @@ def write_outputs(out: Path | str, draws: pd.DataFrame, meta: dict) -> dict[str,
     return paths
 
 
-def run_meta(scale: str, seeds: int, first_seed: int, jobs: int, wall_seconds: float) -> dict:
+def run_meta(scale: str, seeds: int, first_seed: int, jobs: int, wall_seconds: float,
+             world: dict | None = None) -> dict:
+    world = dict(world or {})
     return {"scale": scale, "seeds": int(seeds), "first_seed": int(first_seed), "jobs": int(jobs),
-            "wall_seconds": round(float(wall_seconds), 1),
+            "wall_seconds": round(float(wall_seconds), 1), "world": world,
             "finished": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "command": f"gvc montecarlo --scale {scale} --seeds {seeds} --first-seed {first_seed} --jobs {jobs}"}
+            "command": f"gvc montecarlo --scale {scale} --seeds {seeds} --first-seed {first_seed} --jobs {jobs}"
+                       + "".join(f" --world {k}={json.dumps(v)}" for k, v in world.items())}
+
+
+def world_overrides(items: list[str]) -> dict:
+    """``KEY=VALUE`` pairs as generator overrides: KEY a field of
+    :class:`~analytics.synth.config.SynthParams` (or ``scale.<field>``),
+    VALUE read as JSON (a number, ``null``, a list), else as text."""
+    import dataclasses
+
+    from analytics.synth.config import Scale, SynthParams
+
+    known = {f.name for f in dataclasses.fields(SynthParams)} - {"seed", "scale"}
+    known |= {f"scale.{f.name}" for f in dataclasses.fields(Scale)}
+    out = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or key not in known:
+            raise ValueError(f"--world {item!r}: expected KEY=VALUE with KEY a generator parameter "
+                             f"(e.g. patent_free_cells=0.4); known: {', '.join(sorted(known))}")
+        try:
+            out[key] = json.loads(raw)
+        except ValueError:
+            out[key] = raw
+    return out
 
 
 def latest_run(folder: Path | str) -> tuple[pd.DataFrame, dict] | None:

@@ -221,7 +221,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_montecarlo(args: argparse.Namespace) -> int:
-    from analytics.montecarlo import rendered_table, run_meta, run_montecarlo, summarise, write_outputs
+    from analytics.montecarlo import rendered_table, run_meta, run_montecarlo, summarise, world_overrides, write_outputs
     from analytics.report.tables import to_markdown
     from analytics.settings import load_settings
     from orchestration.resources import reports_dir
@@ -229,15 +229,21 @@ def _cmd_montecarlo(args: argparse.Namespace) -> int:
     if args.seeds < 1 or args.jobs < 1:
         print("gvc montecarlo: --seeds and --jobs must be at least 1", file=sys.stderr)
         return 2
+    try:
+        world = world_overrides(args.world)
+    except ValueError as e:
+        print(f"gvc montecarlo: {e}", file=sys.stderr)
+        return 2
     out = Path(args.out) if args.out else reports_dir() / "montecarlo"
     last = args.first_seed + args.seeds - 1
     _progress(f"montecarlo: {args.seeds} {args.scale} worlds (seeds {args.first_seed}-{last}), "
-              f"{args.jobs} worker process(es) -> {out.resolve()}")
+              f"{args.jobs} worker process(es)" + (f", world changed: {world}" if world else "")
+              + f" -> {out.resolve()}")
     t0 = time.perf_counter()
     draws = run_montecarlo(args.scale, args.seeds, args.first_seed, args.jobs, settings=load_settings(),
-                           progress=_progress)
+                           progress=_progress, world=world)
     wall = time.perf_counter() - t0
-    meta = run_meta(args.scale, args.seeds, args.first_seed, args.jobs, wall)
+    meta = run_meta(args.scale, args.seeds, args.first_seed, args.jobs, wall, world)
     paths = write_outputs(out, draws, meta)
     print()
     print(to_markdown(rendered_table(summarise(draws), meta)))
@@ -446,6 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--first-seed", type=int, default=1, help="seed of the first world (then S+1, ...); default 1")
     m.add_argument("--jobs", type=int, default=1,
                    help="worker processes drawing seeds; the results do not depend on it; default 1")
+    m.add_argument("--world", action="append", default=[], metavar="KEY=VALUE",
+                   help="a generator parameter changed in every world drawn, for design experiments, e.g. "
+                        "patent_free_cells=0.4 (repeatable; recorded in montecarlo.json)")
     m.add_argument("--out", default=None,
                    help="folder for montecarlo.csv/.md/.tex/.png, draws.csv and montecarlo.json; default "
                         "montecarlo/ in the report folder ($GVC_REPORTS, else reports/)")

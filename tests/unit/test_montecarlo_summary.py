@@ -138,3 +138,42 @@ def test_latest_run_reads_what_was_written(tmp_path):
     t = rendered_table(summary, meta)
     assert "seeds 11-14" in t.note and "s wall" not in t.note
     assert to_markdown(t) and to_latex(t).isascii()
+
+
+def test_world_overrides_are_read_checked_and_recorded():
+    from analytics.montecarlo import run_meta, world_overrides
+
+    got = world_overrides(["patent_free_cells=0.4", "scale.n_cities=30", "capital_components_missing=[2008]"])
+    assert got == {"patent_free_cells": 0.4, "scale.n_cities": 30, "capital_components_missing": [2008]}
+    for bad in ("nope=1", "patent_free_cells", "seed=3"):
+        with pytest.raises(ValueError, match="generator parameter"):
+            world_overrides([bad])
+    meta = run_meta("demo", 50, 101, 2, 10.0, {"patent_free_cells": 0.4})
+    assert meta["world"] == {"patent_free_cells": 0.4}
+    assert meta["command"].endswith("--jobs 2 --world patent_free_cells=0.4")
+    assert "every world with patent_free_cells = 0.4" in rendered_table(summarise(_draws()), meta).note
+    assert "every world with" not in rendered_table(summarise(_draws()), run_meta("demo", 4, 1, 1, 1.0)).note
+
+
+def test_every_world_is_drawn_with_the_overrides(monkeypatch):
+    """run_montecarlo hands the overrides to the generator of each seed's world."""
+    import analytics.synth.world as world_mod
+    from analytics.montecarlo import run_montecarlo
+
+    seen = []
+
+    def fake_generate(out, scale="tiny", seed=1, overrides=None, **kw):
+        seen.append((seed, overrides))
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(world_mod, "generate", fake_generate)
+    with pytest.raises(RuntimeError, match="stop here"):
+        run_montecarlo("tiny", 1, first_seed=7, world={"patent_free_cells": 0.4})
+    assert seen == [(7, {"patent_free_cells": 0.4})]
+
+
+def test_the_command_refuses_an_unknown_world_parameter(capsys):
+    from orchestration.cli import main
+
+    assert main(["montecarlo", "--seeds", "1", "--world", "no_such=1"]) == 2
+    assert "no_such" in capsys.readouterr().err
