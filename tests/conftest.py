@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,14 +56,21 @@ def tiny_world(tmp_path_factory, worker_id) -> tuple[Path, dict]:
     if worker_id == "master":
         out = tmp_path_factory.mktemp("tiny") / "raw"
         return out, generate(out, scale="tiny", seed=1)
-    shared = tmp_path_factory.getbasetemp().parent / "tiny_world"
-    record = shared / "summary.json"
+    summary = _once_per_run(tmp_path_factory, "tiny_world", lambda shared: generate(shared / "raw", scale="tiny", seed=1))
+    return tmp_path_factory.getbasetemp().parent / "tiny_world" / "raw", summary
+
+
+def _once_per_run(tmp_path_factory, name: str, make: Callable[[Path], dict]) -> dict:
+    """``make(folder)``'s record, made once per test run: by the first
+    pytest-xdist worker to ask, into the run's shared folder ``name``, under a
+    file lock; every worker reads it back (JSON) from ``folder/record.json``."""
+    shared = tmp_path_factory.getbasetemp().parent / name
+    record = shared / "record.json"
     with FileLock(str(shared) + ".lock"):
         if not record.exists():
             shared.mkdir(exist_ok=True)
-            summary = generate(shared / "raw", scale="tiny", seed=1)
-            record.write_text(json.dumps(summary, default=float))
-    return shared / "raw", json.loads(record.read_text())
+            record.write_text(json.dumps(make(shared), default=float))
+    return json.loads(record.read_text())
 
 
 @pytest.fixture(scope="session")
@@ -96,18 +104,11 @@ def tiny_warehouse(tiny_world, tmp_path_factory, worker_id) -> tuple[Path, Path]
     it from its tiny world into the run's shared folder, under a file lock, and
     every worker then reads a copy of its own (the warehouse file, the files
     beside it and the reports), so no two processes open one DuckDB file."""
+    root, _ = tiny_world
     if worker_id == "master":
-        root, _ = tiny_world
         return root, _build_tiny(root, tmp_path_factory.mktemp("wh"))
-    shared = tmp_path_factory.getbasetemp().parent / "tiny_warehouse"
-    record = shared / "built.json"
-    with FileLock(str(shared) + ".lock"):
-        if not record.exists():
-            shared.mkdir(exist_ok=True)
-            root, _ = tiny_world
-            wh = _build_tiny(root, shared)
-            record.write_text(json.dumps({"root": str(root), "warehouse": str(wh)}))
-    built = json.loads(record.read_text())
+    built = _once_per_run(tmp_path_factory, "tiny_warehouse",
+                          lambda shared: {"root": str(root), "warehouse": str(_build_tiny(root, shared))})
     src = Path(built["warehouse"])
     own = tmp_path_factory.mktemp("wh")
     for f in src.parent.glob(src.name + "*"):
