@@ -1,7 +1,8 @@
-"""Comparing two warehouses table by table (the determinism and rebuild tests)."""
+"""Copying a warehouse, and comparing two table by table (the determinism and rebuild tests)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -9,6 +10,18 @@ import numpy as np
 import pandas as pd
 
 SCHEMAS = ("marts", "analytics")
+
+
+def copy_warehouse(src: Path, folder: Path) -> Path:
+    """A copy of warehouse ``src`` in ``folder`` under the same file name (DuckDB
+    names the catalog after the file, and the staging views refer to it), its
+    WAL flushed into the file first (dbt's in-process connection may have left
+    one)."""
+    with duckdb.connect(str(src)) as con:
+        con.execute("checkpoint")
+    dst = Path(folder) / Path(src).name
+    shutil.copyfile(src, dst)
+    return dst
 
 
 def tables(con: duckdb.DuckDBPyConnection, db: str, schemas: tuple[str, ...] = SCHEMAS) -> set[tuple[str, str]]:

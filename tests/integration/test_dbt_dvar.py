@@ -41,6 +41,7 @@ from analytics.synth.truth.matching import (
 )
 from analytics.synth.truth.preparation import FILTER_RULES, deduplicate_survey, prepare_customs, survey_filter_rule
 from orchestration.dbt_cli import AFTER_PYTHON_SELECT, run_dbt
+from tests.warehouses import copy_warehouse
 
 KEY = ["year", "firm_id"]
 EXACT = ["panel_firm_id", "customs_firm_id", "match_step", "trade_type", "dvar_in_range", "intermediate_inputs_imputed"]
@@ -69,16 +70,6 @@ def _sql(warehouse: Path, query: str) -> pd.DataFrame:
     # default configuration: dbt-duckdb, run in-process, may still hold the file open
     with duckdb.connect(str(warehouse)) as con:
         return con.sql(query).df()
-
-
-def _copy_warehouse(src: Path, folder: Path) -> Path:
-    """A copy of warehouse ``src`` in ``folder``, under the same file name (DuckDB
-    names the catalog after the file, and the staging views refer to it)."""
-    with duckdb.connect(str(src)) as con:
-        con.sql("checkpoint")
-    dst = folder / src.name
-    shutil.copyfile(src, dst)
-    return dst
 
 
 def _build(root: Path, warehouse: Path, target: Path, years=None, select=None):
@@ -146,7 +137,7 @@ def test_customs_brokers_are_intermediaries(tiny_built, tmp_path):
     dq = _sql(built, "select sum(count) as n from marts.fct_data_quality where \"check\" = 'customs_firms_intermediary'")
     assert int(dq["n"][0]) >= len(inter)
 
-    warehouse = _copy_warehouse(built, tmp_path)
+    warehouse = copy_warehouse(built, tmp_path)
     res = run_dbt(["run", "--select", "int_intermediaries"], root, warehouse, years=[2005],
                   settings=dataclasses.replace(DEFAULT_SETTINGS, broker_digit=False), target_path=tmp_path / "t")
     assert res.success, res.exception
@@ -160,7 +151,7 @@ REBUILT = 2012  # M from the accounting identity: the firm means of every survey
 
 def test_rebuild_one_year_replaces_only_that_year(tiny_built, tmp_path):
     root, built = tiny_built
-    warehouse = _copy_warehouse(built, tmp_path)
+    warehouse = copy_warehouse(built, tmp_path)
     order = "order by all"
     before = {m: _sql(warehouse, f"select * from {m} where year <> {REBUILT} {order}") for m in PER_YEAR_MODELS}
     n_rebuilt = {m: int(_sql(warehouse, f"select count(*) as n from {m} where year = {REBUILT}")["n"][0])

@@ -9,21 +9,17 @@ as it is, it passes.
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 
 from orchestration.dbt_cli import run_dbt
+from tests.warehouses import copy_warehouse
 
 SELECT = ["test", "--select", "fct_firm_year_dvar,test_name:not_null_columns", "--store-failures"]
 
 
 def test_not_null_columns_names_each_column_with_nulls(tiny_warehouse, tmp_path):
     root, built = tiny_warehouse
-    with duckdb.connect(str(built)) as con:
-        con.execute("checkpoint")
-    wh = tmp_path / built.name  # the same file name: the DuckDB catalog the views name
-    shutil.copyfile(built, wh)
+    wh = copy_warehouse(built, tmp_path)
 
     ok = run_dbt(SELECT, root, wh, target_path=tmp_path / "target")
     assert ok.success and [r[1] for r in ok.results] == ["pass"], ok.results

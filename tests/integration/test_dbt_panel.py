@@ -37,6 +37,7 @@ from analytics.settings import MethodSettings
 from analytics.synth import geography as geo
 from analytics.synth.panel import CONTROLS, generator_panel
 from orchestration.dbt_cli import run_dbt
+from tests.warehouses import copy_warehouse
 
 PANEL_MODELS = ["path:models/intermediate/panel", "path:models/panel"]
 UNWINSORISED = MethodSettings(winsor_lower=0.0, winsor_upper=1.0)
@@ -74,11 +75,8 @@ def base(tiny_warehouse, tmp_path_factory):
     """(raw root, a copy of the shared build with the stand-ins, folder)."""
     root, built = tiny_warehouse
     out = tmp_path_factory.mktemp("panel")
-    wh = out / "base" / built.name  # copies keep the file name: it is the DuckDB catalog name
-    wh.parent.mkdir()
-    with duckdb.connect(str(built)) as con:
-        con.execute("checkpoint")
-    shutil.copyfile(built, wh)
+    (out / "base").mkdir()
+    wh = copy_warehouse(built, out / "base")
     with duckdb.connect(str(wh)) as con:
         for sql in STANDIN_SQL:
             con.execute(sql)

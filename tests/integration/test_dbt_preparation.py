@@ -35,6 +35,7 @@ from analytics.settings import MethodSettings
 from analytics.synth.truth import dvar_truth
 from orchestration.dbt_cli import run_dbt
 from tests.preparation_cases import CUSTOMS, DVAR_IMPUTE01, FILTERED, RATE, SURVEY
+from tests.warehouses import copy_warehouse
 
 SETTINGS = MethodSettings(year_start=2008, year_end=2009, exclude_years=())
 SELECT = ["build", "--select", "+fct_firm_year_dvar", "+int_survey_quality_counts", "+int_trade_quality_counts"]
@@ -211,10 +212,7 @@ def test_one_year_rebuild_follows_another_years_wage(standard, tmp_path):
     """2009's wage of IMPUTE01A enters 2008's M: after it changes, rebuilding 2008 alone
     gives 2008 the new M (and 2009's rows are left as they were)."""
     root, built = standard
-    wh = tmp_path / "w.duckdb"
-    with duckdb.connect(str(built)) as con:
-        con.sql("checkpoint")
-    shutil.copyfile(built, wh)
+    wh = copy_warehouse(built, tmp_path)
     before_2009 = sql(wh, "select * from marts.fct_firm_year_dvar where year = 2009 order by all")
     edited = {**SURVEY, 2009: [{**r, "wage_bill": 70.0} if r["firm_id"] == "IMPUTE01A" else r for r in SURVEY[2009]]}
     rawio.write_year(root, "firm_survey", 2009, pd.DataFrame(edited[2009]))
