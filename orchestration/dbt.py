@@ -52,7 +52,10 @@ def ensure_manifest(settings: MethodSettings | None = None) -> Path:
     target/, so a process reading the manifest never sees half of one.
     """
     manifest = project.manifest_path
-    sources = [p for p in DBT_DIR.rglob("*") if p.suffix in (".sql", ".yml", ".csv") and "target" not in p.parts]
+    # not a walk of the whole project: target/ and logs/ change under it while other dbt calls run
+    # (a folder removed mid-walk raised FileNotFoundError)
+    sources = [p for top in DBT_DIR.iterdir() if top.name not in ("target", "logs")
+               for p in ([top] if top.is_file() else top.rglob("*")) if p.suffix in (".sql", ".yml", ".csv")]
     newest = max((p.stat().st_mtime for p in sources), default=0)
     if manifest.exists() and manifest.stat().st_mtime >= newest:
         return manifest
