@@ -1,6 +1,7 @@
 """The dbt project as Dagster assets (dagster-dbt).
 
-Three `@dbt_assets` over one manifest: the per-year models (incremental,
+Three `@dbt_assets` over one manifest, each a `dbt build` run in the step's
+own process (GvcDbtCliResource, orchestration.dbt_invocation): the per-year models (incremental,
 delete+insert on year) partitioned by year with a single-run backfill policy,
 so many years run as ONE `dbt build` with `years=[...]`; the cross-year
 models, unpartitioned, that depend on every partition; and the models that
@@ -18,15 +19,21 @@ import shutil
 import sys
 import tempfile
 import uuid
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import (DBT_INDIRECT_SELECTION_ENV, extract_runtime_selection_from_args,
+                                     get_updated_cli_invocation_params_for_context)
+from dagster_dbt.dagster_dbt_translator import validate_opt_translator
+from dagster_dbt.dbt_manifest import validate_manifest
 from packaging import version
 
 from analytics.settings import MethodSettings, load_settings
+from orchestration.dbt_invocation import InProcessDbtInvocation, dbt_location_args
 from orchestration.dbt_cli import (AFTER_PYTHON_SELECT, PARSE_STATE, dbt_env, dbt_vars, dbt_warehouse,
                                    dbt_warehouse_path, place_parse_state, publish_parse_state)
 from orchestration.partitions import year_partitions
@@ -217,17 +224,44 @@ def build_dbt_assets(settings: MethodSettings) -> list[dg.AssetsDefinition]:
 
 
 class GvcDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource, told the dbt version instead of asking, and
-    without an in-process dbt adapter.
+    """dagster-dbt's resource, running dbt in the step's process
+    (:meth:`cli`), told the dbt version instead of asking, and without a
+    second dbt adapter.
 
     Before every call dagster-dbt runs ``dbt --version`` in a process of its
     own (3 s here: it imports dbt) to choose between dbt-core and the Fusion
-    engine; the executable is this environment's dbt-core, whose version the
+    engine; the dbt here is this environment's dbt-core, whose version the
     package metadata gives at once."""
 
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
+
+    def cli(self, args: Sequence[str], *, raise_on_error: bool = True, manifest=None,
+            dagster_dbt_translator: DagsterDbtTranslator | None = None, context=None,
+            target_path: Path | None = None) -> InProcessDbtInvocation:
+        """``dbt <args>`` as dagster-dbt would run it (the same selection of the
+        context's assets, target folder and events), but in this process
+        (:mod:`orchestration.dbt_invocation`)."""
+        translator = validate_opt_translator(dagster_dbt_translator) or DagsterDbtTranslator()
+        cleaned, selects, excludes = extract_runtime_selection_from_args(args)
+        params = get_updated_cli_invocation_params_for_context(
+            context=context, manifest=validate_manifest(manifest) if manifest else {}, dagster_dbt_translator=translator,
+            runtime_selects=selects, runtime_excludes=excludes)
+        project_dir = Path(params.dbt_project.project_dir if params.dbt_project else self.project_dir)
+        target_path = Path(target_path or self._get_unique_target_path(context=context))
+        if not target_path.is_absolute():
+            target_path = project_dir / target_path
+        environ = dict(os.environ)
+        if params.indirect_selection:
+            environ[DBT_INDIRECT_SELECTION_ENV] = params.indirect_selection
+        profile = [*(["--profile", self.profile] if self.profile else []), *(["--target", self.target] if self.target else [])]
+        dbt_args = [*self.global_config_flags, *cleaned, *dbt_location_args(project_dir, self.profiles_dir or project_dir, target_path),
+                    *profile, *params.selection_args]
+        return InProcessDbtInvocation.start(
+            dbt_args, environ, manifest=params.manifest, dagster_dbt_translator=params.dagster_dbt_translator,
+            project_dir=project_dir, target_path=target_path, raise_on_error=raise_on_error, context=context,
+            adapter=None, cli_version=self._cli_version, project=params.dbt_project)
 
     def _initialize_dbt_core_adapter(self, args):
         """No in-process adapter. dagster-dbt builds one before every call (2 s

@@ -2,9 +2,10 @@
 shares, a Markdown preview of each mart and, on the data-quality mart, the
 per-year quality counts.
 
-DuckDB lets one process hold a file for writing, so the dbt assets buffer
-dbt's events and call :func:`with_table_metadata` once the dbt process has
-exited; it opens the warehouse read-only, reads each model's table and adds
+DuckDB lets one process hold a file for writing, and a file open for writing
+can't also be opened read-only, so the dbt assets buffer dbt's events and
+call :func:`with_table_metadata` once dbt has finished and closed the
+warehouse; it opens the warehouse read-only, reads each model's table and adds
 the metadata to the model's event.
 """
 
@@ -57,7 +58,7 @@ def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str,
 
 def with_table_metadata(events: Iterable, warehouse: str, relations: dict[dg.AssetKey, tuple[str, str]],
                         key_of, years: list[int] | None = None) -> Iterator:
-    """Yield ``events`` (buffered: dbt has exited), each model's Output or
+    """Yield ``events`` (buffered: dbt has finished), each model's Output or
     AssetMaterialization with :func:`table_metadata` added. ``relations``:
     asset key -> (schema, table); ``key_of(event)`` gives an event's key."""
     buffered = list(events)
