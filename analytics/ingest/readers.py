@@ -7,7 +7,9 @@ files before Stata 14 (format 117 and older) carry GB18030 bytes in names,
 labels and strings and are decoded as such); Excel ``.xlsx`` (openpyxl) and
 ``.xls`` (xlrd), every sheet; MS Access ``.mdb`` through ``mdb-export`` and
 ``mdb-tables`` of the ``mdbtools`` package, every table (vendors put one month
-per table).
+per table), Access 2000 (Jet 4) and Access 97 (Jet 3, whose text is read as
+GB18030 when the file's header names code page 936, 1252 or none, else in the
+header's code page, unless ``MDB_JET3_CHARSET`` names another: ``_mdb_env``).
 
 Every reader yields frames of at most ``chunk_rows`` rows whose cells are
 text or None: integral numbers without a decimal point (a numeric HS code
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -173,10 +176,69 @@ def _mdb_tool(name: str, path: Path) -> str:
     return tool
 
 
-def _mdb_env() -> dict[str, str]:
-    """mdbtools in a UTF-8 locale whatever the caller's: under C or POSIX, mdb-export
-    refuses a table name in Chinese ("argument parsing failed")."""
-    return {**os.environ, "LC_ALL": "C.UTF-8"}
+# The charset Access 97 (Jet 3) text is read in when its header names Simplified Chinese (936), Western
+# (1252) or no code page, unless the caller's MDB_JET3_CHARSET says otherwise.
+JET3_CHARSET = "GB18030"
+_JET3_AS_GB18030 = {0, 936, 1252}
+_HEADER_KEY, _HEADER_MASKED = 0x6B39DAC7, 126  # Jet 3's header: RC4-masked from byte 0x18 (126 bytes)
+
+
+def _rc4(key: bytes, data: bytes) -> bytes:
+    s = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + s[i] + key[i % len(key)]) & 0xFF
+        s[i], s[j] = s[j], s[i]
+    out, i, j = bytearray(), 0, 0
+    for b in data:
+        i = (i + 1) & 0xFF
+        j = (j + s[i]) & 0xFF
+        s[i], s[j] = s[j], s[i]
+        out.append(b ^ s[(s[i] + s[j]) & 0xFF])
+    return bytes(out)
+
+
+def jet3_code_page(path: Path) -> int | None:
+    """The code page an Access 97 (Jet 3) file's header names (byte 0x3C of the
+    unmasked header), None for any other file (Jet 4 and later store UCS-2)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(0x18 + _HEADER_MASKED)
+    except OSError:
+        return None
+    if len(head) < 0x18 + _HEADER_MASKED or head[0x14] != 0:  # 0: Jet 3; 1 and up: Jet 4, ACE
+        return None
+    plain = _rc4(struct.pack("<I", _HEADER_KEY), head[0x18:])
+    return struct.unpack_from("<H", plain, 0x3C - 0x18)[0]
+
+
+def _mdb_env(path: Path) -> dict[str, str]:
+    """The environment mdbtools runs in for ``path``, whatever the caller's.
+
+    - A UTF-8 locale: under C or POSIX, mdb-export refuses a table name in
+      Chinese ("argument parsing failed").
+    - ``MDBICONV=UTF-8``: the charset mdbtools writes, which the reader reads;
+      a caller's ``MDBICONV=ISO-8859-1`` turned every Chinese character into
+      ``?``, with exit status 0.
+    - ``MDB_JET3_CHARSET``: Jet 4 (Access 2000 and later) stores text as UCS-2,
+      but Jet 3 (Access 97) stores bytes in the code page of the Windows that
+      wrote it, GBK on a Chinese one. mdbtools 1.0.0 decodes them in the code
+      page the file's header names (936 -> WINDOWS-936, 950 -> BIG-5, ...),
+      else CP1252, or in ``MDB_JET3_CHARSET`` when that is set, and turns bytes
+      it cannot decode into ``?``; neither way fails. A GBK file whose header
+      names 1252 or no code page came out as mojibake (``杭州`` as ``º¼ÖÝ``),
+      exit status 0. So a Jet 3 file whose header names 936, 1252 or no code
+      page is read as GB18030 (a superset of GBK); one naming another code page
+      (950 Big5, 932 Shift-JIS, ...) is left to mdbtools, which reads it in
+      that code page; the caller's ``MDB_JET3_CHARSET`` wins over both. A
+      Western Access 97 file with accented letters therefore needs
+      ``MDB_JET3_CHARSET=CP1252``. tests/integration/test_ingest_mdb_formats.py
+      has the evidence.
+    """
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "MDBICONV": "UTF-8"}
+    if not env.get("MDB_JET3_CHARSET") and jet3_code_page(path) in _JET3_AS_GB18030:
+        env["MDB_JET3_CHARSET"] = JET3_CHARSET
+    return env
 
 
 # Date/Time cells as YYYY-MM-DD (-T: every Date/Time column; -D: those formatted as a
@@ -187,9 +249,12 @@ MDB_EXPORT_OPTIONS = ["-D", "%Y-%m-%d", "-T", "%Y-%m-%d", "-b", "strip"]
 
 def mdb_tables(path: Path) -> list[str]:
     out = subprocess.run([_mdb_tool("mdb-tables", path), "-1", str(path)], capture_output=True, text=True,
-                         encoding="utf-8", errors="replace", check=False, env=_mdb_env())
+                         encoding="utf-8", errors="replace", check=False, env=_mdb_env(path))
     if out.returncode != 0:
-        raise ReadError(f"{path}: mdb-tables failed: {out.stderr.strip()}")
+        charset = os.environ.get("MDB_JET3_CHARSET")
+        hint = (f" (MDB_JET3_CHARSET={charset!r} from the environment: an Access 97 file's text cannot be "
+                f"read in a charset iconv does not know, see `iconv -l`)" if charset else "")
+        raise ReadError(f"{path}: mdb-tables failed: {out.stderr.strip()}{hint}")
     return [t for t in out.stdout.splitlines() if t.strip()]
 
 
@@ -198,7 +263,7 @@ def _mdb_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     for table in mdb_tables(path):
         with tempfile.TemporaryFile() as stderr:  # a file, not a pipe nobody reads while rows stream
             proc = subprocess.Popen([tool, *MDB_EXPORT_OPTIONS, str(path), table], stdout=subprocess.PIPE,
-                                    stderr=stderr, env=_mdb_env())
+                                    stderr=stderr, env=_mdb_env(path))
             unreadable = None
             try:
                 # a row of NULLs in a one-column table is an empty line: a row, not a blank to skip
