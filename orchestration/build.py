@@ -33,6 +33,7 @@ from orchestration.changes import (YEARS_TAG, code_versions, current_fingerprint
 from orchestration.partitions import default_years, year_ranges
 from orchestration.raw import validated_env, validated_key
 from orchestration.recovery import building_name, fail_dead_runs, remove_orphans
+from orchestration.resources import RAW_ROOT_TAG, WAREHOUSE_TAG
 from schemas.prices import validate_price_tables
 from schemas.validate import check_split_weights, validate_raw_root
 
@@ -294,7 +295,6 @@ def execute_run(defs: dg.Definitions, selection: dg.AssetSelection, tags: dict, 
                                   instance=instance, raise_on_error=False, tags=tags, run_id=run_id)
 
 
-WAREHOUSE_TAG, RAW_ROOT_TAG = "gvc/warehouse", "gvc/raw_root"  # on every run: what it built, from what
 
 
 def dropped_years(recorded, present: list[int]) -> list[int]:

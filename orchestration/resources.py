@@ -69,6 +69,9 @@ def reports_write_dir() -> Path:
     return Path(os.environ.get("GVC_REPORTS_BUILDING") or reports_dir())
 
 
+WAREHOUSE_TAG, RAW_ROOT_TAG = "gvc/warehouse", "gvc/raw_root"  # on every run: what it built, from what
+
+
 class GvcResource(dg.ConfigurableResource):
     """Where the raw root and the warehouse are, and the METHOD settings
     (``method``: the switches that differ from the defaults, as JSON; the
@@ -86,8 +89,14 @@ class GvcResource(dg.ConfigurableResource):
         Outside a run (a sensor's evaluation reads only) there is no lock."""
         if context.run is None:
             return
-        if context.instance is not None:  # who runs it: a run whose process dies is marked failed later
-            context.instance.add_run_tags(context.run.run_id, {PROCESS_TAG: process_token()})
+        if context.instance is not None:
+            # who runs it (a run whose process dies is marked failed later), and on what: a run
+            # launched from the UI says which warehouse and raw root it wrote and read, as a
+            # build's runs do (a build names the warehouse it swaps into, not its working copy)
+            tags = {PROCESS_TAG: process_token(), WAREHOUSE_TAG: str(Path(self.warehouse).resolve()),
+                    RAW_ROOT_TAG: str(Path(self.raw_root).resolve())}
+            context.instance.add_run_tags(context.run.run_id, {k: v for k, v in tags.items()
+                                                               if k == PROCESS_TAG or k not in context.run.tags})
         log = context.log.info if context.log is not None else None
         self._lock = WriterLock(self.warehouse, holder=f"dagster run {context.run_id or '?'}")
         self._lock.acquire(progress=log)

@@ -10,7 +10,7 @@ import uuid
 
 import dagster as dg
 
-from orchestration.build import RAW_ROOT_TAG, WAREHOUSE_TAG
+from orchestration.resources import RAW_ROOT_TAG, WAREHOUSE_TAG
 from orchestration.cli import _instance
 from orchestration.cli import main as gvc
 from tests.ui_server import running_ui
