@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from dagster import DagsterExecutionInterruptedError
 from dagster_dbt import DbtCliInvocation
 
 from orchestration.dbt_cli import _release_duckdb
@@ -71,6 +72,11 @@ class DbtRun:
                 res = dbtRunner(callbacks=[keep]).invoke(self._dbt_args)
         finally:
             _release_duckdb()
+        # dbtRunner returns every exception as a failed result, an interrupt too (Ctrl-C, or
+        # Dagster's when a run is terminated): raised again, it stops the run as it would
+        # have stopped dbt's own process, instead of passing for a failed dbt command
+        if isinstance(res.exception, (KeyboardInterrupt, SystemExit, DagsterExecutionInterruptedError)):
+            raise res.exception
         self.exception = res.exception
         self.returncode = 0 if res.success else (2 if res.exception is not None else 1)
 

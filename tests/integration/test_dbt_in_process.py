@@ -5,7 +5,8 @@ On a copy of the shared tiny build: a dbt test that passes and the same test
 failing after NULLs are written into the DVAR mart come back as asset-check
 evaluations that pass and fail, with dbt's failure message; a dbt command
 that fails outright raises dagster-dbt's error carrying dbt's message; and
-no call starts a process (neither ``dbt`` nor ``dbt --version``).
+no call starts a process (neither ``dbt`` nor ``dbt --version``); an
+interrupt while dbt runs stops the call instead of failing it.
 """
 
 from __future__ import annotations
@@ -83,3 +84,19 @@ def test_a_failing_dbt_command_raises_with_dbts_message(tiny_warehouse, tmp_path
         list(inv.stream())
     assert (tmp_path / "target" / "dbt.log").exists()  # dbt's debug log, in the call's target folder
     assert [a for a in no_processes if "dbt" in str(a)] == []
+
+
+def test_an_interrupt_during_dbt_stops_the_call_instead_of_failing_it(tiny_warehouse, tmp_path, monkeypatch):
+    """dbtRunner hands back any exception as a failed result; Ctrl-C (or Dagster's
+    interrupt of a terminated run) must stop the call as it stopped dbt's process."""
+    import dbt_common.events.functions as dbt_events
+
+    root, built = tiny_warehouse
+    wh = copy_warehouse(built, tmp_path)
+
+    def interrupted(msg):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dbt_events, "msg_to_dict", interrupted)  # the first event dbt fires
+    with _call(NOT_NULL, root, wh, tmp_path, raise_on_error=False) as inv, pytest.raises(KeyboardInterrupt):
+        list(inv.stream())
