@@ -242,6 +242,28 @@ def test_bootstrap_is_seeded():
     assert not np.allclose(d1["beta_k"], d3["beta_k"])
 
 
+def test_draws_spread_over_processes_are_the_draws_made_here():
+    """The firms of each draw are picked in the calling process, in order: two
+    worker processes give the same draws, bit for bit, as the calling process alone."""
+    s = survey_from_panel(dlw_panel(seed=3, n_firms=300, n_years=5))
+    frame = ms.production_frame(s)
+    cells = frame[["panel_firm_id", "year"]].assign(complementarity=np.random.default_rng(2).normal(0, 1, len(frame)))
+    opts = ms.ProductionOptions(n_boot=6, seed=4)
+    p1, here = ms.bootstrap_estimates(frame, opts, cells, workers=1)
+    p2, spread = ms.bootstrap_estimates(frame, opts, cells, workers=2)
+    assert p1 == p2 and len(here) == 6
+    pd.testing.assert_frame_equal(here, spread, check_exact=True)
+
+
+def test_only_a_large_frame_gets_worker_processes(monkeypatch):
+    monkeypatch.setattr(ms.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    assert ms.draw_workers(ms.PARALLEL_ROWS - 1, 199) == 1  # small: the draws run in the calling process
+    assert ms.draw_workers(ms.PARALLEL_ROWS, 199) == 2
+    assert ms.draw_workers(ms.PARALLEL_ROWS, 3) == 1  # fewer than two draws a process
+    monkeypatch.setattr(ms.os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
+    assert ms.draw_workers(10 * ms.PARALLEL_ROWS, 199) == 4
+
+
 def _gathered(frame: pd.DataFrame, cells: pd.DataFrame, pick: np.ndarray, firms: np.ndarray):
     """The textbook firm block resample, built row by row: each picked firm's whole
     history copied, a firm picked twice entering as two firms (numbered by its place
