@@ -55,6 +55,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analytics.environ import scoped_environ
 from analytics.production import dlw_markups, lagged_rows, olley_pakes
 from analytics.settings import check_literal
 from analytics.quality import demean_fe, ksw_quality
@@ -585,19 +586,10 @@ def bootstrap_estimates(
         # spawned, not forked: the calling process may hold threads (DuckDB's, Dagster's); each
         # worker's linear algebra on one thread, as the cores are the workers' (two workers with
         # two BLAS threads each on two cores: 38 s for 40 draws of 2.25M rows, one thread each 32 s)
-        single = {k: "1" for k in _BLAS_THREADS}
-        before = {k: os.environ.get(k) for k in single}
-        os.environ.update(single)
-        try:
-            with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_DrawWorker.start,
-                                     initargs=(base, options, c_rows, rho, code)) as pool:
-                results = list(pool.map(_DrawWorker.draw, counts, chunksize=4))
-        finally:
-            for k, v in before.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        with scoped_environ(**{k: "1" for k in _BLAS_THREADS}), ProcessPoolExecutor(
+                n_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_DrawWorker.start,
+                initargs=(base, options, c_rows, rho, code)) as pool:
+            results = list(pool.map(_DrawWorker.draw, counts, chunksize=4))
     return point, pd.DataFrame([r for r in results if r is not None])
 
 

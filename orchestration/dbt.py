@@ -33,9 +33,9 @@ from dagster_dbt.dbt_manifest import validate_manifest
 from packaging import version
 
 from analytics.settings import MethodSettings, load_settings
-from orchestration.dbt_invocation import InProcessDbtInvocation, dbt_location_args
 from orchestration.dbt_cli import (AFTER_PYTHON_SELECT, PARSE_STATE, dbt_env, dbt_vars, dbt_warehouse,
                                    dbt_warehouse_path, place_parse_state, publish_parse_state)
+from orchestration.dbt_invocation import InProcessDbtInvocation, dbt_location_args
 from orchestration.partitions import year_partitions
 from orchestration.metadata import with_table_metadata
 from orchestration.resources import GvcResource, raw_root, scoped_environ, warehouse_path

@@ -106,7 +106,7 @@ class InProcessDbtInvocation(DbtCliInvocation):
             self._error_messages.append(str(self.process.exception))
 
     @classmethod
-    def start(cls, args: Sequence[str], environ: dict[str, str], **fields) -> "InProcessDbtInvocation":
+    def start(cls, args: Sequence[str], environ: dict[str, str], **fields) -> InProcessDbtInvocation:
         """An invocation of ``dbt <args>`` run when its events are first read."""
         return cls(process=DbtRun(args, {**environ, **_DBT_ENV}), **fields)
 

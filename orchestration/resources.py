@@ -7,15 +7,14 @@ GVC_WAREHOUSE) so the Dagster UI, `gvc build` and dbt's profile agree;
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 from pydantic import PrivateAttr
 
+from analytics.environ import scoped_environ  # noqa: F401 - the orchestration's name for it
 from analytics.settings import MethodSettings, settings_from_dict
 from orchestration.recovery import PROCESS_TAG, process_token
 from orchestration.warehouse import WriterLock
@@ -31,23 +30,6 @@ def raw_root() -> Path:
 
 def warehouse_path() -> Path:
     return Path(os.environ.get("GVC_WAREHOUSE", DEFAULT_WAREHOUSE))
-
-
-@contextlib.contextmanager
-def scoped_environ(**values: str) -> Iterator[None]:
-    """Set environment variables for a block, then put back what was there
-    (unset stays unset): how `gvc build` points the assets at its copy, and
-    how the CLI passes --config to what it runs."""
-    before = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in before.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def beside(warehouse: Path | str, what: str) -> Path:
