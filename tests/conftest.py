@@ -123,6 +123,7 @@ def tiny_warehouse(tiny_world, tmp_path_factory, worker_id) -> tuple[Path, Path]
 LONGEST_FILES = [
     "tests/integration/test_montecarlo_tiny.py",
     "tests/browser/test_dagster_ui_browser.py",
+    "tests/browser/test_dagster_ui_two_warehouses.py",
     "tests/reliability/test_deterministic.py",
     "tests/integration/test_changed.py",
     "tests/reliability/test_degenerate_worlds.py",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -54,3 +55,33 @@ def running_ui(root: Path, warehouse: Path, log: Path, home: Path | None = None,
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
+
+
+def graphql(base: str, query: str) -> dict:
+    req = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query}).encode(),
+                                 headers={"content-type": "application/json"})
+    return json.loads(urllib.request.urlopen(req, timeout=30).read())["data"]
+
+
+RUNS = "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"
+
+
+def runs(base: str) -> list[dict]:
+    return graphql(base, RUNS)["runsOrError"]["results"]
+
+
+def dismiss_modals(page) -> None:
+    skip = page.get_by_role("button", name="Skip")
+    if skip.count():
+        skip.first.click()
+
+
+def wait_for_success(base: str, before: set[str], timeout: float = 400) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        new = [r for r in runs(base) if r["runId"] not in before]
+        done = [r for r in new if r["status"] in ("SUCCESS", "FAILURE", "CANCELED")]
+        if done:
+            return done[0]
+        time.sleep(3)
+    raise AssertionError(f"no run finished within {timeout:.0f} s: {runs(base)}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import urllib.request
 import uuid
 
 import dagster as dg
@@ -13,7 +12,7 @@ import dagster as dg
 from orchestration.resources import RAW_ROOT_TAG, WAREHOUSE_TAG
 from orchestration.cli import _instance
 from orchestration.cli import main as gvc
-from tests.ui_server import running_ui
+from tests.ui_server import graphql, running_ui, runs
 
 
 def test_docs_site(tiny_warehouse, tmp_path):
@@ -64,15 +63,6 @@ def test_docs_site_before_any_build(tmp_path):
     assert not wh.exists()
 
 
-def _graphql(base: str, query: str) -> dict:
-    req = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query}).encode(),
-                                 headers={"content-type": "application/json"})
-    return json.loads(urllib.request.urlopen(req, timeout=30).read())["data"]
-
-
-RUNS = "{ runsOrError { ... on Runs { results { runId tags { key value } } } } }"
-
-
 def test_ui_serves_its_warehouses_graph_and_runs_only(tiny_warehouse, tmp_path, monkeypatch):
     """Two warehouses, each with the run history beside it (<warehouse>.dagster):
     `gvc ui --warehouse B` on 127.0.0.1 serves the asset graph and lists B's runs,
@@ -94,11 +84,11 @@ def test_ui_serves_its_warehouses_graph_and_runs_only(tiny_warehouse, tmp_path, 
     os.environ.pop("GVC_DAGSTER_STORAGE", None)
     b = tmp_path / "b" / "warehouse.duckdb"
     with running_ui(root, b, tmp_path / "ui.log", beside=True) as base:
-        nodes = _graphql(base, "{ assetNodes { assetKey { path } groupName } }")["assetNodes"]
-        runs = _graphql(base, RUNS)["runsOrError"]["results"]
+        nodes = graphql(base, "{ assetNodes { assetKey { path } groupName } }")["assetNodes"]
+        listed = runs(base)
     keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
     assert {"fct_firm_year_dvar", "fct_city_industry_complementarity", "raw/customs_transactions"} <= keys
     assert {n["groupName"] for n in nodes} == {"raw", "trade", "firms", "patents", "marts", "panel", "production",
                                                "estimation", "report"}
-    assert [r["runId"] for r in runs] == ids["b"]
-    assert {t["key"]: t["value"] for t in runs[0]["tags"]}[WAREHOUSE_TAG] == str(b.resolve())
+    assert [r["runId"] for r in listed] == ids["b"]
+    assert {t["key"]: t["value"] for t in listed[0]["tags"]}[WAREHOUSE_TAG] == str(b.resolve())
