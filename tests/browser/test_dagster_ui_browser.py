@@ -29,15 +29,28 @@ def materialise_partition(page, base: str, asset: str, partition: str) -> None:
         pass
     dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize").first
     dialog.get_by_role("button", name="Custom").click()
-    # the partition picker: a menu of checkboxes; clear it, then tick the one year
-    dialog.get_by_text(re.compile(r"^(\d+ partitions? selected|Select a partition or create one)$")).first.click()
+    # the partition picker: a menu of checkboxes; clear it, then tick the one year. On a
+    # loaded machine the menu can be slow to open or close again: retried, each step waited for
+    picker = dialog.get_by_text(re.compile(r"^(\d+ partitions? selected|Select a partition or create one)$")).first
+    item = page.get_by_role("menuitem", name=re.compile(f"^{partition}\\b")).first
     select_all = page.get_by_role("menuitem", name=re.compile(r"^Select all"))
-    for _ in range(2):
-        if _selected(dialog) == 0:
+    for _ in range(3):
+        if not item.is_visible():
+            picker.click()
+        try:
+            item.wait_for(state="visible", timeout=15_000)
+        except Exception:  # noqa: BLE001 - the menu did not open: open it again
+            continue
+        for _ in range(3):
+            if _selected(dialog) == 0:
+                break
+            select_all.click()
+            page.wait_for_timeout(500)  # the dialog's count follows the menu
+        item.click()
+        page.wait_for_timeout(500)
+        page.keyboard.press("Escape")  # close the picker, not the dialog
+        if _selected(dialog) == 1:
             break
-        select_all.click()
-    page.get_by_role("menuitem", name=re.compile(f"^{partition}\\b")).first.click()
-    page.keyboard.press("Escape")  # close the picker, not the dialog
     assert _selected(dialog) == 1, dialog.inner_text()
     dialog.get_by_role("button", name=re.compile("^Launch")).first.click()
 
