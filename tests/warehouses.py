@@ -85,3 +85,11 @@ def table_differences(first: Path, second: Path, *, schemas: tuple[str, ...] = S
         return have, differ
     finally:
         con.close()
+
+
+def headline(warehouse: Path) -> tuple[float, float, float]:
+    """Table 7 (3)'s 2SLS coefficient on C and its interval, as the warehouse holds them."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select estimate, ci_low, ci_high from marts.fct_regression_results "
+            "where table_id = 'table7' and column_id = '3' and term = 'complementarity'").fetchone()

@@ -13,18 +13,9 @@ from pathlib import Path
 import duckdb
 
 from tests.ui_server import dismiss_modals, running_ui, runs, wait_for_success
+from tests.warehouses import headline
 
 TABLE7 = "estimation/table7"
-HEADLINE = "select estimate from marts.fct_regression_results where table_id = 'table7' and column_id = '3' " \
-           "and term = 'complementarity'"
-
-
-def _headline(wh: Path) -> float:
-    con = duckdb.connect(str(wh), read_only=True)
-    try:
-        return con.execute(HEADLINE).fetchone()[0]
-    finally:
-        con.close()
 
 
 def _numbers(text: str) -> list[float]:
@@ -87,7 +78,7 @@ def test_the_ui_of_each_warehouse_shows_its_own_table7(tiny_warehouse, tmp_path,
         # A's UI after B's run: A's number, A's run only
         again = _estimate_page(page, bases["a"])
         assert [r["runId"] for r in runs(bases["a"])] == [run_ids["a"]]
-    a, b = _headline(wh["a"]), _headline(wh["b"])
+    a, b = headline(wh["a"])[0], headline(wh["b"])[0]
     assert abs(b - a / 2) <= 1e-9 * abs(a) and abs(a) > 1e-6  # the panels differ as made
     for what, numbers in {"a": shown["a"], "b": shown["b"], "a after b's run": again}.items():
         mine, other = (a, b) if what.startswith("a") else (b, a)

@@ -4,16 +4,12 @@ it was built from, before any table. Screenshot in tests/artifacts/."""
 
 from __future__ import annotations
 
-import duckdb
-
-HEADLINE = ("select estimate, ci_low, ci_high from marts.fct_regression_results "
-            "where table_id = 'table7' and column_id = '3' and term = 'complementarity'")
+from tests.warehouses import headline
 
 
 def test_the_report_opens_with_the_answer_of_its_warehouse(tiny_warehouse, page, artifacts):
     _, wh = tiny_warehouse
-    with duckdb.connect(str(wh), read_only=True) as con:
-        estimate, low, high = con.execute(HEADLINE).fetchone()
+    estimate, low, high = headline(wh)
     page.goto((wh.parent / "reports" / "report.html").as_uri(), wait_until="load")
     answer = page.locator("#answer")
     answer.wait_for(timeout=30_000)
