@@ -1,19 +1,31 @@
 """The specification curve (METHOD §6, beyond the paper): dbt reruns per switch.
 
 C and raw DVAR are recomputed by dbt itself under each switch combination,
-in a scratch copy of the warehouse (the real one is never touched):
-- the 7 non-default patent combinations rerun only the models between
-  ``int_patent_technology_units`` and ``fct_city_industry_complementarity``;
+in a scratch copy of the warehouse (the real one is never touched). Each
+rerun runs only the models the switches that changed reach
+(:data:`SWITCH_MODELS`: from the model whose SQL reads the switch to the
+mart the curve reads):
+- a patent combination that differs from the scratch's last one in
+  ``ipc_levels`` or ``ipc_counting`` reruns the models between
+  ``int_patent_technology_units`` and ``fct_city_industry_complementarity``
+  (at paper scale about 30 s, most of it the 18 M city pairs of
+  ``int_city_pair_cra``); one that differs only in ``weight_denominator``
+  reruns ``fct_city_industry_complementarity`` alone (about 2 s). The
+  combinations come in an order where every second one is of that kind;
 - ``indirect_import_adjustment = false`` reruns the models between
   ``int_customs_firm_trade_totals`` and ``fct_firm_year_dvar``;
 - one run of ``fct_firm_panel`` with ``dvar_out_of_range = clip`` and no
   winsorisation gives the base panel every variant is cut from.
-``analytics.study.spec_panels`` crosses them (dvar_out_of_range and the
-winsorisation act on the panel) and ``analytics.study.spec_curve`` runs
-Table 7 column (3) on each of the 64 panels.
+The reruns give DuckDB :data:`DUCKDB_MEMORY` (unless ``GVC_DUCKDB_MEMORY_LIMIT``
+says otherwise; it spills the rest to disk): at paper scale the default half
+of the machine let the pair model hold 8 GB, for about a third less time.
+``analytics.study.spec_panels`` crosses the variants (dvar_out_of_range and
+the winsorisation act on the panel) and ``analytics.study.spec_curve`` runs
+Table 7 column (3) on each of the 64 panels, one panel in memory at a time.
 """
 
 import dataclasses
+import os
 import shutil
 import tempfile
 import time
@@ -24,17 +36,25 @@ import dagster as dg
 import pandas as pd
 from dagster import AssetExecutionContext
 
+from analytics.environ import scoped_environ
 from analytics.settings import MethodSettings
 from analytics.study import spec_panels as sp
 from analytics.study.spec_curve import combo_label, spec_curve
-from orchestration.dbt_cli import run_dbt
+from orchestration.dbt_cli import MEMORY_LIMIT_ENV, run_dbt
 from orchestration.estimation import write_results
 from orchestration.resources import GvcResource
 from schemas.panel import REGRESSION_RESULTS
 from orchestration.warehouse import checkpoint, read_sql
 
-C_MODELS = "int_patent_technology_units+,+fct_city_industry_complementarity"
-DVAR_MODELS = "int_customs_firm_trade_totals+,+fct_firm_year_dvar"
+C_MART, DVAR_MART = "fct_city_industry_complementarity", "fct_firm_year_dvar"
+# each switch of the curve's dbt side: the first model whose SQL reads it, and the mart the curve reads
+SWITCH_MODELS: dict[str, tuple[str, str]] = {
+    "ipc_levels": ("int_patent_technology_units", C_MART),
+    "ipc_counting": ("int_patent_technology_units", C_MART),
+    "weight_denominator": (C_MART, C_MART),
+    "indirect_import_adjustment": ("int_customs_firm_trade_totals", DVAR_MART),
+}
+DUCKDB_MEMORY = "2GB"  # the reruns' DuckDB memory limit: the curve's step stays within about 4 GB
 
 
 class SpecCurveError(RuntimeError):
@@ -45,8 +65,20 @@ def _years(warehouse: Path) -> list[int]:
     return [int(y) for y in read_sql(warehouse, "select distinct year from marts.fct_firm_year_dvar order by 1")["year"]]
 
 
+def rerun_selection(changed: list[str]) -> str:
+    """The dbt selection that recomputes the curve's marts after the switches
+    ``changed`` changed: for each, the models from the one that reads it to
+    the mart (``a+,+b``), united (space-separated)."""
+    unknown = [k for k in changed if k not in SWITCH_MODELS]
+    if unknown or not changed:
+        raise ValueError(f"rerun_selection: no dbt models known for switches {unknown or changed!r}")
+    return " ".join(sorted({f"{first}+,+{last}" if first != last else last
+                            for first, last in (SWITCH_MODELS[k] for k in changed)}))
+
+
 def _run(select: str, raw_root: Path, scratch: Path, settings: MethodSettings, years: list[int], target: Path) -> None:
-    res = run_dbt(["run", "--select", select, "--quiet"], raw_root, scratch, settings=settings, years=years, target_path=target)
+    res = run_dbt(["run", "--select", *select.split(), "--quiet"], raw_root, scratch, settings=settings, years=years,
+                  target_path=target)
     if not res.success:
         raise SpecCurveError(f"dbt run --select {select} failed under {settings.as_dict()}: {res.exception or res.failures()[:3]}")
 
@@ -65,7 +97,8 @@ def collect_variants(
     d_sql = "select panel_firm_id, year, dvar from marts.fct_firm_year_dvar where panel_firm_id is not null"
     c_variants = {sp.c_key(default): read_sql(warehouse, c_sql)}
     d_variants = {sp.dvar_key(default): read_sql(warehouse, d_sql)}
-    with tempfile.TemporaryDirectory(prefix="gvc-spec-") as tmp:
+    memory = {MEMORY_LIMIT_ENV: os.environ.get(MEMORY_LIMIT_ENV, "").strip() or DUCKDB_MEMORY}
+    with tempfile.TemporaryDirectory(prefix="gvc-spec-") as tmp, scoped_environ(**memory):
         # same file name: DuckDB names the catalog after the file, and the
         # staging views refer to it
         scratch, target = Path(tmp) / warehouse.name, Path(tmp) / "target"
@@ -76,18 +109,22 @@ def collect_variants(
         _run("fct_firm_panel", raw_root, scratch, base_settings, years, target)
         base = read_sql(scratch, "select * from marts.fct_firm_panel")
         progress(f"spec curve: base panel {len(base):,} rows ({time.perf_counter() - t0:.0f} s)")
-        # each switch combination of one side reruns only the models between its two ends
-        sides = (("C", sp.C_SWITCHES, sp.c_key, C_MODELS, c_sql, c_variants),
-                 ("DVAR", sp.DVAR_SWITCHES, sp.dvar_key, DVAR_MODELS, d_sql, d_variants))
-        for what, switches, key_of, models, sql, variants in sides:
+        # each switch combination of one side reruns only the models the switches
+        # that differ from the scratch's last combination reach
+        sides = (("C", sp.C_SWITCHES, sp.c_key, c_sql, c_variants),
+                 ("DVAR", sp.DVAR_SWITCHES, sp.dvar_key, d_sql, d_variants))
+        for what, switches, key_of, sql, variants in sides:
+            held = {k: default[k] for k in switches}  # what the scratch's models hold now
             for spec in curve_specs(settings):
                 key = key_of(spec)
                 if key in variants:
                     continue
                 side = {k: spec[k] for k in switches}
-                _run(models, raw_root, scratch, dataclasses.replace(settings, **side), years, target)
+                select = rerun_selection([k for k in switches if side[k] != held[k]])
+                _run(select, raw_root, scratch, dataclasses.replace(settings, **side), years, target)
+                held = side
                 variants[key] = read_sql(scratch, sql)
-                progress(f"spec curve: {what} under {key} ({time.perf_counter() - t0:.0f} s)")
+                progress(f"spec curve: {what} under {key}, dbt {select} ({time.perf_counter() - t0:.0f} s)")
     return base, c_variants, d_variants
 
 

@@ -104,8 +104,12 @@ def winsorise(
         if by is None:
             lo, hi = x.quantile(lower), x.quantile(upper)
         else:
-            g = x.groupby(out[by])
-            lo, hi = g.transform(lambda s: s.quantile(lower)), g.transform(lambda s: s.quantile(upper))
+            # both quantiles of every group at once (pandas' groupby quantile
+            # interpolates linearly, as Series.quantile), then each row's group's
+            bounds = x.groupby(out[by]).quantile([lower, upper]).unstack()
+            keys = out[by]
+            lo = pd.Series(keys.map(bounds[lower]).to_numpy(dtype="float64"), index=out.index)
+            hi = pd.Series(keys.map(bounds[upper]).to_numpy(dtype="float64"), index=out.index)
         out[c] = x.clip(lo, hi)
     return out
 
