@@ -48,19 +48,18 @@ Choices (ours; METHOD fixes the estimators, not these):
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from analytics.environ import scoped_environ
 from analytics.production import dlw_markups, lagged_rows, olley_pakes
 from analytics.settings import check_literal
 from analytics.quality import demean_fe, ksw_quality
 from analytics.seeding import stream_rng
 from analytics.upstreamness import upstreamness
+from analytics.workers import spawned_pool, worker_count
 
 __all__ = [
     "TfpForm",
@@ -491,19 +490,11 @@ def pooled_estimates(
 PARALLEL_ROWS = 500_000
 
 
-_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
 def draw_workers(n_rows: int, n_boot: int) -> int:
     """How many processes draw: one per core this process may use (at most 4), for a
     frame of at least :data:`PARALLEL_ROWS` rows and at least two draws per
     process; else 1 (the draws run here)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    n = min(cores, 4, n_boot // 2)
-    return n if n_rows >= PARALLEL_ROWS and n > 1 else 1
+    return worker_count(n_rows, n_boot, PARALLEL_ROWS)
 
 
 def _draw(base: pd.DataFrame, options: ProductionOptions, c_rows: pd.DataFrame | None, rho: float | None,
@@ -580,15 +571,7 @@ def bootstrap_estimates(
     if n_workers <= 1:
         results = [_draw(base, options, c_rows, rho, n[code].astype(float), cache) for n in counts]
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawned, not forked: the calling process may hold threads (DuckDB's, Dagster's); each
-        # worker's linear algebra on one thread, as the cores are the workers' (two workers with
-        # two BLAS threads each on two cores: 38 s for 40 draws of 2.25M rows, one thread each 32 s)
-        with scoped_environ(**{k: "1" for k in _BLAS_THREADS}), ProcessPoolExecutor(
-                n_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_DrawWorker.start,
-                initargs=(base, options, c_rows, rho, code)) as pool:
+        with spawned_pool(n_workers, _DrawWorker.start, (base, options, c_rows, rho, code)) as pool:
             results = list(pool.map(_DrawWorker.draw, counts, chunksize=4))
     return point, pd.DataFrame([r for r in results if r is not None])
 

@@ -6,7 +6,8 @@
 Runs the ``estimation/spec_curve`` asset by itself (in this process, as
 ``gvc build --spec-curve`` runs it) and prints its progress lines with their
 times (each dbt rerun, then the fits), the wall time of the step and the
-peak RSS of the process, and the process's RSS when the step ends. The
+peak RSS of the process and its worker processes, and the process's RSS
+when the step ends. The
 targets at paper scale: at most 3 min and 4 GB.
 """
 
@@ -26,7 +27,8 @@ import psutil
 
 
 class PeakSampler(threading.Thread):
-    """The process's RSS every ``every`` seconds: its peak and when it came."""
+    """The RSS of this process and its children (the curve's worker processes,
+    if any) every ``every`` seconds: the peak of the sum and when it came."""
 
     def __init__(self, every: float = 0.5) -> None:
         super().__init__(daemon=True)
@@ -36,7 +38,12 @@ class PeakSampler(threading.Thread):
     def run(self) -> None:
         proc = psutil.Process()
         while not self.done.wait(self.every):
-            rss = proc.memory_info().rss / 2**30
+            rss = 0.0
+            for p in (proc, *proc.children(recursive=True)):
+                try:
+                    rss += p.memory_info().rss / 2**30
+                except psutil.Error:  # a child that ended meanwhile
+                    pass
             if rss > self.peak:
                 self.peak, self.at = rss, time.perf_counter() - self.t0
 
@@ -75,9 +82,11 @@ def main() -> None:
                 print(f"{rec.timestamp - (start or rec.timestamp):7.1f} s  {msg}")
         print(f"{'wall (the step, in-process)':<40} {wall:8.1f} s")
         print(f"{'RSS before the step':<40} {rss_before:8.2f} GB")
-        print(f"{'peak RSS of the step (sampled)':<40} {sampler.peak:8.2f} GB at {sampler.at:.0f} s")
+        print(f"{'peak RSS, process + workers (sampled)':<40} {sampler.peak:8.2f} GB at {sampler.at:.0f} s")
         print(f"{'peak RSS of the process (getrusage)':<40} "
               f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:8.2f} GB")
+        print(f"{'peak RSS of the largest worker':<40} "
+              f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20:8.2f} GB")
         print(f"{'RSS after the step':<40} {psutil.Process().memory_info().rss / 2**30:8.2f} GB")
         print("success" if res.success else "FAILED")
 

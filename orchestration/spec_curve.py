@@ -39,7 +39,7 @@ from dagster import AssetExecutionContext
 from analytics.environ import scoped_environ
 from analytics.settings import MethodSettings
 from analytics.study import spec_panels as sp
-from analytics.study.spec_curve import combo_label, spec_curve
+from analytics.study.spec_curve import combo_label, curve_columns, curve_workers, spec_curve
 from orchestration.dbt_cli import MEMORY_LIMIT_ENV, run_dbt
 from orchestration.estimation import write_results
 from orchestration.resources import GvcResource
@@ -89,7 +89,8 @@ def collect_variants(
     settings: MethodSettings,
     progress: Callable[[str], None] = print,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """(base panel, C variants by sp.c_key, raw DVAR variants by sp.dvar_key)."""
+    """(base panel, C variants by sp.c_key, raw DVAR variants by sp.dvar_key).
+    The base panel has the columns the curve's regressions read (:func:`curve_columns`)."""
     raw_root, warehouse = Path(raw_root), Path(warehouse)
     years = _years(warehouse)
     default = {k: getattr(settings, k) for k in {**sp.C_SWITCHES, **sp.DVAR_SWITCHES}}
@@ -107,7 +108,7 @@ def collect_variants(
         t0 = time.perf_counter()
         base_settings = dataclasses.replace(settings, dvar_out_of_range="clip", winsor_lower=0.0, winsor_upper=1.0)
         _run("fct_firm_panel", raw_root, scratch, base_settings, years, target)
-        base = read_sql(scratch, "select * from marts.fct_firm_panel")
+        base = read_sql(scratch, f"select {', '.join(curve_columns())} from marts.fct_firm_panel")
         progress(f"spec curve: base panel {len(base):,} rows ({time.perf_counter() - t0:.0f} s)")
         # each switch combination of one side reruns only the models the switches
         # that differ from the scratch's last combination reach
@@ -172,16 +173,16 @@ def spec_curve_asset(context: AssetExecutionContext, gvc: GvcResource) -> dg.Mat
     settings = gvc.settings
     base, c_var, d_var = collect_variants(gvc.raw_root, gvc.warehouse, settings, progress=context.log.info)
     n_specs = len(curve_specs(settings))
+    workers = curve_workers(len(base), n_specs)
     t0 = time.perf_counter()
 
-    def panels() -> Iterator[tuple[tuple, pd.DataFrame]]:
-        for i, (combo, panel) in enumerate(build_spec_panels(base, c_var, d_var, settings), start=1):
-            yield combo, panel
-            if i % 8 == 0 or i == n_specs:
-                context.log.info(f"spec curve: {i} of {n_specs} specifications estimated "
-                                 f"({time.perf_counter() - t0:.0f} s)")
+    def estimated(i: int) -> None:
+        if i % 8 == 0 or i == n_specs:
+            context.log.info(f"spec curve: {i} of {n_specs} specifications estimated "
+                             f"({time.perf_counter() - t0:.0f} s, {workers} process{'es' if workers > 1 else ''})")
 
-    rows = spec_curve(panels(), run_id=context.run.run_id, asset=context.asset_key.to_user_string())
+    rows = spec_curve(build_spec_panels(base, c_var, d_var, settings), run_id=context.run.run_id,
+                      asset=context.asset_key.to_user_string(), workers=workers, done=estimated)
     rows = REGRESSION_RESULTS.validate(rows)
     write_results(gvc.warehouse, "spec_curve", rows)
     est = rows[(rows["term"] == "complementarity") & (rows["cluster"] == "firm")]

@@ -256,11 +256,13 @@ def test_draws_spread_over_processes_are_the_draws_made_here():
 
 
 def test_only_a_large_frame_gets_worker_processes(monkeypatch):
-    monkeypatch.setattr(ms.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    import analytics.workers as workers
+
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     assert ms.draw_workers(ms.PARALLEL_ROWS - 1, 199) == 1  # small: the draws run in the calling process
     assert ms.draw_workers(ms.PARALLEL_ROWS, 199) == 2
     assert ms.draw_workers(ms.PARALLEL_ROWS, 3) == 1  # fewer than two draws a process
-    monkeypatch.setattr(ms.os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
     assert ms.draw_workers(10 * ms.PARALLEL_ROWS, 199) == 4
 
 

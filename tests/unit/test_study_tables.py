@@ -16,7 +16,7 @@ from analytics.study import TABLES, econ_significance, spec_curve, table7, table
 from analytics.study.iv import iv_spec
 from analytics.study.mechanisms import city_industry_cells
 from analytics.study.spec import FULL_CONTROLS, fit_spec
-from analytics.study.spec_curve import combo_label
+from analytics.study.spec_curve import combo_label, curve_columns
 from tests.standin import standin_panel
 from schemas.panel import REGRESSION_RESULTS
 
@@ -251,6 +251,28 @@ def test_spec_curve_labels_and_rows(panel):
     kp = rows[(rows["column_id"] == labels[0]) & (rows["term"] == "kp_rk_wald_f")]["estimate"].iloc[0]
     t7_kp = table7(panel).query("column_id == '1' and term == 'kp_rk_wald_f'")["estimate"].iloc[0]
     assert kp == pytest.approx(t7_kp, rel=1e-12)
+    # the curve's panels carry only the columns its regressions read: the same rows
+    slim = REGRESSION_RESULTS.validate(spec_curve({labels[0]: panel[curve_columns()]}, run_id="r"))
+    pd.testing.assert_frame_equal(slim.drop(columns="run_id"),
+                                  rows[rows["column_id"].isin(labels[:2])].reset_index(drop=True).drop(columns="run_id"))
+    assert len(curve_columns()) < panel.shape[1] / 2
     assert combo_label({"a": 1, "b": False}) == "a=1;b=false"
     with pytest.raises(ValueError, match="duplicate"):
         spec_curve({"a=1": panel, (("a", 1),): panel})
+
+
+def test_spec_curve_in_worker_processes_gives_the_same_rows(panel):
+    """Fitted in two spawned processes, the panels handed over one at a time:
+    the same rows in the same order, and each specification reported done."""
+    def panels():
+        for i, frac in enumerate((1.0, 0.9, 0.8)):
+            yield f"spec={i}", panel.sample(frac=frac, random_state=i).sort_values(["panel_firm_id", "year"])
+
+    here, there = [], []
+    one = spec_curve(panels(), run_id="r", done=here.append)
+    two = spec_curve(panels(), run_id="r", workers=2, done=there.append)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    assert here == there == [1, 2, 3]
+    assert one["column_id"].unique().tolist()[::2] == ["spec=0", "spec=1", "spec=2"]
+    with pytest.raises(ValueError, match="duplicate"):
+        spec_curve([("a", panel), ("a", panel)], workers=2)
