@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 
 from analytics.environ import scoped_environ
 
@@ -45,3 +46,17 @@ def spawned_pool(n_workers: int, initializer: Callable | None = None, initargs: 
             n_workers, mp_context=multiprocessing.get_context("spawn"), initializer=initializer,
             initargs=initargs) as pool:
         yield pool
+
+
+def ordered_map(pool: Executor, fn: Callable, items: Iterable, ahead: int) -> Iterator:
+    """``fn`` of each item in ``pool``, the results in the items' order; at most
+    ``ahead`` items handed over and not yet collected (``pool.map`` takes
+    every item at once: every panel, or every resample's rows, in memory)."""
+    pending: deque = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        del item
+        if len(pending) >= max(1, ahead):
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()

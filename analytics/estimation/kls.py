@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.estimation.iv_diagnostics import as_2d, demean_codes, fe_codes
+from analytics.workers import ordered_map, spawned_pool, worker_count
 
 __all__ = ["kls", "kls_bootstrap_se", "kls_bootstrap_ses"]
 
@@ -159,6 +160,7 @@ def kls_bootstrap_ses(
     cluster=None,
     n_boot: int = 199,
     seed: int = 0,
+    workers: int | None = None,
 ) -> list[np.ndarray | Exception]:
     """:func:`kls_bootstrap_se` at every rho of ``rhos`` from the same
     resamples, each partialled once (the partialling does not depend on rho).
@@ -167,6 +169,11 @@ def kls_bootstrap_ses(
     inadmissible rho in the full sample or in a replication, a singular
     design) -- one rho's failure leaves the others' SEs. Identical to calling
     :func:`kls_bootstrap_se` per rho with the same seed.
+
+    ``workers``: processes that partial the resamples (default
+    :func:`bootstrap_workers`: several only for a large sample). The clusters
+    of every resample are drawn here, in order, so the SEs are the same
+    whatever the number.
     """
     if cluster is None:
         raise ValueError("cluster is required")
@@ -196,23 +203,15 @@ def kls_bootstrap_ses(
             except ValueError as err:
                 out[i] = err
     G = int(cl.max()) + 1
-    order = np.argsort(cl, kind="stable")
-    size = np.bincount(cl, minlength=G)
-    start = np.cumsum(size) - size
+    resample = _Resample(m, codes, cl, G)
     rng = np.random.default_rng(seed)
-    for _ in range(n_boot):
-        pick = rng.integers(0, G, size=G)
-        if all(o is not None for o in out):
-            continue  # (keep drawing: the stream stays that of one rho at a time)
-        c = size[pick]
-        idx = order[np.repeat(start[pick] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))]
-        # the drawn rows' fixed effects, numbered in order of appearance as for their labels
-        drawn = None if codes is None else [pd.factorize(k[idx])[0] for k in codes]
-        try:
-            parts = _ols_parts(*_partial(m[idx], drawn), collinear_w_ok=True)
-        except np.linalg.LinAlgError as err:
-            out = [o if o is not None else err for o in out]
-            continue
+    picks = (rng.integers(0, G, size=G) for _ in range(n_boot))
+
+    def take(parts: _OlsParts | np.linalg.LinAlgError) -> None:
+        nonlocal out
+        if isinstance(parts, np.linalg.LinAlgError):
+            out = [o if o is not None else parts for o in out]
+            return
         for i, rho in enumerate(rhos):
             if out[i] is not None:
                 continue
@@ -220,4 +219,60 @@ def kls_bootstrap_ses(
                 draws[i].append(_kls_at(parts, rho))
             except ValueError as err:
                 out[i] = err
+
+    n_workers = bootstrap_workers(n, n_boot) if workers is None else int(workers)
+    if n_workers <= 1:
+        for pick in picks:
+            if all(o is not None for o in out):
+                continue  # (keep drawing: the stream stays that of one rho at a time)
+            take(resample(pick))
+    else:
+        with spawned_pool(n_workers, _ResampleWorker.start, (resample,)) as pool:
+            for parts in ordered_map(pool, _ResampleWorker.parts, picks, ahead=2 * n_workers):
+                if not all(o is not None for o in out):
+                    take(parts)
     return [o if o is not None else np.asarray(d).std(axis=0, ddof=1) for o, d in zip(out, draws)]
+
+
+PARALLEL_ROWS = 200_000  # samples this large partial their resamples in worker processes
+
+
+def bootstrap_workers(n_rows: int, n_boot: int) -> int:
+    """How many processes partial the resamples (:func:`analytics.workers.worker_count`)."""
+    return worker_count(n_rows, n_boot, PARALLEL_ROWS)
+
+
+class _Resample:
+    """One cluster resample's OLS parts from its picked clusters: the picked
+    clusters' rows in pick order, their fixed effects partialled out; a
+    singular design comes back as its error, not raised."""
+
+    def __init__(self, m: np.ndarray, codes: list[np.ndarray] | None, cl: np.ndarray, G: int) -> None:
+        self.m, self.codes = m, codes
+        self.order = np.argsort(cl, kind="stable")
+        self.size = np.bincount(cl, minlength=G)
+        self.start = np.cumsum(self.size) - self.size
+
+    def __call__(self, pick: np.ndarray) -> _OlsParts | np.linalg.LinAlgError:
+        c = self.size[pick]
+        idx = self.order[np.repeat(self.start[pick] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))]
+        # the drawn rows' fixed effects, numbered in order of appearance as for their labels
+        drawn = None if self.codes is None else [pd.factorize(k[idx])[0] for k in self.codes]
+        try:
+            return _ols_parts(*_partial(self.m[idx], drawn), collinear_w_ok=True)
+        except np.linalg.LinAlgError as err:
+            return err
+
+
+class _ResampleWorker:
+    """A worker process's copy of the sample (sent once, when it starts)."""
+
+    resample: _Resample | None = None
+
+    @classmethod
+    def start(cls, resample: _Resample) -> None:
+        cls.resample = resample
+
+    @classmethod
+    def parts(cls, pick: np.ndarray) -> _OlsParts | np.linalg.LinAlgError:
+        return cls.resample(pick)

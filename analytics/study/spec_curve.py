@@ -6,15 +6,15 @@ switches (dbt reruns); this module runs Table 7 column (3) on each panel.
 
 from __future__ import annotations
 
+import functools
 import gc
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 
 from analytics.study.iv import iv_spec
 from analytics.study.spec import run_spec_reclustered, to_frame
-from analytics.workers import spawned_pool, worker_count
+from analytics.workers import ordered_map, spawned_pool, worker_count
 
 PARALLEL_ROWS = 200_000  # panels this large are fitted in worker processes (the paper's: 400k rows)
 
@@ -64,6 +64,10 @@ def _specification_rows(label: str, panel: pd.DataFrame, city_industry: bool, ru
     if city_industry:
         rows += [r for r in both if r["column_id"] != label]
     return rows
+
+
+def _labelled_rows(item: tuple[str, pd.DataFrame], *, city_industry: bool, run_id: str, asset: str) -> list[dict]:
+    return _specification_rows(*item, city_industry, run_id, asset)
 
 
 def curve_workers(n_rows: int, n_specs: int) -> int:
@@ -117,13 +121,8 @@ def spec_curve(panels: Mapping[object, pd.DataFrame] | Iterable[tuple[object, pd
         for label, panel in labelled():
             collect(_specification_rows(label, panel, city_industry, run_id, asset))
         return to_frame(rows)
+    fit = functools.partial(_labelled_rows, city_industry=city_industry, run_id=run_id, asset=asset)
     with spawned_pool(workers) as pool:
-        pending: deque = deque()
-        for label, panel in labelled():
-            pending.append(pool.submit(_specification_rows, label, panel, city_industry, run_id, asset))
-            del panel
-            if len(pending) > workers:
-                collect(pending.popleft().result())
-        while pending:
-            collect(pending.popleft().result())
+        for more in ordered_map(pool, fit, labelled(), ahead=workers + 1):
+            collect(more)
     return to_frame(rows)

@@ -113,6 +113,30 @@ def test_all_rhos_from_one_partialling_equal_one_rho_at_a_time(small):
         kls_bootstrap_se(*args, 0.99, fe, cluster=small["firm"], n_boot=25, seed=11)
 
 
+def test_resamples_partialled_in_worker_processes_give_the_same_ses(small):
+    """Two spawned processes partial the resamples: the clusters are drawn
+    in the calling process, so every rho's SEs, and an inadmissible rho's
+    error, are the same bit for bit."""
+    fe = small[["ind", "city"]]
+    args = (small["y"], small["x"], small[["w"]], [0.0, -0.02, 0.99], fe)
+    here = kls_bootstrap_ses(*args, cluster=small["firm"], n_boot=12, seed=3, workers=1)
+    spread = kls_bootstrap_ses(*args, cluster=small["firm"], n_boot=12, seed=3, workers=2)
+    for a, b in zip(here[:2], spread[:2]):
+        np.testing.assert_array_equal(a, b)
+        assert np.all(a > 0)
+    assert isinstance(spread[2], ValueError) and str(spread[2]) == str(here[2])
+
+
+def test_only_a_large_sample_gets_worker_processes(monkeypatch):
+    import analytics.workers as workers
+    from analytics.estimation.kls import PARALLEL_ROWS, bootstrap_workers
+
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    assert bootstrap_workers(PARALLEL_ROWS - 1, 199) == 1  # the demo panel: resamples partialled here
+    assert bootstrap_workers(PARALLEL_ROWS, 199) == 2
+    assert bootstrap_workers(PARALLEL_ROWS, 3) == 1
+
+
 def test_collinear_control_in_a_replication_keeps_b_x(small):
     """A control collinear with another (as a bootstrap resample can make one)
     leaves b_x and its kink unchanged under the pseudo-inverse; a collinear x
