@@ -117,6 +117,19 @@ def test_do_file_runs_table4_with_the_study_specification(exported):
         f"reghdfe dvar complementarity {' '.join(FULL_CONTROLS)}, absorb(firm year) vce(cluster city)",
     ]
     assert reghdfe == expected and len(table4_specs()) == len(expected)
+    # every variable the do-file reads is in the exported file (Stata is not on this machine: what it would
+    # stop on first, a variable not found, is checked here)
+    import pyreadstat
+
+    _, meta = pyreadstat.read_dta(str(out), metadataonly=True)
+    made = {"firm", "city"}  # the egen lines
+    used = {v for line in reghdfe for v in line.split(",")[0].split()[1:]}
+    used |= {m for m in re.findall(r"group\((\w+)\)", text)}
+    used |= {v for line in reghdfe for v in re.search(r"absorb\(([^)]*)\)", line)[1].split()}
+    used |= {re.search(r"vce\(cluster (\w+)\)", line)[1] for line in reghdfe}
+    assert {"year", "firm", "city", "panel_firm_id", "dvar"} <= used
+    assert used - made <= set(meta.column_names), sorted(used - made - set(meta.column_names))
+    assert all(len(v) <= 32 for v in meta.column_names)  # Stata's limit on a variable name
     assert f"*   {' '.join(AGGLOMERATION_CONTROLS)}" in text
     assert re.search(r"^\* esttab table4_1 table4_2 table4_3 table4_4 using ", text, re.M)
     assert "*     study: complementarity " in text  # the stored estimates, to compare with
