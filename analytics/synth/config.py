@@ -67,6 +67,14 @@ class SynthParams:
     # smallest expected counts) never has one and every other cell has at least one a year, so
     # C = 0 stays 0 (an experiment: docs/synthetic_world.md, "Where the co-movement sits")
     patent_free_cells: float | None = None
+    # True (the design): no IPC subclass of the concordance (reference/ipc_industry) is given both to
+    # an industry and to its placebo industry (METHOD §4: the least-linked supplier); of the two links
+    # the lower-weight one is dropped. The placebo industry is then unrelated in technology as the
+    # placebo test assumes: its C shares no patent with the focal industry's. False: the concordance
+    # as the catalogue draws it, where one patent can enter both cells' technology vectors and the
+    # placebo industry's C moves with the focal C in a city-year (the placebo was rejected in 34% of
+    # 50 demo worlds; docs/synthetic_world.md, "Where the co-movement sits")
+    placebo_ipc_disjoint: bool = True
     # --- DVAR equation ------------------------------------------------------
     gamma: dict = field(
         default_factory=lambda: {

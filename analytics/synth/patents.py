@@ -104,6 +104,30 @@ def build_ipc_mix(
     return mix, pd.DataFrame(weights, columns=["industry_code", "section", "weight"])
 
 
+def placebo_disjoint(ipc_industry: pd.DataFrame, placebo: pd.Series) -> pd.DataFrame:
+    """The concordance with no subclass given both to an industry and to its
+    placebo industry (``placebo``: industry -> placebo industry).
+
+    Per subclass the industries are taken by weight (ties by code) and each is
+    kept unless an industry already kept is its placebo industry or has it as
+    its placebo industry; the kept weights are rescaled to sum to 1. A patent
+    the concordance assigns then never lands in both cells of a (focal,
+    placebo) pair of a city.
+    """
+    pairs = {frozenset((str(k), str(p))) for k, p in placebo.items() if pd.notna(p) and str(k) != str(p)}
+    d = ipc_industry.sort_values(["ipc", "weight", "industry_code"], ascending=[True, False, True], kind="mergesort")
+    keep = np.zeros(len(d), dtype=bool)
+    kept: dict[str, list[str]] = {}
+    for i, (sub, ind) in enumerate(zip(d["ipc"].astype(str), d["industry_code"].astype(str))):
+        others = kept.setdefault(sub, [])
+        if not any(frozenset((ind, o)) in pairs for o in others):
+            others.append(ind)
+            keep[i] = True
+    out = d[keep].copy()
+    out["weight"] = out["weight"] / out.groupby("ipc")["weight"].transform("sum")
+    return out.sort_values(["ipc", "industry_code"], ignore_index=True)
+
+
 def draw_ipc(mix: IpcMix, ind_idx: np.ndarray, s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One IPC symbol per patent given its industry index and spread s."""
     n = len(ind_idx)

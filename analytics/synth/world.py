@@ -109,6 +109,10 @@ def generate(
     years = list(params.survey_years)
     sample_years = list(params.years)
     cat = build_catalogue(Path(reference_dir) if reference_dir else None)
+    if params.placebo_ipc_disjoint:  # the concordance the world writes and draws from
+        cat = dataclasses.replace(
+            cat, ipc_industry=pat.placebo_disjoint(cat.ipc_industry, placebo_industries(cat.io_links))
+        )
     say(f"catalogue: {len(cat.cities)} cities, {len(cat.industries)} industries, {len(cat.products)} HS1996 products")
 
     # --- 1-2. cities, industries, geography ------------------------------------------------
