@@ -49,9 +49,10 @@ def combo_label(combo: object) -> str:
     return ";".join(parts)
 
 
-def _specification_rows(label: str, panel: pd.DataFrame, city_industry: bool, run_id: str,
+def _specification_rows(item: tuple[str, pd.DataFrame], *, city_industry: bool, run_id: str,
                         asset: str) -> list[dict]:
-    """One specification's rows (in this process or a worker's)."""
+    """One (label, panel)'s rows (in this process or a worker's)."""
+    label, panel = item
     # a pyfixest fit keeps its data in reference cycles (formulaic's
     # materializer) that only the cyclic collector frees; on its own
     # schedule it let dozens of dead fits pile up (0.7 GB each on a
@@ -64,10 +65,6 @@ def _specification_rows(label: str, panel: pd.DataFrame, city_industry: bool, ru
     if city_industry:
         rows += [r for r in both if r["column_id"] != label]
     return rows
-
-
-def _labelled_rows(item: tuple[str, pd.DataFrame], *, city_industry: bool, run_id: str, asset: str) -> list[dict]:
-    return _specification_rows(*item, city_industry, run_id, asset)
 
 
 def curve_workers(n_rows: int, n_specs: int) -> int:
@@ -117,11 +114,11 @@ def spec_curve(panels: Mapping[object, pd.DataFrame] | Iterable[tuple[object, pd
         if done is not None:
             done(n_done)
 
+    fit = functools.partial(_specification_rows, city_industry=city_industry, run_id=run_id, asset=asset)
     if workers <= 1:
-        for label, panel in labelled():
-            collect(_specification_rows(label, panel, city_industry, run_id, asset))
+        for item in labelled():
+            collect(fit(item))
         return to_frame(rows)
-    fit = functools.partial(_labelled_rows, city_industry=city_industry, run_id=run_id, asset=asset)
     with spawned_pool(workers) as pool:
         for more in ordered_map(pool, fit, labelled(), ahead=workers + 1):
             collect(more)
