@@ -19,5 +19,8 @@ placebo industry is unrelated to the focal one in technology, as the
 placebo test assumes: no IPC subclass of the concordance is given to both
 (``SynthParams.placebo_ipc_disjoint``), since a patent the concordance gave
 to both moved the two industries' C together within a city-year (the
-placebo was rejected in 34% of 50 demo worlds; 0 of 8 unused seeds after).
+placebo was rejected in 34% of 50 demo worlds). Fifty unused demo seeds
+(111-160) with the disjoint concordance: 2SLS mean 0.200, city x industry SE
+0.046 and coverage 0.94, OLS below beta in all 50, the placebo rejected at
+5% in 1.
 """
