@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.ui_server import dismiss_modals, running_ui, runs, wait_for_success
 
@@ -34,19 +35,20 @@ def materialise_partition(page, base: str, asset: str, partition: str) -> None:
     picker = dialog.get_by_text(re.compile(r"^(\d+ partitions? selected|Select a partition or create one)$")).first
     item = page.get_by_role("menuitem", name=re.compile(f"^{partition}\\b")).first
     select_all = page.get_by_role("menuitem", name=re.compile(r"^Select all"))
-    for _ in range(3):
-        if not item.is_visible():
-            picker.click()
+    for _ in range(4):
         try:
+            if not item.is_visible():
+                picker.click(timeout=15_000)
             item.wait_for(state="visible", timeout=15_000)
-        except Exception:  # noqa: BLE001 - the menu did not open: open it again
+            for _ in range(3):
+                if _selected(dialog) == 0:
+                    break
+                select_all.click(timeout=15_000)
+                page.wait_for_timeout(500)  # the dialog's count follows the menu
+            # clearing can close the menu under the click (seen on a loaded CI machine): then open it again
+            item.click(timeout=10_000)
+        except PlaywrightTimeout:  # the menu did not open, or closed: again
             continue
-        for _ in range(3):
-            if _selected(dialog) == 0:
-                break
-            select_all.click()
-            page.wait_for_timeout(500)  # the dialog's count follows the menu
-        item.click()
         page.wait_for_timeout(500)
         page.keyboard.press("Escape")  # close the picker, not the dialog
         if _selected(dialog) == 1:
