@@ -59,7 +59,7 @@ from analytics.settings import check_literal
 from analytics.quality import demean_fe, ksw_quality
 from analytics.seeding import stream_rng
 from analytics.upstreamness import upstreamness
-from analytics.workers import spawned_pool, worker_count
+from analytics.workers import ordered_map, spawned_pool, worker_count
 
 __all__ = [
     "TfpForm",
@@ -572,7 +572,7 @@ def bootstrap_estimates(
         results = [_draw(base, options, c_rows, rho, n[code].astype(float), cache) for n in counts]
     else:
         with spawned_pool(n_workers, _DrawWorker.start, (base, options, c_rows, rho, code)) as pool:
-            results = list(pool.map(_DrawWorker.draw, counts, chunksize=4))
+            results = list(ordered_map(pool, _DrawWorker.draw, counts, ahead=4 * n_workers))
     return point, pd.DataFrame([r for r in results if r is not None])
 
 

@@ -1,5 +1,6 @@
 """Worker processes for estimation loops that repeat one fit many times (the
-production bootstrap's draws, the specification curve's panels).
+production bootstrap's draws, Table 8's KLS resamples, the specification
+curve's panels), each handed its items a few at a time (:func:`ordered_map`).
 
 Spawned, not forked: the calling process may hold threads (DuckDB's,
 Dagster's). Each worker's linear algebra runs on one thread, as the cores are
