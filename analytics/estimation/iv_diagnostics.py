@@ -10,6 +10,7 @@ ivreghdfe's small-sample factors
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,8 @@ from pyfixest.estimation.internals.demean_ import dispatch_demean
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["demean", "demean_codes", "fe_codes", "lsmr_demeaner", "LSMR_TOL", "absorbed_dof", "kleibergen_paap_f", "anderson_rubin", "as_2d",
+__all__ = ["demean", "demean_codes", "fe_codes", "lsmr_demeaner", "LSMR_TOL", "absorbed_dof", "kleibergen_paap_f",
+           "first_stage_partialled", "PartialledFirstStage", "anderson_rubin", "as_2d",
            "partial_out"]
 
 
@@ -159,20 +161,31 @@ def partial_out(target: np.ndarray, w: np.ndarray) -> np.ndarray:
     return target - w @ coef
 
 
+def _cluster_codes(cluster, n: int) -> np.ndarray:
+    cl = pd.factorize(pd.Series(np.asarray(cluster)))[0]
+    if cl.size != n:
+        raise ValueError("cluster must have one label per row")
+    return cl
+
+
 def _fwl(variables: Sequence, z, exog, fe_df: pd.DataFrame | None, cluster, who: str):
     """Frisch-Waugh-Lovell for one instrument: ``variables`` and ``z`` with the
     fixed effects of ``fe_df`` (one column per fixed effect; none: the
     constant) and then ``exog`` partialled out. Returns ([each variable
     partialled, z partialled], exog as an (n, k) array, cluster codes)."""
+    partialled, w = _partial_fe_exog(variables, z, exog, fe_df, who)
+    return partialled, w, _cluster_codes(cluster, partialled[0].size)
+
+
+def _partial_fe_exog(variables: Sequence, z, exog, fe_df: pd.DataFrame | None,
+                     who: str) -> tuple[list[np.ndarray], np.ndarray]:
+    """:func:`_fwl` without the clusters: ([each variable partialled, z partialled], exog)."""
     cols = [np.asarray(v, dtype=float).ravel() for v in variables]
     n = cols[0].size
     zz = as_2d(z, n)
     if zz.shape[1] != 1:
         raise ValueError(f"{who} supports exactly one instrument")
     w = as_2d(exog, n)
-    cl = pd.factorize(pd.Series(np.asarray(cluster)))[0]
-    if cl.size != n:
-        raise ValueError("cluster must have one label per row")
     data = pd.DataFrame(np.column_stack([*cols, zz, w]))
     data.columns = [f"v{j}" for j in range(data.shape[1])]
     if fe_df is not None and fe_df.shape[1] > 0:
@@ -183,7 +196,7 @@ def _fwl(variables: Sequence, z, exog, fe_df: pd.DataFrame | None, cluster, who:
         d = data.to_numpy() - data.to_numpy().mean(axis=0)
     k = len(cols) + 1
     wt = d[:, k:]
-    return [partial_out(d[:, j], wt) for j in range(k)], w, cl
+    return [partial_out(d[:, j], wt) for j in range(k)], w
 
 
 def _crv1_factor(y, z, w: np.ndarray, fe_df: pd.DataFrame | None, cl: np.ndarray, raw: float) -> float:
@@ -291,7 +304,37 @@ def kleibergen_paap_f(
     """
     if cluster is None:
         raise ValueError("kleibergen_paap_f: cluster is required")
-    (xt, zt), w, cl = _fwl([y_endog], z, exog, fe_df, cluster, "kleibergen_paap_f")
+    return first_stage_partialled(y_endog, z, exog, fe_df).kp_f(cluster, sdofminus=sdofminus)
+
+
+@dataclass(frozen=True)
+class PartialledFirstStage:
+    """A first stage ``y_endog ~ z + exog | fe`` with the fixed effects and
+    ``exog`` partialled out (:func:`first_stage_partialled`): what the
+    Kleibergen-Paap F needs but the clusters, so one partialling serves every
+    clustering of the same fit."""
+
+    xt: np.ndarray  # y_endog partialled
+    zt: np.ndarray  # z partialled
+    n_exog: int  # columns of exog
+    fe_df: pd.DataFrame | None
+
+    def kp_f(self, cluster, *, sdofminus: int | None = None) -> float:
+        """:func:`kleibergen_paap_f` under ``cluster`` (one label per row)."""
+        if cluster is None:
+            raise ValueError("kleibergen_paap_f: cluster is required")
+        return _kp_f(self.xt, self.zt, self.n_exog, self.fe_df, _cluster_codes(cluster, self.xt.size), sdofminus)
+
+
+def first_stage_partialled(y_endog, z, exog=None, fe_df: pd.DataFrame | None = None) -> PartialledFirstStage:
+    """The partialled first stage of :func:`kleibergen_paap_f` (its FWL step), for
+    computing the F under several clusterings at the cost of one partialling."""
+    (xt, zt), w = _partial_fe_exog([y_endog], z, exog, fe_df, "kleibergen_paap_f")
+    return PartialledFirstStage(xt, zt, w.shape[1], fe_df)
+
+
+def _kp_f(xt: np.ndarray, zt: np.ndarray, n_exog: int, fe_df: pd.DataFrame | None, cl: np.ndarray,
+          sdofminus: int | None) -> float:
     n = xt.size
     if sdofminus is None:
         sdofminus = absorbed_dof(fe_df, cl)
@@ -302,6 +345,6 @@ def kleibergen_paap_f(
     v = (scores @ scores) / zz_**2
     chi2 = pi**2 / v
     G = int(cl.max()) + 1
-    L = 1 + w.shape[1]
+    L = 1 + n_exog
     L1 = 1
     return float(chi2 / (n - 1) * (n - L - sdofminus) * (G - 1) / G / L1)

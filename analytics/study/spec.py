@@ -44,7 +44,8 @@ from pyfixest.estimation import demean as pf_demean
 # (pyfixest 0.60's dispatch to its LSMR demeaner; the public `demean` is alternating projections only)
 from pyfixest.estimation.internals.demean_ import dispatch_demean
 
-from analytics.estimation.iv_diagnostics import absorbed_dof, kleibergen_paap_f, lsmr_demeaner
+from analytics.estimation.iv_diagnostics import (PartialledFirstStage, absorbed_dof, first_stage_partialled,
+                                               lsmr_demeaner)
 from analytics.settings import check_literal
 
 __all__ = [
@@ -470,6 +471,9 @@ class Fit:
     data: pd.DataFrame  # the sample passed to pyfixest: complete, singletons dropped (index 0..n-1)
     n_complete: int
     singletons_dropped: int
+    # the first stage with its fixed effects and controls partialled out, made
+    # by the first :func:`kp_f` and shared by every clustering's F
+    first_stage: PartialledFirstStage | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def used(self) -> pd.DataFrame:
@@ -608,15 +612,18 @@ def kp_f(fit: Fit, cluster: Cluster | None = None) -> float:
     (the instrument its one regressor), or of a 2SLS fit (its endogenous
     regressor on its instrument). :func:`analytics.estimation.kleibergen_paap_f`
     on the fit's estimation sample, its FE partialled out, its retained
-    controls, clustered as the fit (or by ``cluster``)."""
+    controls, clustered as the fit (or by ``cluster``). The partialling is
+    done once per fit, whatever the clusterings asked."""
     spec = fit.spec
     used = prepare(fit.used)
-    if spec.model == "iv":
-        endog, z = spec.endog, spec.instrument
-    else:
-        endog, (z,) = spec.dep_var, spec.regressors
-    return kleibergen_paap_f(used[endog], used[z], used[fit.retained_controls], fe_df=fe_frame(used, spec.fe),
-                             cluster=used[CLUSTER_COLUMNS[cluster or spec.cluster]])
+    if fit.first_stage is None:
+        if spec.model == "iv":
+            endog, z = spec.endog, spec.instrument
+        else:
+            endog, (z,) = spec.dep_var, spec.regressors
+        fit.first_stage = first_stage_partialled(used[endog], used[z], used[fit.retained_controls],
+                                                 fe_df=fe_frame(used, spec.fe))
+    return fit.first_stage.kp_f(used[CLUSTER_COLUMNS[cluster or spec.cluster]])
 
 
 def sample_rows(fit: Fit, spec: Spec | None = None, *, run_id: str = "", asset: str = "") -> list[dict]:

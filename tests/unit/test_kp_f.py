@@ -130,3 +130,20 @@ def test_rejects_bad_input(strong):
         kleibergen_paap_f(strong["x"], strong["z"], None, None, None)
     with pytest.raises(ValueError, match="one instrument"):
         kleibergen_paap_f(strong["x"], strong[["z", "w"]], None, None, strong["firm"])
+
+
+def test_one_partialling_serves_every_clustering(strong):
+    """The partialled first stage gives, under each clustering, the F that
+    kleibergen_paap_f computes from scratch, bit for bit (the clustering
+    enters only the scores and the degrees of freedom); firm clusters and
+    year clusters give different F, so the clustering is not ignored."""
+    df = strong.assign(group=strong["firm"] % 12)
+    first = iv_diagnostics.first_stage_partialled(df["x"], df["z"], df[["w"]], df[["firm", "year"]])
+    by = {c: first.kp_f(df[c]) for c in ("firm", "group", "year")}
+    for c, f in by.items():
+        assert f == kleibergen_paap_f(df["x"], df["z"], df[["w"]], df[["firm", "year"]], df[c])
+    assert len(set(by.values())) == 3
+    with pytest.raises(ValueError, match="one label per row"):
+        first.kp_f(df["firm"].iloc[:-1])
+    with pytest.raises(ValueError, match="cluster is required"):
+        first.kp_f(None)
