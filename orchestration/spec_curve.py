@@ -8,9 +8,10 @@ mart the curve reads):
 - a patent combination that differs from the scratch's last one in
   ``ipc_levels`` or ``ipc_counting`` reruns the models between
   ``int_patent_technology_units`` and ``fct_city_industry_complementarity``
-  (at paper scale about 30 s, most of it the 18 M city pairs of
-  ``int_city_pair_cra``); one that differs only in ``weight_denominator``
-  reruns ``fct_city_industry_complementarity`` alone (about 2 s). The
+  (the mart's numerator comes from ``int_city_weighted_cra``, which needs no
+  city pairs, so the 18 M pairs of ``int_city_pair_cra`` at paper scale are
+  not on that path and are not rerun); one that differs only in
+  ``weight_denominator`` reruns ``fct_city_industry_complementarity`` alone. The
   combinations come in an order where every second one is of that kind;
 - ``indirect_import_adjustment = false`` reruns the models between
   ``int_customs_firm_trade_totals`` and ``fct_firm_year_dvar``;
@@ -18,7 +19,7 @@ mart the curve reads):
   winsorisation gives the base panel every variant is cut from.
 The reruns give DuckDB :data:`DUCKDB_MEMORY` (unless ``GVC_DUCKDB_MEMORY_LIMIT``
 says otherwise; it spills the rest to disk): at paper scale the default half
-of the machine let the pair model hold 8 GB, for about a third less time.
+of the machine let a rerun through the pair model hold 8 GB.
 ``analytics.study.spec_panels`` crosses the variants (dvar_out_of_range and
 the winsorisation act on the panel) and ``analytics.study.spec_curve`` runs
 Table 7 column (3) on each of the 64 panels, one panel in memory at a time.

@@ -4,7 +4,9 @@
 must equal ``truth/city_industry_complementarity`` row for row (same cells,
 values to 1e-9, same flags), under the default METHOD switches and under
 non-default ones; ``int_city_pair_cra`` must be computed sparsely (no cross
-join); the quality counts must equal the truth's per-year counts; and an
+join), and the mart's numerator, which ``int_city_weighted_cra`` computes
+without pairs, must equal the sum over those pairs (a dbt data test, here
+also shown to fail on a changed value); the quality counts must equal the truth's per-year counts; and an
 edited copy of the world exercises the edge rules the tiny world does not
 (name ties, lowest firm_id, survey years outside the run, IPC whitespace,
 patents without IPC, cities outside the reference list).
@@ -29,7 +31,8 @@ from analytics.synth.truth.complementarity import patent_flows, survey_name_indu
 from analytics.synth.truth.preparation import survey_filter_rule
 from orchestration.dbt_cli import run_dbt
 
-SELECT = ["build", "--select", "+fct_city_industry_complementarity"]
+# the pairs are not upstream of the mart: selected too, with the test that ties them to it
+SELECT = ["build", "--select", "+fct_city_industry_complementarity", "+int_city_pair_cra"]
 KEY = ["city_code", "industry_code", "year"]
 QUALITY_CHECKS = ("patents_without_ipc", "patents_city_not_in_reference", "patents_without_industry")
 
@@ -94,9 +97,28 @@ def test_mart_equals_truth_default_switches(default_build):
     _assert_equal_to_truth(mart, truth)
 
 
-def test_pairwise_cra_has_no_cross_join(default_build):
+def test_weighted_cra_is_the_sum_over_the_pairs(default_build, tmp_path):
+    """The data test ran in the build and passed, and it fails on a copy of
+    the warehouse where the numerators moved by a millionth."""
+    root, out, res = default_build
+    statuses = {uid.split(".")[2]: status for uid, status, _ in res.results if uid.startswith("test.")}
+    assert statuses["assert_weighted_cra_equals_pair_sums"] == "pass"
+    changed = tmp_path / "w.duckdb"
+    shutil.copy2(out / "w.duckdb", changed)
+    with duckdb.connect(str(changed)) as con:
+        n = con.execute("select count(*) from intermediate.int_city_weighted_cra where weighted_cra > 0").fetchone()[0]
+        assert n > 100
+        con.execute("update intermediate.int_city_weighted_cra set weighted_cra = weighted_cra * 1.000001 "
+                    "where weighted_cra > 0")
+    res = run_dbt(["test", "--select", "assert_weighted_cra_equals_pair_sums"], root, changed, DEFAULT_SETTINGS,
+                  target_path=tmp_path / "target")
+    assert [uid.split(".")[2] for uid, _, _ in res.failures()] == ["assert_weighted_cra_equals_pair_sums"]
+
+
+@pytest.mark.parametrize("model", ["int_city_pair_cra", "int_city_weighted_cra"])
+def test_complementarity_has_no_cross_join(default_build, model):
     _, out, _ = default_build
-    compiled = next((out / "target" / "compiled").rglob("int_city_pair_cra.sql")).read_text()
+    compiled = next((out / "target" / "compiled").rglob(f"{model}.sql")).read_text()
     sql = re.sub(r"--[^\n]*", "", compiled).lower()
     assert "cross join" not in sql and "positional join" not in sql and "natural join" not in sql
     # every join has its own `on` condition (no comma joins, no `join ... using` without keys)

@@ -7,8 +7,10 @@
 
     - w_Jkt = Patent_Jkt / D: D the national total of k in t, j included
       (var weight_denominator = 'national'), or the partners' total, j
-      excluded ('partners'; C = 0 when j has no partner).  Pairs absent from
-      int_city_pair_cra share no technology unit: Cra = 0.
+      excluded ('partners'; C = 0 when j has no partner).  The numerator
+      sum_J Patent_Jkt * Cra_jJkt comes from int_city_weighted_cra, which
+      sums over the partners without forming the pairs of int_city_pair_cra
+      (a data test checks the two agree).
     - Cells: every (prefecture, industry) with a survey firm in t or with
       invention patents in t's window.  A cell without patents has C = 0,
       invention_patents = 0, no_patents_flag = true.
@@ -43,19 +45,10 @@ industry_totals as (
 ),
 
 weighted_pair_cra as (
-    -- sum over partners J of Patent_Jkt * Cra_jJkt
-    select
-        pair_cra.year,
-        pair_cra.industry_code,
-        pair_cra.city_code,
-        {{ ordered_sum('pair_cra.cra * partners.invention_patents') }} as weighted_cra
-    from {{ ref('int_city_pair_cra') }} as pair_cra
-    inner join patent_cells as partners
-        on pair_cra.year = partners.year
-        and pair_cra.industry_code = partners.industry_code
-        and pair_cra.partner_city_code = partners.city_code
-    where {{ in_run_years('pair_cra.year') }}
-    group by all
+    -- sum over partners J of Patent_Jkt * Cra_jJkt (computed without pairs)
+    select year, industry_code, city_code, weighted_cra
+    from {{ ref('int_city_weighted_cra') }}
+    where {{ in_run_years('year') }}
 ),
 
 cell_complementarity as (
