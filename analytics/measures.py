@@ -54,7 +54,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analytics.production import dlw_markups, lagged_rows, olley_pakes
+from analytics.production import dlw_markups, kept_positions, lagged_rows, olley_pakes, subset_op_cache
 from analytics.settings import check_literal
 from analytics.quality import demean_fe, ksw_quality
 from analytics.seeding import stream_rng
@@ -497,10 +497,35 @@ def draw_workers(n_rows: int, n_boot: int) -> int:
     return worker_count(n_rows, n_boot, PARALLEL_ROWS)
 
 
+def _drawn_cache(cache: dict, keep: np.ndarray, base: pd.DataFrame, options: ProductionOptions) -> dict:
+    """The pooled estimates' ``cache`` on ``base`` (:func:`pooled_estimates`), cut
+    to the rows ``keep`` selects (whole firms)."""
+    prod = cache.get("production", {})
+    out: dict = {"production": {}}
+    if "gross_output" in prod:
+        out["production"]["gross_output"] = {g: subset_op_cache(c, keep) for g, c in prod["gross_output"].items()}
+    if "value_added" in prod and options.tfp_form != "gross_output":
+        on_va = keep[np.isfinite(base["va"].to_numpy())]
+        out["production"]["value_added"] = {g: subset_op_cache(c, on_va) for g, c in prod["value_added"].items()}
+    if "lag" in cache.get("tfp_channel", {}):
+        out["tfp_channel"] = {"lag": kept_positions(cache["tfp_channel"]["lag"], keep)}
+    return out
+
+
 def _draw(base: pd.DataFrame, options: ProductionOptions, c_rows: pd.DataFrame | None, rho: float | None,
           weights: np.ndarray, cache: dict) -> dict | None:
     """One bootstrap draw: the pooled estimates with the draw's firm weights
-    (None when the estimators cannot fit it)."""
+    (None when the estimators cannot fit it).
+
+    A firm not drawn (weight 0, about 37% of them) adds nothing to any sum,
+    fit or mean, so the estimates run on the drawn firms' rows alone, with
+    the cache cut to them: about a third less work a draw."""
+    keep = weights > 0
+    if not keep.all():
+        at = np.flatnonzero(keep)
+        cache = _drawn_cache(cache, keep, base, options)
+        base, weights = base.iloc[at].reset_index(drop=True), weights[at]
+        c_rows = None if c_rows is None else c_rows.iloc[at].reset_index(drop=True)
     try:
         est = pooled_estimates(base, options, c_rows, rho, weights=weights, cache=cache)
     except (ValueError, np.linalg.LinAlgError):

@@ -164,6 +164,28 @@ def lagged_rows(firm: np.ndarray, year: np.ndarray) -> np.ndarray:
     return _positions(key, key - 1)
 
 
+def kept_positions(positions: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Row positions (-1: none) re-pointed into the rows ``keep`` selects, for those
+    rows: a position whose row is dropped becomes -1."""
+    at = np.cumsum(keep) - 1
+    target = np.maximum(positions, 0)
+    return np.where((positions >= 0) & keep[target], at[target], -1)[keep]
+
+
+def subset_op_cache(cache: dict, keep: np.ndarray) -> dict:
+    """The :func:`_op_one` cache of some rows, cut to the rows ``keep`` selects.
+
+    Valid when ``keep`` selects whole firms (a firm block bootstrap's drawn
+    firms): lags and survival are then the same on the kept rows, and the
+    first stage's polynomial keeps its columns (standardised on all rows,
+    which leaves its span unchanged)."""
+    if "pos" not in cache:
+        return {}
+    pos = cache["pos"]
+    return {"ok": cache["ok"][keep], "pos": pos[keep], "X1": cache["X1"][keep[pos]], "stay": cache["stay"][keep],
+            "lag": kept_positions(cache["lag"], keep)}
+
+
 def _stay_indicator(firm: np.ndarray, year: np.ndarray, exit_flag: np.ndarray | None) -> np.ndarray:
     """Survival into ``year + 1`` per row: 1 stays, 0 exits, NaN unknown.
 
@@ -214,10 +236,10 @@ def _op_one(
         pos = ok & np.isfinite(I) & (np.nan_to_num(I, nan=0.0) > 0)
         lni = np.where(pos, np.log(np.where(pos, I, 1.0)), np.nan)
         # (1)'s regressors: the free inputs and a polynomial in (ln i, k), on i > 0
-        P1 = _poly(np.column_stack([lni[pos], K[pos]]), degree)
-        cache.update(ok=ok, pos=pos, P1=P1, X1=np.column_stack([free[pos], P1]),
-                     stay=_stay_indicator(firm, year, exit_flag), lag=lagged_rows(firm, year))
-    ok, pos, P1, X1 = cache["ok"], cache["pos"], cache["P1"], cache["X1"]
+        X1 = np.column_stack([free[pos], _poly(np.column_stack([lni[pos], K[pos]]), degree)])
+        cache.update(ok=ok, pos=pos, X1=X1, stay=_stay_indicator(firm, year, exit_flag), lag=lagged_rows(firm, year))
+    ok, pos, X1 = cache["ok"], cache["pos"], cache["X1"]
+    P1 = X1[:, free.shape[1]:]  # the polynomial's columns
     if _count(pos, w) < 10:
         raise ValueError("too few observations with positive investment")
 

@@ -314,3 +314,15 @@ def test_lagged_rows_follow_calendar_years_in_any_row_order():
     assert lagged_rows(firm, year).tolist() == [-1, 2, -1, -1, -1]
     with pytest.raises(ValueError, match="uniquely"):
         lagged_rows(np.array(["a", "a"]), np.array([2001, 2001]))
+
+
+def test_kept_positions_point_into_the_kept_rows():
+    """Lags re-pointed into a draw's kept rows, by hand: row 4's lag (row 3)
+    is the kept rows' third; row 2, dropped, leaves; row 1's target survives;
+    a target that is dropped gives -1."""
+    from analytics.production import kept_positions
+
+    lag = np.array([-1, 0, 1, -1, 3])
+    keep = np.array([True, True, False, True, True])
+    assert kept_positions(lag, keep).tolist() == [-1, 0, -1, 2]
+    assert kept_positions(np.array([-1, 0]), np.array([False, True])).tolist() == [-1]
