@@ -78,28 +78,30 @@ def fe_codes(fe_df: pd.DataFrame) -> list[np.ndarray]:
 
 
 def demean_codes(x: np.ndarray, codes: Sequence[np.ndarray], *, tol: float = 1e-12,
-                 maxiter: int = 100_000) -> np.ndarray:
+                 maxiter: int = 100_000, weights: np.ndarray | None = None) -> np.ndarray:
     """:func:`demean` on arrays: ``x`` (n, k) without missing values, ``codes``
-    one integer code array (0..levels-1) per fixed effect."""
+    one integer code array (0..levels-1) per fixed effect; ``weights``:
+    frequency weights per row (a row of weight 2 counts as two copies of it;
+    default 1)."""
     x = np.ascontiguousarray(x, dtype=float).reshape(len(x), -1)
     if np.isnan(x).any():
         raise ValueError("demean: columns contain missing values")
     if not len(codes) or len(x) == 0:
         return x.copy()
+    w = np.ones(len(x)) if weights is None else np.ascontiguousarray(weights, dtype=float)
     scale = max(1.0, float(np.abs(x).max()) if x.size else 1.0)
     flist = np.column_stack(codes).astype(np.uint64)
     if len(codes) >= 3:
         # alternating projections first (fast where they converge quickly, as on a
         # bootstrap resample), pyfixest's LSMR solver where they crawl
-        out, converged = pf_demean(x.copy(), flist, np.ones(len(x)), tol=tol * scale,
-                                   maxiter=min(maxiter, SWEEPS_BEFORE_LSMR))
+        out, converged = pf_demean(x.copy(), flist, w, tol=tol * scale, maxiter=min(maxiter, SWEEPS_BEFORE_LSMR))
         if converged:
             return np.asarray(out, dtype=float)
-        out, _, converged = dispatch_demean(x.copy(), flist, np.ones(len(x)), lsmr_demeaner())
+        out, _, converged = dispatch_demean(x.copy(), flist, w, lsmr_demeaner())
         if not converged:
             raise ValueError(f"demean (LSMR) did not converge to {LSMR_TOL}")
         return np.asarray(out, dtype=float)
-    out, converged = pf_demean(x.copy(), flist, np.ones(len(x)), tol=tol * scale, maxiter=maxiter)
+    out, converged = pf_demean(x.copy(), flist, w, tol=tol * scale, maxiter=maxiter)
     if not converged:
         raise ValueError(f"demean did not converge to {tol} in {maxiter} sweeps")
     return np.asarray(out, dtype=float)

@@ -154,3 +154,27 @@ def test_collinear_control_in_a_replication_keeps_b_x(small):
     X_bad = np.column_stack([X, 3.0 * X[:, 0]])
     with pytest.raises(np.linalg.LinAlgError):
         _kls_core(yy, X_bad, 0.1, collinear_w_ok=True)
+
+
+@pytest.mark.parametrize("fe", [[], ["ind", "city"], ["ind", "city", "year"]])
+def test_a_resample_weighted_by_draws_equals_the_rows_repeated(small, fe):
+    """A resample fits each drawn cluster's rows once, weighted by the times it
+    was drawn; built row by row instead (each drawn cluster's rows repeated
+    in the order drawn, labels kept), the OLS parts KLS uses are the same."""
+    from analytics.estimation.iv_diagnostics import fe_codes
+    from analytics.estimation.kls import _ols_parts, _partial, _Resample, _stacked
+
+    df = small.assign(year=small.index % 7)
+    m = _stacked(df["y"], df["x"], df[["w"]])
+    cl = pd.factorize(df["firm"])[0]
+    G = int(cl.max()) + 1
+    codes = fe_codes(df[fe]) if fe else None
+    pick = np.random.default_rng(3).integers(0, G, G)
+    assert np.bincount(pick).max() > 1  # some cluster drawn more than once
+    got = _Resample(m, codes, cl, G)(pick)
+    idx = np.concatenate([np.flatnonzero(cl == g) for g in pick])
+    rep = _ols_parts(*_partial(m[idx], None if codes is None else [pd.factorize(k[idx])[0] for k in codes]),
+                     collinear_w_ok=True)
+    np.testing.assert_allclose(got.b_ols, rep.b_ols, rtol=1e-9)
+    np.testing.assert_allclose(got.Si, rep.Si, rtol=1e-9)
+    assert got.s2_e == pytest.approx(rep.s2_e, rel=1e-9) and got.s2_x == pytest.approx(rep.s2_x, rel=1e-9)
