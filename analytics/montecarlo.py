@@ -68,6 +68,7 @@ from analytics.settings import MethodSettings
 
 if TYPE_CHECKING:
     from analytics.report.tables import RenderedTable
+    from analytics.synth.rawroot import RawRoot
 
 __all__ = [
     "DRAW_COLUMNS",
@@ -214,11 +215,12 @@ def production_estimates(inputs: dict[str, pd.DataFrame], settings: MethodSettin
     return out
 
 
-def study_panel(root: Path, survey: pd.DataFrame, settings: MethodSettings) -> pd.DataFrame:
+def study_panel(root: RawRoot, survey: pd.DataFrame, settings: MethodSettings) -> pd.DataFrame:
     """The generator's analysis panel under the panel rules of the mart: DVAR
     in [0, 1] (the generator panel's rule; ``dvar_out_of_range = "drop"``) and
     the continuous columns winsorised per the settings, as
-    ``fct_firm_panel`` and the specification curve do."""
+    ``fct_firm_panel`` and the specification curve do. ``root``: a world's
+    folder or its :class:`~analytics.synth.rawroot.MemoryRoot`."""
     from analytics.study.spec_panels import WINSORISED_COLUMNS, winsorise
     from analytics.synth.panel import analysis_panel
 
@@ -228,28 +230,49 @@ def study_panel(root: Path, survey: pd.DataFrame, settings: MethodSettings) -> p
                      settings.winsor_upper, by=by)
 
 
+def world_estimates(root: RawRoot, seed: int, settings: MethodSettings) -> list[dict]:
+    """Every estimate of the world in ``root`` (its folder or its memory root)
+    with its true value from the world's truth.json: the records of
+    :func:`draw_seed`."""
+    from analytics.synth.panel import production_inputs
+    from analytics.synth.rawroot import read_text
+
+    truth = json.loads(read_text(root, "truth.json"))
+    inputs = production_inputs(root)
+    panel = study_panel(root, inputs["survey"], settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        records = study_estimates(panel) + production_estimates(inputs, settings, seed)
+    return [{"seed": seed, **r, "truth": _truth_of(r["parameter"], truth)} for r in records]
+
+
 def draw_seed(seed: int, scale: str = "tiny", settings: MethodSettings | None = None,
               world: dict | None = None) -> list[dict]:
     """Every estimate of one world (seed ``seed``, scale ``scale``) with its
     true value: a list of records in :data:`DRAW_COLUMNS`. ``world``: generator
     parameters to change (``generate``'s overrides), for design experiments.
 
-    The world is written to a temporary folder, read, and deleted.
+    The world is made in memory (:func:`analytics.synth.world.generate_in_memory`:
+    the tables ``gvc synth`` would write for the seed, as they would read back,
+    and their truth) and dropped after the draw.
     """
-    from analytics.synth.panel import production_inputs
+    from analytics.synth.world import generate_in_memory
+
+    root, _ = generate_in_memory(scale=scale, seed=seed, overrides=world)
+    return world_estimates(root, seed, settings or MethodSettings())
+
+
+def draw_seed_from_files(seed: int, scale: str = "tiny", settings: MethodSettings | None = None,
+                         world: dict | None = None) -> list[dict]:
+    """:func:`draw_seed` through files: the world written by
+    :func:`analytics.synth.world.generate` to a temporary folder, read back
+    and deleted (the draw is the same; the check of the in-memory one)."""
     from analytics.synth.world import generate
 
-    settings = settings or MethodSettings()
     with tempfile.TemporaryDirectory(prefix=f"gvc-montecarlo-{seed}-") as tmp:
         root = Path(tmp) / "raw"
         generate(root, scale=scale, seed=seed, overrides=world)
-        truth = json.loads((root / "truth.json").read_text())
-        inputs = production_inputs(root)
-        panel = study_panel(root, inputs["survey"], settings)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        records = study_estimates(panel) + production_estimates(inputs, settings, seed)
-    return [{"seed": seed, **r, "truth": _truth_of(r["parameter"], truth)} for r in records]
+        return world_estimates(root, seed, settings or MethodSettings())
 
 
 def _timed_draw(seed: int, scale: str, settings: MethodSettings, world: dict | None = None

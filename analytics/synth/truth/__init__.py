@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.rawio import read_reference, read_year, write_parquet, years_present
+from analytics.rawio import write_parquet
+from analytics.synth.rawroot import RawRoot, read_reference, read_year, years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings
 from analytics.synth.truth.complementarity import (
     COMPLEMENTARITY_COLUMNS,
@@ -55,7 +56,7 @@ def _say(progress: Progress) -> Callable[[str], None]:
 
 
 def build_survey_index(
-    root: Path | str,
+    root: RawRoot,
     progress: Progress = None,
     settings: MethodSettings = DEFAULT_SETTINGS,
     preparation: SurveyPreparation | None = None,
@@ -80,7 +81,7 @@ def build_survey_index(
 
 
 def dvar_truth(
-    root: Path | str,
+    root: RawRoot,
     settings: MethodSettings = DEFAULT_SETTINGS,
     index: pd.DataFrame | None = None,
     progress: Progress = None,
@@ -113,7 +114,7 @@ def dvar_truth(
 
 
 def complementarity_truth(
-    root: Path | str,
+    root: RawRoot,
     settings: MethodSettings = DEFAULT_SETTINGS,
     index: pd.DataFrame | None = None,
     progress: Progress = None,
@@ -158,7 +159,7 @@ def complementarity_truth(
 
 
 def compute_truth(
-    root: Path | str, settings: MethodSettings = DEFAULT_SETTINGS, progress: Progress = None
+    root: RawRoot, settings: MethodSettings = DEFAULT_SETTINGS, progress: Progress = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """METHOD §0-§4 on a raw root: ``(firm_year_dvar, city_industry_complementarity)``.
 

@@ -4,12 +4,11 @@ and customs lines after METHOD §0 (:mod:`.preparation`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analytics.rawio import read_reference, read_year
+from analytics.synth.rawroot import RawRoot, read_reference, read_year
 from analytics.settings import MethodSettings
 from analytics.synth.truth._frame import isin
 from analytics.synth.truth.matching import (
@@ -67,7 +66,7 @@ class TradeReferences:
     keywords: tuple[str, ...]
 
 
-def load_trade_references(root: Path | str) -> TradeReferences:
+def load_trade_references(root: RawRoot) -> TradeReferences:
     """Read hs_concordance, hs_bec, trade_regimes, exchange_rates and
     intermediary_keywords from ``root/reference``."""
     conc = read_reference(root, "hs_concordance")
@@ -203,7 +202,7 @@ def firm_trade_totals(
 
 
 def firm_year_dvar(
-    root: Path | str,
+    root: RawRoot,
     year: int,
     settings: MethodSettings,
     survey_names_index: pd.DataFrame,

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.rawio import read_year, years_present
+from analytics.synth.rawroot import MemoryRoot, RawRoot, memo, read_year, years_present
 from analytics.settings import MethodSettings
 
 __all__ = [
@@ -276,14 +276,22 @@ class SurveyPreparation:
     Built in one pass over every survey year (each year deduplicated and
     filtered, the kept rows' wage and welfare sums held per firm_id: the fill
     of step 3 needs every year); :meth:`year` then reads a year again and
-    returns it prepared."""
+    returns it prepared.  A memory root (:class:`~analytics.synth.rawroot.MemoryRoot`)
+    holds the whole world anyway: its preparation is built once per settings
+    and kept with it, and each of its years is prepared once."""
 
-    def __init__(self, root: Path | str, settings: MethodSettings, means: pd.DataFrame) -> None:
-        self.root, self.settings, self.means = Path(root), settings, means
+    def __init__(self, root: RawRoot, settings: MethodSettings, means: pd.DataFrame) -> None:
+        self.root, self.settings, self.means = root if isinstance(root, MemoryRoot) else Path(root), settings, means
+        self._kept: dict[int, pd.DataFrame] | None = {} if isinstance(root, MemoryRoot) else None
 
     @classmethod
-    def of_root(cls, root: Path | str, settings: MethodSettings,
+    def of_root(cls, root: RawRoot, settings: MethodSettings,
                 progress: Callable[[str], None] | None = None) -> SurveyPreparation:
+        return memo(root, ("survey_preparation", settings), lambda: cls._built(root, settings, progress))
+
+    @classmethod
+    def _built(cls, root: RawRoot, settings: MethodSettings,
+               progress: Callable[[str], None] | None = None) -> SurveyPreparation:
         parts = []
         for y in years_present(root, "firm_survey"):
             d = deduplicate_survey(read_year(root, "firm_survey", y))
@@ -297,6 +305,13 @@ class SurveyPreparation:
         return cls(root, settings, payment_means(PaymentSums.add(parts)))
 
     def year(self, year: int) -> pd.DataFrame:
+        if self._kept is None:
+            return self._prepared(year)
+        if year not in self._kept:
+            self._kept[year] = self._prepared(year)
+        return self._kept[year].copy()
+
+    def _prepared(self, year: int) -> pd.DataFrame:
         survey = read_year(self.root, "firm_survey", year)
         if survey.empty:
             return survey
