@@ -259,9 +259,29 @@ def sum_flows(flows: Iterable[PatentFlows]) -> PatentFlows:
 
 
 def _city_unit_matrix(v: pd.DataFrame, cities: pd.Index) -> sparse.csr_matrix:
-    rows = cities.get_indexer(v["city_code"])
-    units, cols = np.unique(v["unit"].to_numpy(dtype=object).astype(str), return_inverse=True)
-    return sparse.csr_matrix((v["value"].to_numpy(dtype=float), (rows, cols)), shape=(len(cities), len(units)))
+    return _unit_matrix(cities.get_indexer(v["city_code"]), v["unit"].to_numpy(dtype=object),
+                        v["value"].to_numpy(dtype=float), len(cities))
+
+
+def _unit_matrix(rows: np.ndarray, units: np.ndarray, values: np.ndarray, n_rows: int) -> sparse.csr_matrix:
+    """The city x unit matrix of one group's entries (``rows``: each entry's city row)."""
+    names, cols = np.unique(units.astype(str), return_inverse=True)
+    return sparse.csr_matrix((values, (rows, cols)), shape=(n_rows, len(names)))
+
+
+def _cra(G: sparse.csr_matrix, M: sparse.csr_matrix) -> np.ndarray:
+    """``Cra`` of every pair of rows of the coarse (``G``) and fine (``M``)
+    city x unit matrices, the diagonal NaN (:func:`pairwise_cra`)."""
+    GG = (G @ G.T).toarray()
+    MM = (M @ M.T).toarray()
+    norm = np.sqrt(np.diag(GG))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cra = (GG - MM) / np.outer(norm, norm)
+    np.fill_diagonal(cra, np.nan)
+    off = cra[~np.eye(len(cra), dtype=bool)]
+    if off.size and not (np.all(off >= -TOL) and np.all(off <= 1 + TOL)):
+        raise AssertionError(f"Cra outside [0, 1]: min {np.nanmin(off)}, max {np.nanmax(off)}")
+    return cra
 
 
 def pairwise_cra(tg: pd.DataFrame, tm: pd.DataFrame, cities: pd.Index | None = None) -> pd.DataFrame:
@@ -276,18 +296,23 @@ def pairwise_cra(tg: pd.DataFrame, tm: pd.DataFrame, cities: pd.Index | None = N
     """
     if cities is None:
         cities = pd.Index(sorted(set(tg["city_code"]) | set(tm["city_code"])), name="city_code")
-    G = _city_unit_matrix(tg, cities)
-    M = _city_unit_matrix(tm, cities)
-    GG = (G @ G.T).toarray()
-    MM = (M @ M.T).toarray()
-    norm = np.sqrt(np.diag(GG))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cra = (GG - MM) / np.outer(norm, norm)
-    np.fill_diagonal(cra, np.nan)
-    off = cra[~np.eye(len(cities), dtype=bool)]
-    if off.size and not (np.all(off >= -TOL) and np.all(off <= 1 + TOL)):
-        raise AssertionError(f"Cra outside [0, 1]: min {np.nanmin(off)}, max {np.nanmax(off)}")
+    cra = _cra(_city_unit_matrix(tg, cities), _city_unit_matrix(tm, cities))
     return pd.DataFrame(cra, index=cities, columns=cities)
+
+
+def _entries_by_industry(v: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(city_code, unit, value)`` arrays of each industry's rows of a flows
+    table, in the table's order."""
+    k = v["industry_code"].to_numpy(dtype=object)
+    city, unit = v["city_code"].to_numpy(dtype=object), v["unit"].to_numpy(dtype=object)
+    value = v["value"].to_numpy(dtype=float)
+    order = np.argsort(k, kind="stable")
+    starts = np.flatnonzero(np.r_[True, k[order][1:] != k[order][:-1]]) if len(k) else np.array([], dtype=int)
+    out = {}
+    for a, b in zip(starts, [*starts[1:], len(k)]):
+        rows = order[a:b]
+        out[k[rows[0]]] = (city[rows], unit[rows], value[rows])
+    return out
 
 
 def complementarity(flows: PatentFlows, weight_denominator: str = "national") -> pd.DataFrame:
@@ -302,13 +327,24 @@ def complementarity(flows: PatentFlows, weight_denominator: str = "national") ->
     if weight_denominator not in ("national", "partners"):
         raise ValueError(f"weight_denominator={weight_denominator!r}")
     pat = flows.patents[flows.patents["patents"] > 0]
-    tg_by_k = dict(tuple(flows.tg.groupby("industry_code", sort=False)))
-    tm_by_k = dict(tuple(flows.tm.groupby("industry_code", sort=False)))
+    tg_by_k, tm_by_k = _entries_by_industry(flows.tg), _entries_by_industry(flows.tm)
+    pat_k = pat["industry_code"].to_numpy(dtype=object)
+    pat_city = pat["city_code"].to_numpy(dtype=object)
+    pat_n = pat["patents"].to_numpy(dtype=float)
     parts = []
-    for k, pk in pat.groupby("industry_code", sort=True):
-        cities = pd.Index(sorted(pk["city_code"]), name="city_code")
-        P = pk.set_index("city_code")["patents"].reindex(cities).to_numpy(dtype=float)
-        cra = pairwise_cra(tg_by_k[k], tm_by_k[k], cities).to_numpy(copy=True)
+    for k in sorted({x for x in pat_k if isinstance(x, str)}):
+        in_k = pat_k == k
+        order = np.argsort(pat_city[in_k], kind="stable")  # one row per city: the cities sorted
+        cities, P = pat_city[in_k][order], pat_n[in_k][order]
+        row = {c: i for i, c in enumerate(cities)}
+
+        def matrix(entries: tuple[np.ndarray, np.ndarray, np.ndarray]) -> sparse.csr_matrix:
+            city, unit, value = entries
+            return _unit_matrix(np.array([row.get(c, -1) for c in city], dtype=np.intp), unit, value, len(cities))
+
+        # column-major, as the city x city frame of pairwise_cra gave it: the product below then
+        # sums in the same order, to the last bit
+        cra = np.asfortranarray(_cra(matrix(tg_by_k[k]), matrix(tm_by_k[k])))
         np.fill_diagonal(cra, 0.0)
         weighted = cra @ P
         if weight_denominator == "national":
@@ -318,7 +354,7 @@ def complementarity(flows: PatentFlows, weight_denominator: str = "national") ->
             with np.errstate(divide="ignore", invalid="ignore"):
                 C = np.where(D > 0, weighted / D, 0.0)
         parts.append(
-            pd.DataFrame({"city_code": cities.to_numpy(dtype=object), "industry_code": k, "complementarity": C, "invention_patents": P})
+            pd.DataFrame({"city_code": cities, "industry_code": k, "complementarity": C, "invention_patents": P})
         )
     if not parts:
         return pd.DataFrame({"city_code": [], "industry_code": [], "complementarity": [], "invention_patents": []})
