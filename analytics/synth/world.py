@@ -34,7 +34,9 @@ what a Monte Carlo over worlds estimates on.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -43,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.settings import MethodSettings
+from analytics.settings import HS_VERSION_BY_YEAR, MethodSettings
 from analytics.synth import firms as firms_mod
 from analytics.synth import geography as geo
 from analytics.synth import names as nm
@@ -53,7 +55,7 @@ from analytics.synth import prices as px
 from analytics.synth import production as prod
 from analytics.synth import trade as trd
 from analytics.synth import rawroot
-from analytics.synth.catalogue import build_catalogue
+from analytics.synth.catalogue import Catalogue, build_catalogue
 from analytics.synth.config import SCALES, SynthParams
 from analytics.synth.rawroot import MemoryRoot, RawRoot
 from analytics.synth.truth import compute_truth
@@ -84,6 +86,19 @@ FIRM_WEIGHT = {"17": 2.0, "18": 1.6, "40": 1.8, "39": 1.5, "35": 1.5, "26": 1.4,
 
 def _rng(seed: int, component: str, year: int = 0) -> np.random.Generator:
     return np.random.default_rng([seed, COMPONENTS[component], year])
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged_catalogue() -> Catalogue:
+    return build_catalogue(None)
+
+
+def _catalogue(reference_dir: Path | str | None) -> Catalogue:
+    """The catalogue of :func:`build_catalogue`; the packaged one is built once
+    per process (a copy for each world: worlds of a Monte Carlo share it)."""
+    if reference_dir:
+        return build_catalogue(Path(reference_dir))
+    return copy.deepcopy(_packaged_catalogue())
 
 
 def generate(
@@ -174,7 +189,7 @@ def write_world(
         params = params.with_overrides(beta=float(beta))
     years = list(params.survey_years)
     sample_years = list(params.years)
-    cat = build_catalogue(Path(reference_dir) if reference_dir else None)
+    cat = _catalogue(reference_dir)
     if params.placebo_ipc_disjoint:  # the concordance the world writes and draws from
         cat = dataclasses.replace(
             cat, ipc_industry=pat.placebo_disjoint(cat.ipc_industry, placebo_industries(cat.io_links))
@@ -323,6 +338,7 @@ def write_world(
 
     # --- 6. per year: survey and customs -----------------------------------------------------------
     fx = cat.exchange_rates.set_index("year")["cny_per_usd"].to_dict()
+    books: dict[str, trd.ProductBook] = {}  # the products of each HS version, read by the years in force
     latent_parts, quality_parts = [], []
     n_lowered = 0
     payments = wp.PaymentHistory()
@@ -365,7 +381,10 @@ def write_world(
             ex[["fid", "customs_firm_id", "match_kind", "Y", "Y1", "Y2", "IMP1", "D", "Ko", "m_lowered"]], on="fid", how="left"))
         if t not in sample_years:
             continue
-        book = trd.ProductBook(cat, t)
+        version = HS_VERSION_BY_YEAR[t]
+        if version not in books:
+            books[version] = trd.ProductBook(cat, t)
+        book = books[version]
         rs = _rng(seed, "shares", t)
         s_h = pd.Series(np.where(rs.random(len(book.products)) < 0.6,
                                  rs.beta(2, 2 / params.intermediary_share_mean - 2, len(book.products)), 0.0),
