@@ -3,6 +3,7 @@ and customs lines after METHOD §0 (:mod:`.preparation`)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +65,11 @@ class TradeReferences:
     trade_regimes: pd.DataFrame | None
     exchange_rates: pd.Series
     keywords: tuple[str, ...]
+
+    @functools.cached_property
+    def end_use_map(self) -> dict:
+        """:attr:`end_use` as a dict (built once: every year looks its imports up in it)."""
+        return self.end_use.to_dict()
 
 
 def load_trade_references(root: RawRoot) -> TradeReferences:
@@ -185,7 +191,7 @@ def firm_trade_totals(
     s_h = indirect_import_shares(imp)
     imp = imp[isin(imp["customs_firm_id"], firms)].copy()
     imp["value_adj"] = adjust_ordinary_imports(imp, s_h, settings.indirect_import_adjustment)
-    imp["capital"] = end_use(imp["hs6_1996"], refs.end_use).to_numpy() == "capital"
+    imp["capital"] = end_use(imp["hs6_1996"], refs.end_use_map).to_numpy() == "capital"
     exp = exp[isin(exp["customs_firm_id"], firms)]
 
     def total(df: pd.DataFrame, mask, col: str) -> pd.Series:

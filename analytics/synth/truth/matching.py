@@ -3,8 +3,10 @@ one-to-one customs -> survey match, survey panel ids, intermediaries."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from analytics.synth.truth._frame import isin
@@ -37,21 +39,22 @@ def _nullify_blank(s: pd.Series) -> pd.Series:
     return o.where(~blank, None)
 
 
-def _mode_per_key(counts: pd.DataFrame, key: str, col: str) -> pd.Series:
-    """Most frequent non-null value of ``col`` per ``key``, ties: the smallest
-    value (code-point order).  ``counts`` holds ``key, col, _n`` (rows per
-    combination of values)."""
-    d = pd.DataFrame(
-        {key: counts[key].to_numpy(dtype=object), col: _nullify_blank(counts[col]).to_numpy(), "_n": counts["_n"].to_numpy()}
-    )
-    d = d[d[col].notna()]
-    if d.empty:
-        return pd.Series(dtype=object, name=col)
-    d[col] = d[col].astype(str)
-    c = d.groupby([key, col], sort=False)["_n"].sum().reset_index()
-    c = c.sort_values([key, "_n", col], ascending=[True, False, True], kind="mergesort")
-    c = c.drop_duplicates(key)
-    return pd.Series(c[col].to_numpy(dtype=object), index=pd.Index(c[key].to_numpy(dtype=object), name=key), name=col)
+def _mode_per_key(keys: np.ndarray, values: np.ndarray) -> dict:
+    """Most frequent non-blank value per key, ties: the smallest value
+    (code-point order); a key without one is absent.  ``keys`` and
+    ``values``: one element per row (Python objects)."""
+    n = Counter((k, str(v)) for k, v in zip(keys, values) if not _blank(v))
+    best: dict = {}
+    for (k, v), c in n.items():
+        b = best.get(k)
+        if b is None or c > b[0] or (c == b[0] and v < b[1]):
+            best[k] = (c, v)
+    return {k: v for k, (_, v) in best.items()}
+
+
+def _blank(v: object) -> bool:
+    """Missing, or a string of whitespace only."""
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or str(v).strip() == ""
 
 
 def customs_firm_attributes(customs_year_df: pd.DataFrame, name_cache: dict | None = None) -> pd.DataFrame:
@@ -64,20 +67,13 @@ def customs_firm_attributes(customs_year_df: pd.DataFrame, name_cache: dict | No
     ``name_cache`` (raw name -> normalised name) may be shared across years:
     most customs names recur from one year to the next.
     """
-    cols = [c for c in ("firm_name", "phone", "zip_code") if c in customs_year_df.columns]
-    # rows per combination of values first: millions of rows -> one per firm and variant
-    counts = (
-        customs_year_df.groupby(["customs_firm_id", *cols], dropna=False, sort=False, observed=True)
-        .size()
-        .rename("_n")
-        .reset_index()
-    )
-    counts["customs_firm_id"] = counts["customs_firm_id"].astype(str)
-    ids = pd.Index(sorted(counts["customs_firm_id"].unique()), name="customs_firm_id", dtype=object)
+    keys = customs_year_df["customs_firm_id"].astype(str).to_numpy(dtype=object)
+    ids = pd.Index(sorted(set(keys)), name="customs_firm_id", dtype=object)
     out = pd.DataFrame(index=ids)
     for col in ("firm_name", "phone", "zip_code"):
-        if col in cols:
-            out[col] = _mode_per_key(counts, "customs_firm_id", col).reindex(ids)
+        if col in customs_year_df.columns:
+            mode = _mode_per_key(keys, customs_year_df[col].to_numpy(dtype=object))
+            out[col] = pd.Series([mode.get(k) for k in ids], index=ids, dtype=object)
         else:
             out[col] = None
         out[col] = out[col].astype(object).where(out[col].notna(), None)
@@ -123,16 +119,43 @@ def unique_key_links(
     carry it; a key carried by several firms on either side links none.  A
     firm may carry several keys (step c: names of other years); should its
     keys then link it to more than one partner, it links to none (one-to-one).
-    Missing keys never link.  Returns ``[left_id, right_id]``.
+    Missing keys never link.  Returns ``[left_id, right_id]``, in the order
+    of the left rows (the ids' dtypes as given).
     """
-    lk = left[[left_id, key]].dropna().drop_duplicates()
-    rk = right[[right_id, key]].dropna().drop_duplicates()
-    lk = lk[lk.groupby(key)[left_id].transform("size") == 1]
-    rk = rk[rk.groupby(key)[right_id].transform("size") == 1]
-    links = lk.merge(rk, on=key)[[left_id, right_id]].drop_duplicates()
-    links = links[links.groupby(left_id)[right_id].transform("size") == 1]
-    links = links[links.groupby(right_id)[left_id].transform("size") == 1]
-    return links.reset_index(drop=True)
+    l_rows, l_ids, l_keys = _id_key_pairs(left, left_id, key)
+    r_rows, r_ids, r_keys = _id_key_pairs(right, right_id, key)
+    l_carriers = Counter(l_keys[i] for i in l_rows)
+    r_carriers = Counter(r_keys[j] for j in r_rows)
+    partner = {r_keys[j]: j for j in r_rows if r_carriers[r_keys[j]] == 1}
+    pairs, seen = [], set()
+    for i in l_rows:
+        k = l_keys[i]
+        if l_carriers[k] == 1 and k in partner:
+            j = partner[k]
+            if (l_ids[i], r_ids[j]) not in seen:
+                seen.add((l_ids[i], r_ids[j]))
+                pairs.append((i, j))
+    n_left = Counter(l_ids[i] for i, _ in pairs)
+    n_right = Counter(r_ids[j] for _, j in pairs)
+    kept = [(i, j) for i, j in pairs if n_left[l_ids[i]] == 1 and n_right[r_ids[j]] == 1]
+    return pd.DataFrame({
+        left_id: left[left_id].iloc[[i for i, _ in kept]].reset_index(drop=True),
+        right_id: right[right_id].iloc[[j for _, j in kept]].reset_index(drop=True),
+    })
+
+
+def _id_key_pairs(df: pd.DataFrame, id_col: str, key: str) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The rows of ``df`` that carry an (id, key) pair first, both present,
+    with the id and key columns as Python objects."""
+    ids, keys = df[id_col].to_numpy(dtype=object), df[key].to_numpy(dtype=object)
+    present = np.flatnonzero(~(pd.isna(ids) | pd.isna(keys)))
+    rows, seen = [], set()
+    for i in present:
+        pair = (ids[i], keys[i])
+        if pair not in seen:
+            seen.add(pair)
+            rows.append(int(i))
+    return rows, ids, keys
 
 
 def match_customs_to_survey(
