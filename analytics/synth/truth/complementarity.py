@@ -259,21 +259,14 @@ def sum_flows(flows: Iterable[PatentFlows]) -> PatentFlows:
 
 
 def _city_unit_matrix(v: pd.DataFrame, cities: pd.Index) -> sparse.csr_matrix:
-    return _unit_matrix(cities.get_indexer(v["city_code"]), v["unit"].to_numpy(dtype=object),
-                        v["value"].to_numpy(dtype=float), len(cities))
+    rows = cities.get_indexer(v["city_code"])
+    units, cols = np.unique(v["unit"].to_numpy(dtype=object).astype(str), return_inverse=True)
+    return sparse.csr_matrix((v["value"].to_numpy(dtype=float), (rows, cols)), shape=(len(cities), len(units)))
 
 
-def _unit_matrix(rows: np.ndarray, units: np.ndarray, values: np.ndarray, n_rows: int) -> sparse.csr_matrix:
-    """The city x unit matrix of one group's entries (``rows``: each entry's city row)."""
-    names, cols = np.unique(units.astype(str), return_inverse=True)
-    return sparse.csr_matrix((values, (rows, cols)), shape=(n_rows, len(names)))
-
-
-def _cra(G: sparse.csr_matrix, M: sparse.csr_matrix) -> np.ndarray:
-    """``Cra`` of every pair of rows of the coarse (``G``) and fine (``M``)
-    city x unit matrices, the diagonal NaN (:func:`pairwise_cra`)."""
-    GG = (G @ G.T).toarray()
-    MM = (M @ M.T).toarray()
+def _cra(GG: np.ndarray, MM: np.ndarray) -> np.ndarray:
+    """``Cra`` from the dot products of the cities' coarse (``GG``) and fine
+    (``MM``) vectors, the diagonal NaN; checked to lie in [0, 1] (:func:`pairwise_cra`)."""
     norm = np.sqrt(np.diag(GG))
     with np.errstate(divide="ignore", invalid="ignore"):
         cra = (GG - MM) / np.outer(norm, norm)
@@ -296,23 +289,47 @@ def pairwise_cra(tg: pd.DataFrame, tm: pd.DataFrame, cities: pd.Index | None = N
     """
     if cities is None:
         cities = pd.Index(sorted(set(tg["city_code"]) | set(tm["city_code"])), name="city_code")
-    cra = _cra(_city_unit_matrix(tg, cities), _city_unit_matrix(tm, cities))
+    G = _city_unit_matrix(tg, cities)
+    M = _city_unit_matrix(tm, cities)
+    cra = _cra((G @ G.T).toarray(), (M @ M.T).toarray())
     return pd.DataFrame(cra, index=cities, columns=cities)
 
 
-def _entries_by_industry(v: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """``(city_code, unit, value)`` arrays of each industry's rows of a flows
-    table, in the table's order."""
+def _gram_blocks(v: pd.DataFrame, groups: list[tuple[str, np.ndarray]]) -> list[np.ndarray]:
+    """``X X'`` of each industry's city x unit matrix X (cities of ``groups``:
+    (industry, sorted cities); units of the industry's rows of ``v``).
+
+    The industries' matrices are the diagonal blocks of one sparse matrix, so
+    one sparse product gives every industry's dot products; each is summed
+    over the same units in the same order as its own product would be (units
+    sorted within the industry), so every block equals ``(X @ X.T).toarray()``."""
     k = v["industry_code"].to_numpy(dtype=object)
     city, unit = v["city_code"].to_numpy(dtype=object), v["unit"].to_numpy(dtype=object)
     value = v["value"].to_numpy(dtype=float)
-    order = np.argsort(k, kind="stable")
-    starts = np.flatnonzero(np.r_[True, k[order][1:] != k[order][:-1]]) if len(k) else np.array([], dtype=int)
-    out = {}
-    for a, b in zip(starts, [*starts[1:], len(k)]):
-        rows = order[a:b]
-        out[k[rows[0]]] = (city[rows], unit[rows], value[rows])
-    return out
+    order = np.argsort(k, kind="stable")  # each industry's rows in the table's order
+    bounds = np.flatnonzero(np.r_[True, k[order][1:] != k[order][:-1], True]) if len(k) else np.zeros(1, dtype=int)
+    rows_of = {k[order[a]]: order[a:b] for a, b in zip(bounds[:-1], bounds[1:])}
+    row_parts, col_parts, value_parts, offsets = [], [], [], [0]
+    n_cols = 0
+    for industry, cities in groups:
+        rows = rows_of[industry]
+        at = {c: offsets[-1] + i for i, c in enumerate(cities)}
+        names, cols = np.unique(unit[rows].astype(str), return_inverse=True)
+        row_parts.append(np.array([at.get(c, -1) for c in city[rows]], dtype=np.intp))
+        col_parts.append(n_cols + cols)
+        value_parts.append(value[rows])
+        offsets.append(offsets[-1] + len(cities))
+        n_cols += len(names)
+    X = sparse.csr_matrix((np.concatenate(value_parts), (np.concatenate(row_parts), np.concatenate(col_parts))),
+                          shape=(offsets[-1], n_cols))
+    XX = (X @ X.T).tocsr()
+    blocks = []
+    for a, b in zip(offsets[:-1], offsets[1:]):
+        block = np.zeros((b - a, b - a))
+        lo, hi = XX.indptr[a], XX.indptr[b]
+        block[np.repeat(np.arange(b - a), np.diff(XX.indptr[a:b + 1])), XX.indices[lo:hi] - a] = XX.data[lo:hi]
+        blocks.append(block)
+    return blocks
 
 
 def complementarity(flows: PatentFlows, weight_denominator: str = "national") -> pd.DataFrame:
@@ -327,24 +344,22 @@ def complementarity(flows: PatentFlows, weight_denominator: str = "national") ->
     if weight_denominator not in ("national", "partners"):
         raise ValueError(f"weight_denominator={weight_denominator!r}")
     pat = flows.patents[flows.patents["patents"] > 0]
-    tg_by_k, tm_by_k = _entries_by_industry(flows.tg), _entries_by_industry(flows.tm)
     pat_k = pat["industry_code"].to_numpy(dtype=object)
     pat_city = pat["city_code"].to_numpy(dtype=object)
     pat_n = pat["patents"].to_numpy(dtype=float)
-    parts = []
+    groups, counts = [], []
     for k in sorted({x for x in pat_k if isinstance(x, str)}):
-        in_k = pat_k == k
-        order = np.argsort(pat_city[in_k], kind="stable")  # one row per city: the cities sorted
-        cities, P = pat_city[in_k][order], pat_n[in_k][order]
-        row = {c: i for i, c in enumerate(cities)}
-
-        def matrix(entries: tuple[np.ndarray, np.ndarray, np.ndarray]) -> sparse.csr_matrix:
-            city, unit, value = entries
-            return _unit_matrix(np.array([row.get(c, -1) for c in city], dtype=np.intp), unit, value, len(cities))
-
-        # column-major, as the city x city frame of pairwise_cra gave it: the product below then
-        # sums in the same order, to the last bit
-        cra = np.asfortranarray(_cra(matrix(tg_by_k[k]), matrix(tm_by_k[k])))
+        in_k = np.flatnonzero(pat_k == k)
+        in_k = in_k[np.argsort(pat_city[in_k], kind="stable")]  # one row per city: the cities sorted
+        groups.append((k, pat_city[in_k]))
+        counts.append(pat_n[in_k])
+    if not groups:
+        return pd.DataFrame({"city_code": [], "industry_code": [], "complementarity": [], "invention_patents": []})
+    parts = []
+    for (k, cities), P, GG, MM in zip(groups, counts, _gram_blocks(flows.tg, groups), _gram_blocks(flows.tm, groups)):
+        # column-major, as a city x city frame would hand it on: the product below then sums
+        # in the order it always has, to the last bit
+        cra = np.asfortranarray(_cra(GG, MM))
         np.fill_diagonal(cra, 0.0)
         weighted = cra @ P
         if weight_denominator == "national":
@@ -353,12 +368,13 @@ def complementarity(flows: PatentFlows, weight_denominator: str = "national") ->
             D = P.sum() - P
             with np.errstate(divide="ignore", invalid="ignore"):
                 C = np.where(D > 0, weighted / D, 0.0)
-        parts.append(
-            pd.DataFrame({"city_code": cities, "industry_code": k, "complementarity": C, "invention_patents": P})
-        )
-    if not parts:
-        return pd.DataFrame({"city_code": [], "industry_code": [], "complementarity": [], "invention_patents": []})
-    out = pd.concat(parts, ignore_index=True)
+        parts.append((cities, np.full(len(cities), k, dtype=object), C, P))
+    out = pd.DataFrame({
+        "city_code": np.concatenate([p[0] for p in parts]),
+        "industry_code": np.concatenate([p[1] for p in parts]),
+        "complementarity": np.concatenate([p[2] for p in parts]),
+        "invention_patents": np.concatenate([p[3] for p in parts]),
+    })
     c = out["complementarity"].to_numpy()
     if not (np.all(c >= -TOL) and np.all(c <= 1 + TOL)):
         raise AssertionError(f"C outside [0, 1]: min {c.min()}, max {c.max()}")
