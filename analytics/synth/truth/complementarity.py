@@ -18,7 +18,6 @@ import pandas as pd
 from scipy import sparse
 
 from analytics.settings import MethodSettings
-from analytics.synth.truth._frame import isin
 from analytics.synth.truth.names import normalise_name_series
 
 __all__ = [
@@ -121,33 +120,73 @@ def assign_industry(
     ipc_codes``.  Returns ``application_id, industry_code, weight, source``
     (``name`` / ``ipc``), rows with weight > 0 only.
     """
-    p = pd.DataFrame(
-        {
-            "application_id": patents["application_id"].astype(str).to_numpy(dtype=object),
-            "t": patents["application_year"].astype("int64").to_numpy(),
-            "name_norm": normalise_name_series(first_applicant(patents["applicant_name"])).to_numpy(dtype=object),
-            "subclass": main_subclass(patents["ipc_codes"]).to_numpy(dtype=object),
-        }
-    )
-    keys = p.loc[p["name_norm"].notna(), ["name_norm", "t"]].drop_duplicates()
-    cand = keys.merge(name_industry, on="name_norm")
-    cand["dist"] = (cand["year"] - cand["t"]).abs()
-    cand = cand.sort_values(["name_norm", "t", "dist", "year"], kind="mergesort").drop_duplicates(["name_norm", "t"])
-    by_name = p.merge(cand[["name_norm", "t", "industry_code"]], on=["name_norm", "t"], how="inner")
-    by_name = by_name.assign(weight=1.0, source="name")[["application_id", "industry_code", "weight", "source"]]
+    ids = patents["application_id"].astype(str).to_numpy(dtype=object)
+    links = _industry_links(ids, patents["application_year"].astype("int64").to_numpy(),
+                            normalise_name_series(first_applicant(patents["applicant_name"])).to_numpy(dtype=object),
+                            _main_subclasses(ipc_code_list(patents["ipc_codes"])), name_industry, ipc_industry)
+    return pd.DataFrame({"application_id": ids[links.patent], "industry_code": links.industry,
+                         "weight": links.weight, "source": links.source})
 
-    rest = p[~isin(p["application_id"], by_name["application_id"]) & p["subclass"].notna()]
-    conc = pd.DataFrame(
-        {
-            "subclass": ipc_industry["ipc"].astype(str).str.replace(r"\s+", "", regex=True).to_numpy(dtype=object),
-            "industry_code": ipc_industry["industry_code"].astype(str).to_numpy(dtype=object),
-            "weight": pd.to_numeric(ipc_industry["weight"]).astype(float).to_numpy(),
-        }
-    )
-    by_ipc = rest.merge(conc, on="subclass", how="inner").assign(source="ipc")
-    by_ipc = by_ipc[["application_id", "industry_code", "weight", "source"]]
-    out = pd.concat([by_name, by_ipc], ignore_index=True)
-    return out[out["weight"] > 0].reset_index(drop=True)
+
+@dataclass
+class _Links:
+    """Patent -> industry rows of :func:`assign_industry`: the patent's row
+    position, the industry, the weight and the source, in the function's order."""
+
+    patent: np.ndarray
+    industry: np.ndarray
+    weight: np.ndarray
+    source: np.ndarray
+
+
+def _main_subclasses(codes: pd.Series) -> np.ndarray:
+    """:func:`main_subclass` of patents whose codes are parsed (:func:`ipc_code_list`)."""
+    return np.array([xs[0][:4] if xs else None for xs in codes], dtype=object)
+
+
+def _industry_links(ids: np.ndarray, years: np.ndarray, names: np.ndarray, subclasses: np.ndarray,
+                    name_industry: pd.DataFrame, ipc_industry: pd.DataFrame) -> _Links:
+    """:func:`assign_industry` on the patents' ids, application years,
+    normalised first applicants and main subclasses: the name matches in
+    patent order, then the concordance's rows of each patent left (weight >
+    0 only)."""
+    survey_years: dict = {}
+    for name, year, industry in zip(name_industry["name_norm"].to_numpy(dtype=object),
+                                    name_industry["year"].to_numpy(), name_industry["industry_code"].to_numpy(dtype=object)):
+        survey_years.setdefault(name, []).append((int(year), industry))
+    nearest: dict = {}  # (name, application year) -> industry of the nearest survey year, ties to the earlier
+
+    def by_name(name, t: int):
+        if (name, t) not in nearest:
+            found = survey_years.get(name)
+            nearest[(name, t)] = min(found, key=lambda yk: (abs(yk[0] - t), yk[0]))[1] if found else None
+        return nearest[(name, t)]
+
+    patent, industry = [], []
+    for i, (name, t) in enumerate(zip(names, years)):
+        if name is not None:
+            k = by_name(name, int(t))
+            if k is not None:
+                patent.append(i)
+                industry.append(k)
+    n_name = len(patent)
+    conc: dict = {}
+    for sub, k, w in zip(ipc_industry["ipc"].astype(str).str.replace(r"\s+", "", regex=True).to_numpy(dtype=object),
+                         ipc_industry["industry_code"].astype(str).to_numpy(dtype=object),
+                         pd.to_numeric(ipc_industry["weight"]).astype(float).to_numpy()):
+        conc.setdefault(sub, []).append((k, w))
+    named = set(ids[patent])
+    weight = [1.0] * n_name
+    for i, (pid, sub) in enumerate(zip(ids, subclasses)):
+        if sub is not None and pid not in named:
+            for k, w in conc.get(sub, ()):
+                patent.append(i)
+                industry.append(k)
+                weight.append(w)
+    source = np.array(["name"] * n_name + ["ipc"] * (len(patent) - n_name), dtype=object)
+    patent, industry, weight = np.array(patent, dtype=np.intp), np.array(industry, dtype=object), np.array(weight)
+    keep = weight > 0
+    return _Links(patent[keep], industry[keep], weight[keep], source[keep])
 
 
 def technology_units(ipc_codes: pd.Series, application_ids: pd.Series, level: str, counting: str) -> pd.DataFrame:
@@ -159,17 +198,21 @@ def technology_units(ipc_codes: pd.Series, application_ids: pd.Series, level: st
     of one patent in the same unit add up.  Returns ``application_id, unit,
     share``.
     """
+    return _technology_units(ipc_code_list(ipc_codes), application_ids.astype(str).to_numpy(dtype=object), level,
+                             counting)
+
+
+def _technology_units(codes: pd.Series, ids: np.ndarray, level: str, counting: str) -> pd.DataFrame:
+    """:func:`technology_units` of patents whose codes are parsed (:func:`ipc_code_list`)."""
     n_chars = IPC_UNIT_LENGTH[level]
-    codes = ipc_code_list(ipc_codes)
     if counting == "main":
         codes = codes.map(lambda xs: xs[:1])
     elif counting != "fractional":
         raise ValueError(f"ipc_counting={counting!r}")
-    lengths = codes.map(len).to_numpy()
-    ids = np.repeat(application_ids.astype(str).to_numpy(dtype=object), lengths)
+    lengths = codes.map(len).to_numpy(dtype=np.int64)
     flat = [c[:n_chars] for xs in codes for c in xs]
     share = np.repeat(np.divide(1.0, lengths, out=np.zeros(len(lengths)), where=lengths > 0), lengths)
-    d = pd.DataFrame({"application_id": ids, "unit": np.array(flat, dtype=object), "share": share})
+    d = pd.DataFrame({"application_id": np.repeat(ids, lengths), "unit": np.array(flat, dtype=object), "share": share})
     return d.groupby(["application_id", "unit"], sort=True, as_index=False)["share"].sum()
 
 
@@ -188,6 +231,14 @@ class PatentFlows:
     counts: dict = field(default_factory=dict)
 
 
+def _positions(keys: np.ndarray) -> dict:
+    """The row positions of each key, in row order."""
+    out: dict = {}
+    for i, k in enumerate(keys):
+        out.setdefault(k, []).append(i)
+    return out
+
+
 def patent_flows(
     patents_year: pd.DataFrame,
     name_industry: pd.DataFrame,
@@ -204,6 +255,10 @@ def patent_flows(
     technology units at ``settings.ipc_units`` with ``settings.ipc_counting``,
     each multiplied by the patent's industry weight.  A patent without any IPC
     symbol has no technology vector and is left out (counted).
+
+    The IPC symbols are parsed once and the joins (patent -> industry rows ->
+    location, units -> industry rows) are made by row positions; each sum is
+    the frame sum over the rows in the order the joins give them.
     """
     g_level, m_level = settings.ipc_units
     inv = patents_year[patents_year["patent_type"].astype(str) == "invention"]
@@ -211,25 +266,36 @@ def patent_flows(
     codes = ipc_code_list(inv["ipc_codes"]) if len(inv) else pd.Series(dtype=object)
     has_code = codes.map(len).to_numpy() > 0 if len(inv) else np.zeros(0, dtype=bool)
     counts["patents_without_ipc"] = int((~has_code).sum())
-    inv = inv[has_code]
-    ind = assign_industry(inv, name_industry, ipc_industry)
-    counts["patents_without_industry"] = int((~isin(inv["application_id"].astype(str), ind["application_id"])).sum())
-    loc = pd.DataFrame(
-        {
-            "application_id": inv["application_id"].astype(str).to_numpy(dtype=object),
-            "city_code": prefecture_code(inv["applicant_city_code"]).to_numpy(dtype=object),
-        }
-    )
+    inv, codes = inv[has_code], codes[has_code]
+    ids = inv["application_id"].astype(str).to_numpy(dtype=object)
+    links = _industry_links(ids, inv["application_year"].astype("int64").to_numpy(),
+                            normalise_name_series(first_applicant(inv["applicant_name"])).to_numpy(dtype=object),
+                            _main_subclasses(codes), name_industry, ipc_industry)
+    link_ids = ids[links.patent]
+    assigned = set(link_ids)
+    counts["patents_without_industry"] = sum(1 for x in ids if x not in assigned)
+    city = prefecture_code(inv["applicant_city_code"]).to_numpy(dtype=object)
     if city_list is not None:
         known = set(str(c) for c in city_list)
-        counts["patents_city_not_in_reference"] = int((~isin(loc["city_code"], list(known))).sum())
-    ind = ind.merge(loc, on="application_id")
-    pat = ind.groupby(["city_code", "industry_code"], as_index=False)["weight"].sum().rename(columns={"weight": "patents"})
+        counts["patents_city_not_in_reference"] = sum(1 for c in city if c not in known)
+    # industry rows joined to the patents' locations (every row of the id, in patent order)
+    located = _positions(ids)
+    rows = [(r, i) for r, pid in enumerate(link_ids) for i in located.get(pid, ())]
+    ind_row = np.array([r for r, _ in rows], dtype=np.intp)
+    ind_id, ind_k, ind_w = link_ids[ind_row], links.industry[ind_row], links.weight[ind_row]
+    ind_city = city[np.array([i for _, i in rows], dtype=np.intp)]
+    pat = pd.DataFrame({"city_code": ind_city, "industry_code": ind_k, "weight": ind_w})
+    pat = pat.groupby(["city_code", "industry_code"], as_index=False)["weight"].sum().rename(columns={"weight": "patents"})
+    of_id = _positions(ind_id)
 
     def vectors(level: str) -> pd.DataFrame:
-        u = technology_units(inv["ipc_codes"], inv["application_id"], level, settings.ipc_counting)
-        v = u.merge(ind[["application_id", "city_code", "industry_code", "weight"]], on="application_id")
-        v["value"] = v["share"] * v["weight"]
+        u = _technology_units(codes, ids, level, settings.ipc_counting)
+        pairs = [(r, j) for r, pid in enumerate(u["application_id"].to_numpy(dtype=object)) for j in of_id.get(pid, ())]
+        ur = np.array([r for r, _ in pairs], dtype=np.intp)
+        jr = np.array([j for _, j in pairs], dtype=np.intp)
+        v = pd.DataFrame({"city_code": ind_city[jr], "industry_code": ind_k[jr],
+                          "unit": u["unit"].to_numpy(dtype=object)[ur],
+                          "value": u["share"].to_numpy(dtype=float)[ur] * ind_w[jr]})
         return v.groupby(["city_code", "industry_code", "unit"], as_index=False)["value"].sum()
 
     return PatentFlows(pat, vectors(g_level), vectors(m_level), counts)
