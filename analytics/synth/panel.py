@@ -157,8 +157,9 @@ def production_inputs(root: RawRoot) -> dict[str, pd.DataFrame]:
         cu["year"] = cu["year"].astype("int64")
         parts.append(cu.merge(link, on=["customs_firm_id", "year"]))
     cu = pd.concat(parts, ignore_index=True)
-    lines = cu.groupby(["panel_firm_id", "year", "hs6_1996", "partner_country"], as_index=False, dropna=False).agg(
-        value_usd=("value_usd", "sum"), quantity=("quantity", lambda q: q.sum() if q.notna().all() else np.nan))
+    by_line = cu.groupby(["panel_firm_id", "year", "hs6_1996", "partner_country"], as_index=False, dropna=False)
+    lines = by_line.agg(value_usd=("value_usd", "sum"))
+    lines["quantity"] = _complete_sums(cu["quantity"].to_numpy(dtype=float), by_line.ngroup().to_numpy())
     output = survey.groupby(["industry_code", "year"], as_index=False)["output"].sum()
     io = rawroot.read_reference(root, "io_links")
     cells = rawroot.read_parquet(root, "truth/city_industry_complementarity.parquet")
@@ -166,6 +167,15 @@ def production_inputs(root: RawRoot) -> dict[str, pd.DataFrame]:
     quality = quality.rename(columns={"true_log_quality_rel": "true_log_quality"}).reset_index(drop=True)
     return {"survey": survey, "lines": lines, "output": output, "io_links": io, "cells": cells,
             "quality_truth": quality}
+
+
+def _complete_sums(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Per group (numbered 0..n-1): the sum of its values (as a Series sums
+    them, over the group's values in row order), NaN when one is missing."""
+    order = np.argsort(group, kind="stable")
+    values, bounds = values[order], np.searchsorted(group[order], np.arange(group.max() + 2 if len(group) else 1))
+    return np.array([np.nan if np.isnan(v).any() else v.sum() for v in
+                     (values[a:b] for a, b in zip(bounds[:-1], bounds[1:]))], dtype=float)
 
 
 def agglomeration(survey: pd.DataFrame) -> pd.DataFrame:

@@ -150,9 +150,11 @@ def _industry_links(ids: np.ndarray, years: np.ndarray, names: np.ndarray, subcl
     normalised first applicants and main subclasses: the name matches in
     patent order, then the concordance's rows of each patent left (weight >
     0 only)."""
-    survey_years: dict = {}
-    for name, year, industry in zip(name_industry["name_norm"].to_numpy(dtype=object),
-                                    name_industry["year"].to_numpy(), name_industry["industry_code"].to_numpy(dtype=object)):
+    survey_years: dict = {}  # name -> (survey year, industry) of the names the patents carry
+    carried = name_industry["name_norm"].isin([n for n in set(names) if n is not None]).to_numpy()
+    for name, year, industry in zip(name_industry["name_norm"].to_numpy(dtype=object)[carried],
+                                    name_industry["year"].to_numpy()[carried],
+                                    name_industry["industry_code"].to_numpy(dtype=object)[carried]):
         survey_years.setdefault(name, []).append((int(year), industry))
     nearest: dict = {}  # (name, application year) -> industry of the nearest survey year, ties to the earlier
 
