@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import sparse
 
 from analytics.settings import MethodSettings
+from analytics.synth.truth._frame import isin
 from analytics.synth.truth.names import normalise_name_series
 
 __all__ = [
@@ -151,7 +152,7 @@ def _industry_links(ids: np.ndarray, years: np.ndarray, names: np.ndarray, subcl
     patent order, then the concordance's rows of each patent left (weight >
     0 only)."""
     survey_years: dict = {}  # name -> (survey year, industry) of the names the patents carry
-    carried = name_industry["name_norm"].isin([n for n in set(names) if n is not None]).to_numpy()
+    carried = isin(name_industry["name_norm"], [n for n in set(names) if n is not None]).to_numpy()
     for name, year, industry in zip(name_industry["name_norm"].to_numpy(dtype=object)[carried],
                                     name_industry["year"].to_numpy()[carried],
                                     name_industry["industry_code"].to_numpy(dtype=object)[carried]):
