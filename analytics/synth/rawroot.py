@@ -17,6 +17,7 @@ instead of being computed twice.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +36,7 @@ __all__ = [
     "read_reference",
     "read_text",
     "read_year",
+    "reuse",
     "write_parquet",
     "write_reference",
     "write_text",
@@ -62,6 +64,7 @@ class MemoryRoot:
         self.tables: dict[str, pa.Table] = {}
         self.texts: dict[str, str] = {}
         self._memo: dict[Any, Any] = {}
+        self.results: dict[Any, list] = {}  # reuse(): each name's earlier (inputs, result)
 
     def write(self, path: str, df: pd.DataFrame) -> None:
         """Keep ``df`` as :func:`analytics.rawio.write_parquet` writes it."""
@@ -164,6 +167,48 @@ def read_text(root: RawRoot, path: str) -> str:
     if isinstance(root, MemoryRoot):
         return root.texts[path]
     return (Path(root) / path).read_text(encoding="utf-8")
+
+
+def reuse(root: RawRoot, name: Any, inputs: tuple, build: Callable[[], T]) -> T:
+    """``build()`` (a pure function of ``inputs``); on a memory root, the result
+    of an earlier call of the same ``name`` whose inputs equal these (frames
+    by their columns' values) instead.  The truth computes again from the
+    written tables what the generator computed from the same values: a
+    Monte Carlo keeps the generator's result when the inputs agree."""
+    if not isinstance(root, MemoryRoot):
+        return build()
+    earlier = root.results.setdefault(name, [])
+    for seen, result in earlier:
+        if _equal(seen, inputs):
+            return result
+    result = build()
+    earlier.append((inputs, result))
+    return result
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, pd.DataFrame) or isinstance(b, pd.DataFrame):
+        return (isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame) and list(a.columns) == list(b.columns)
+                and len(a) == len(b) and all(_same_values(a[c], b[c]) for c in a.columns))
+    if isinstance(a, pd.Series) or isinstance(b, pd.Series):
+        return (isinstance(a, pd.Series) and isinstance(b, pd.Series) and len(a) == len(b)
+                and _same_values(a.index.to_series(), b.index.to_series()) and _same_values(a, b))
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    if dataclasses.is_dataclass(a) or dataclasses.is_dataclass(b):
+        return type(a) is type(b) and all(_equal(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    return type(a) is type(b) and a == b
+
+
+def _same_values(x: pd.Series, y: pd.Series) -> bool:
+    """The same values at the same positions (missing where the other is missing; numbers of the same kind)."""
+    if (x.dtype.kind in "biuf") != (y.dtype.kind in "biuf"):
+        return False
+    u, v = x.to_numpy(dtype=object), y.to_numpy(dtype=object)
+    mu, mv = pd.isna(u), pd.isna(v)
+    return bool((mu == mv).all() and (u[~mu] == v[~mv]).all())
 
 
 def memo(root: RawRoot, key: Any, build: Callable[[], T]) -> T:

@@ -62,11 +62,11 @@ from analytics.synth.truth import compute_truth
 from schemas.prices import validate_price_tables
 from schemas.validate import validate_raw_root
 from analytics.synth.truth.complementarity import (
-    city_industry_complementarity,
-    patent_flows,
     placebo_industries,
     survey_cells,
     survey_name_industry,
+    year_complementarity,
+    year_flows,
 )
 from analytics.synth.truth.matching import survey_index_rows
 
@@ -273,8 +273,8 @@ def write_world(
         pats, own = pat.patents_for_year(t, cy, mix, apps, counties_of, city_short, params, sc.invention_patents_2014, r)
         rawroot.write_year(out, "patents", t, pats)
         rows_written["patents"] += len(pats)
-        flows = patent_flows(pats, name_industry, ipc_ref, gen_settings, city_list)
-        c_t = city_industry_complementarity(t, flows, survey_cells(index[index["year"] == t]), placebo, gen_settings)
+        flows = year_flows(out, t, pats, name_industry, ipc_ref, gen_settings, city_list)
+        c_t = year_complementarity(out, t, flows, survey_cells(index[index["year"] == t]), placebo, gen_settings)
         c_parts.append(c_t)
         own_parts.append(own)
         say(f"patents {t}: {len(pats):,} applications ({int((pats['patent_type'] == 'invention').sum()):,} invention), "

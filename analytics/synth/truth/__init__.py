@@ -26,12 +26,12 @@ from analytics.settings import DEFAULT_SETTINGS, MethodSettings
 from analytics.synth.truth.complementarity import (
     COMPLEMENTARITY_COLUMNS,
     PatentFlows,
-    city_industry_complementarity,
-    patent_flows,
     placebo_industries,
     sum_flows,
     survey_cells,
     survey_name_industry,
+    year_complementarity,
+    year_flows,
 )
 from analytics.synth.truth.dvar import DVAR_COLUMNS, _empty_dvar, firm_year_dvar, load_trade_references
 from analytics.synth.truth.matching import INDEX_COLUMNS, survey_index_rows, survey_panel_ids
@@ -145,11 +145,11 @@ def complementarity_truth(
                 if pats.empty:
                     cache[y] = sum_flows([])
                 else:
-                    cache[y] = patent_flows(pats, name_industry, ipc_industry, settings, city_list)
+                    cache[y] = year_flows(root, y, pats, name_industry, ipc_industry, settings, city_list)
                 say(f"truth: patents {y}: {cache[y].counts}")
         flows = sum_flows(cache[y] for y in window)
         cells = survey_cells(index[index["year"] == t])
-        part = city_industry_complementarity(t, flows, cells, placebo, settings)
+        part = year_complementarity(root, t, flows, cells, placebo, settings)
         say(f"truth: complementarity {t}: {len(part)} cells, {int(part['no_patents_flag'].sum())} without patents")
         parts.append(part)
     if not parts:

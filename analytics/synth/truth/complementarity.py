@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import sparse
 
 from analytics.settings import MethodSettings
+from analytics.synth.rawroot import RawRoot, reuse
 from analytics.synth.truth._frame import isin
 from analytics.synth.truth.names import normalise_name_series
 
@@ -39,6 +40,8 @@ __all__ = [
     "survey_cells",
     "survey_name_industry",
     "technology_units",
+    "year_complementarity",
+    "year_flows",
 ]
 
 COMPLEMENTARITY_COLUMNS = [
@@ -304,6 +307,18 @@ def patent_flows(
     return PatentFlows(pat, vectors(g_level), vectors(m_level), counts)
 
 
+def year_flows(root: RawRoot, year: int, patents_year: pd.DataFrame, name_industry: pd.DataFrame,
+               ipc_industry: pd.DataFrame, settings: MethodSettings,
+               city_list: Iterable[str] | None = None) -> PatentFlows:
+    """:func:`patent_flows` of a year's patents of ``root``; a memory root
+    reuses the flows of an earlier call with the same patents, survey names,
+    concordance, IPC settings and cities (:func:`analytics.synth.rawroot.reuse`)."""
+    cities = None if city_list is None else [str(c) for c in city_list]
+    inputs = (patents_year, name_industry, ipc_industry, settings.ipc_units, settings.ipc_counting, cities)
+    return reuse(root, ("patent_flows", int(year)), inputs,
+                 lambda: patent_flows(patents_year, name_industry, ipc_industry, settings, cities))
+
+
 def sum_flows(flows: Iterable[PatentFlows]) -> PatentFlows:
     """The window sum of several years' flows (METHOD §4 ``patent_window_years``)."""
     flows = list(flows)
@@ -482,6 +497,17 @@ def survey_cells(index_year: pd.DataFrame) -> pd.DataFrame:
         .drop_duplicates()
         .reset_index(drop=True)
     )
+
+
+def year_complementarity(root: RawRoot, year: int, window_flows: PatentFlows, survey_cells_year: pd.DataFrame,
+                         placebo: pd.Series, settings: MethodSettings) -> pd.DataFrame:
+    """:func:`city_industry_complementarity`; a memory root reuses the rows
+    of an earlier call with the same flows, the same set of survey cells,
+    placebo industries and weight denominator (:func:`analytics.synth.rawroot.reuse`)."""
+    cells = sorted(zip(survey_cells_year["city_code"].astype(str), survey_cells_year["industry_code"].astype(str)))
+    inputs = (window_flows, cells, placebo, settings.weight_denominator)
+    return reuse(root, ("complementarity", int(year)), inputs,
+                 lambda: city_industry_complementarity(year, window_flows, survey_cells_year, placebo, settings))
 
 
 def city_industry_complementarity(
