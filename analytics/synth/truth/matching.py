@@ -122,8 +122,18 @@ def unique_key_links(
     Missing keys never link.  Returns ``[left_id, right_id]``, in the order
     of the left rows (the ids' dtypes as given).
     """
-    l_rows, l_ids, l_keys = _id_key_pairs(left, left_id, key)
-    r_rows, r_ids, r_keys = _id_key_pairs(right, right_id, key)
+    kept = _links(left[left_id].to_numpy(dtype=object), left[key].to_numpy(dtype=object),
+                  right[right_id].to_numpy(dtype=object), right[key].to_numpy(dtype=object))
+    return pd.DataFrame({
+        left_id: left[left_id].iloc[[i for i, _ in kept]].reset_index(drop=True),
+        right_id: right[right_id].iloc[[j for _, j in kept]].reset_index(drop=True),
+    })
+
+
+def _links(l_ids: np.ndarray, l_keys: np.ndarray, r_ids: np.ndarray, r_keys: np.ndarray) -> list[tuple[int, int]]:
+    """:func:`unique_key_links` on id and key arrays (Python objects): the
+    (left row, right row) of each link, in left row order."""
+    l_rows, r_rows = _id_key_pairs(l_ids, l_keys), _id_key_pairs(r_ids, r_keys)
     l_carriers = Counter(l_keys[i] for i in l_rows)
     r_carriers = Counter(r_keys[j] for j in r_rows)
     partner = {r_keys[j]: j for j in r_rows if r_carriers[r_keys[j]] == 1}
@@ -137,17 +147,11 @@ def unique_key_links(
                 pairs.append((i, j))
     n_left = Counter(l_ids[i] for i, _ in pairs)
     n_right = Counter(r_ids[j] for _, j in pairs)
-    kept = [(i, j) for i, j in pairs if n_left[l_ids[i]] == 1 and n_right[r_ids[j]] == 1]
-    return pd.DataFrame({
-        left_id: left[left_id].iloc[[i for i, _ in kept]].reset_index(drop=True),
-        right_id: right[right_id].iloc[[j for _, j in kept]].reset_index(drop=True),
-    })
+    return [(i, j) for i, j in pairs if n_left[l_ids[i]] == 1 and n_right[r_ids[j]] == 1]
 
 
-def _id_key_pairs(df: pd.DataFrame, id_col: str, key: str) -> tuple[list[int], np.ndarray, np.ndarray]:
-    """The rows of ``df`` that carry an (id, key) pair first, both present,
-    with the id and key columns as Python objects."""
-    ids, keys = df[id_col].to_numpy(dtype=object), df[key].to_numpy(dtype=object)
+def _id_key_pairs(ids: np.ndarray, keys: np.ndarray) -> list[int]:
+    """The rows that carry an (id, key) pair first, both present."""
     present = np.flatnonzero(~(pd.isna(ids) | pd.isna(keys)))
     rows, seen = [], set()
     for i in present:
@@ -155,7 +159,7 @@ def _id_key_pairs(df: pd.DataFrame, id_col: str, key: str) -> tuple[list[int], n
         if pair not in seen:
             seen.add(pair)
             rows.append(int(i))
-    return rows, ids, keys
+    return rows
 
 
 def match_customs_to_survey(
@@ -180,55 +184,41 @@ def match_customs_to_survey(
 
     Returns ``customs_firm_id, firm_id, match_step`` sorted by customs_firm_id.
     """
-    c = customs_attrs[["customs_firm_id", "name_norm", "phone_key", "zip_key"]].copy()
-    s = survey_year_keys[["firm_id", "name_norm", "phone_key", "zip_key"]].copy()
-    found: list[pd.DataFrame] = []
+    c_id = customs_attrs["customs_firm_id"].to_numpy(dtype=object)
+    s_id = survey_year_keys["firm_id"].to_numpy(dtype=object)
+    c_name, s_name = customs_attrs["name_norm"].to_numpy(dtype=object), survey_year_keys["name_norm"].to_numpy(dtype=object)
+    c_zp, s_zp = _zip_phone(customs_attrs), _zip_phone(survey_year_keys)
+    matched_c, matched_s, found = set(), set(), []
 
-    def still(c_df: pd.DataFrame, s_df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        if not found:
-            return c_df, s_df
-        done = pd.concat(found)
-        return (
-            c_df[~isin(c_df["customs_firm_id"], done["customs_firm_id"])],
-            s_df[~isin(s_df["firm_id"], done["firm_id"])],
-        )
+    def step(label: str, c_keys: np.ndarray, r_ids: np.ndarray, r_keys: np.ndarray) -> None:
+        cu = np.array([x not in matched_c for x in c_id], dtype=bool)
+        ru = np.array([x not in matched_s for x in r_ids], dtype=bool)
+        links = _links(c_id[cu], c_keys[cu], r_ids[ru], r_keys[ru])
+        cids, rids = c_id[cu], r_ids[ru]
+        for i, j in links:
+            found.append((cids[i], rids[j], label))
+        matched_c.update(cids[i] for i, _ in links)
+        matched_s.update(rids[j] for _, j in links)
 
-    # (a) exact normalised name, same year
-    cu, su = still(c, s)
-    a = unique_key_links(
-        cu.rename(columns={"name_norm": "key"}), su.rename(columns={"name_norm": "key"}), "customs_firm_id", "firm_id"
-    )
-    found.append(a.assign(match_step="a"))
-
-    # (b) zip code + last 7 digits of the phone, both present
-    cu, su = still(c, s)
-
-    def zp(df: pd.DataFrame) -> pd.Series:
-        ok = df["zip_key"].notna() & df["phone_key"].notna()
-        return (df["zip_key"].astype(str) + "|" + df["phone_key"].astype(str)).where(ok, None)
-
-    b = unique_key_links(
-        cu.assign(key=zp(cu)), su.assign(key=zp(su)), "customs_firm_id", "firm_id"
-    )
-    found.append(b.assign(match_step="b"))
-
-    # (c) the survey firm's normalised names of other years
-    cu, su = still(c, s)
+    step("a", c_name, s_id, s_name)  # (a) exact normalised name, same year
+    step("b", c_zp, s_id, s_zp)  # (b) zip code + last 7 digits of the phone, both present
+    # (c) the survey firm's normalised names of other years (of survey firms with a year-t row)
     idx = survey_names_index
-    other = idx.loc[(idx["year"] != year) & isin(idx["firm_id"], su["firm_id"]), ["firm_id", "name_norm"]]
-    cc = unique_key_links(
-        cu.rename(columns={"name_norm": "key"}),
-        other.rename(columns={"name_norm": "key"}),
-        "customs_firm_id",
-        "firm_id",
-    )
-    found.append(cc.assign(match_step="c"))
+    present = set(s_id)
+    other = (idx["year"] != year).to_numpy() & np.array([x in present for x in idx["firm_id"].to_numpy(dtype=object)],
+                                                        dtype=bool)
+    step("c", c_name, idx["firm_id"].to_numpy(dtype=object)[other], idx["name_norm"].to_numpy(dtype=object)[other])
 
-    out = pd.concat(found, ignore_index=True)
-    out = out.sort_values("customs_firm_id", kind="mergesort").reset_index(drop=True)
-    for col in out.columns:
-        out[col] = out[col].astype(object)
-    return out
+    found.sort(key=lambda r: r[0])  # customs firms match once: a stable sort by id
+    return pd.DataFrame({col: pd.Series([r[k] for r in found], dtype=object)
+                         for k, col in enumerate(("customs_firm_id", "firm_id", "match_step"))})
+
+
+def _zip_phone(keys: pd.DataFrame) -> np.ndarray:
+    """``zip_key|phone_key`` of each row, None unless both are present (step b)."""
+    z, p = keys["zip_key"].to_numpy(dtype=object), keys["phone_key"].to_numpy(dtype=object)
+    missing = pd.isna(z) | pd.isna(p)
+    return np.array([None if m else f"{a}|{b}" for a, b, m in zip(z, p, missing)], dtype=object)
 
 
 def survey_index_rows(survey_year_df: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -266,37 +256,41 @@ def survey_panel_ids(index: pd.DataFrame) -> pd.DataFrame:
 
     Returns ``firm_id, panel_firm_id`` (one row per firm_id, sorted).
     """
-    idx = index[["firm_id", "year", "name_norm", "legal_rep_norm", "city_code", "industry_code"]]
-    span = idx.groupby("firm_id")["year"].agg(first="min", last="max")
-    years = sorted(idx["year"].unique())
-    preds: list[pd.DataFrame] = []
+    firm = index["firm_id"].to_numpy(dtype=object)
+    year = index["year"].to_numpy()
+    name = index["name_norm"].to_numpy(dtype=object)
+    rep = index["legal_rep_norm"].to_numpy(dtype=object)
+    city = index["city_code"].to_numpy(dtype=object)
+    industry = index["industry_code"].to_numpy(dtype=object)
+    first: dict = {}
+    last: dict = {}
+    rows_of_year: dict = {}
+    for i, (f, y) in enumerate(zip(firm, year)):
+        first[f] = min(first.get(f, y), y)
+        last[f] = max(last.get(f, y), y)
+        rows_of_year.setdefault(y, []).append(i)
+    rep_missing = pd.isna(rep) | pd.isna(city) | pd.isna(industry)
+    rep_key = np.array([None if m else f"{r}|{c}|{k}" for r, c, k, m in zip(rep, city, industry, rep_missing)],
+                       dtype=object)
+    pred: dict = {}  # firm_id -> the firm_id whose spell it continues
+    years = sorted(rows_of_year)
     for p, t in zip(years[:-1], years[1:]):
-        ending = span.index[span["last"] == p]
-        starting = span.index[span["first"] == t]
-        left = idx[(idx["year"] == p) & isin(idx["firm_id"], ending)].rename(columns={"firm_id": "pred"})
-        right = idx[(idx["year"] == t) & isin(idx["firm_id"], starting)]
-        if left.empty or right.empty:
+        left = np.array([i for i in rows_of_year[p] if last[firm[i]] == p], dtype=np.intp)
+        right = np.array([i for i in rows_of_year[t] if first[firm[i]] == t], dtype=np.intp)
+        if len(left) == 0 or len(right) == 0:
             continue
-        by_name = unique_key_links(
-            left.rename(columns={"name_norm": "key"}), right.rename(columns={"name_norm": "key"}), "pred", "firm_id"
-        )
-        left = left[~isin(left["pred"], by_name["pred"])]
-        right = right[~isin(right["firm_id"], by_name["firm_id"])]
+        by_name = [(firm[left[i]], firm[right[j]]) for i, j in _links(firm[left], name[left], firm[right], name[right])]
+        linked_l, linked_r = {a for a, _ in by_name}, {b for _, b in by_name}
+        left = left[np.array([firm[i] not in linked_l for i in left], dtype=bool)]
+        right = right[np.array([firm[j] not in linked_r for j in right], dtype=bool)]
+        by_rep = [(firm[left[i]], firm[right[j]]) for i, j in _links(firm[left], rep_key[left], firm[right], rep_key[right])]
+        pred.update((b, a) for a, b in by_name + by_rep)
 
-        def rep_key(df: pd.DataFrame) -> pd.Series:
-            ok = df["legal_rep_norm"].notna() & df["city_code"].notna() & df["industry_code"].notna()
-            k = df["legal_rep_norm"].astype(str) + "|" + df["city_code"].astype(str) + "|" + df["industry_code"].astype(str)
-            return k.where(ok, None)
+    def chain_start(f):
+        while f in pred:
+            f = pred[f]
+        return f
 
-        by_rep = unique_key_links(left.assign(key=rep_key(left)), right.assign(key=rep_key(right)), "pred", "firm_id")
-        preds.extend([by_name, by_rep])
-    firms = pd.Index(sorted(span.index), name="firm_id")
-    root = pd.Series(firms.to_numpy(dtype=object), index=firms)
-    if preds:
-        pred = pd.concat(preds).set_index("firm_id")["pred"]
-        while True:
-            nxt = root.map(pred)
-            if nxt.isna().all():
-                break
-            root = nxt.where(nxt.notna(), root)
-    return pd.DataFrame({"firm_id": firms.to_numpy(dtype=object), "panel_firm_id": root.to_numpy(dtype=object)})
+    firms = sorted(first)
+    return pd.DataFrame({"firm_id": np.array(firms, dtype=object),
+                         "panel_firm_id": np.array([chain_start(f) for f in firms], dtype=object)})
