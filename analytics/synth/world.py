@@ -88,6 +88,11 @@ def _rng(seed: int, component: str, year: int = 0) -> np.random.Generator:
     return np.random.default_rng([seed, COMPONENTS[component], year])
 
 
+_PACKAGED_BOOKS: dict[str, trd.ProductBook] = {}
+"""The product books of the packaged catalogue (only its products and HS
+versions enter a book), built once per process."""
+
+
 @functools.lru_cache(maxsize=1)
 def _packaged_catalogue() -> Catalogue:
     return build_catalogue(None)
@@ -338,7 +343,8 @@ def write_world(
 
     # --- 6. per year: survey and customs -----------------------------------------------------------
     fx = cat.exchange_rates.set_index("year")["cny_per_usd"].to_dict()
-    books: dict[str, trd.ProductBook] = {}  # the products of each HS version, read by the years in force
+    # the products of each HS version, read by the years it is in force (the packaged catalogue's: by every world)
+    books: dict[str, trd.ProductBook] = {} if reference_dir else _PACKAGED_BOOKS
     latent_parts, quality_parts = [], []
     n_lowered = 0
     payments = wp.PaymentHistory()
