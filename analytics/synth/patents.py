@@ -290,6 +290,7 @@ def _other_applicants(rng: np.random.Generator, city: np.ndarray, city_short: di
         elif kind[i] < 0.6:
             out[i] = persons[i]
         else:
-            syl = "".join(rng.choice(SYLLABLES, 2))
+            # rng.choice(SYLLABLES, 2)'s draw, without choice's checks for each name
+            syl = "".join(SYLLABLES[rng.integers(0, len(SYLLABLES), size=2, dtype=np.int64)])
             out[i] = c + syl + COMPANY_TAIL[rng.integers(len(COMPANY_TAIL))]
     return out
