@@ -109,12 +109,17 @@ def deduplicate_survey(survey: pd.DataFrame) -> pd.DataFrame:
     s = _typed_survey(survey)
     if s.empty:
         return s.assign(duplicate_rows=pd.Series(dtype="int64"))
+    # only the rows of a repeated key are ordered (a row's rank within its key depends on its key's rows alone)
+    repeated = s.duplicated(["year", "firm_id"], keep=False).to_numpy()
+    single = s[~repeated].assign(duplicate_rows=np.zeros((~repeated).sum(), dtype="int64"))
+    if not repeated.any():
+        return single
     by = ["year", "firm_id", "sales", "firm_name", *TIE_COLUMNS]
-    ordered = s.sort_values(by, ascending=[True, True, False] + [True] * (len(by) - 3), na_position="last",
-                            kind="mergesort")
+    ordered = s[repeated].sort_values(by, ascending=[True, True, False] + [True] * (len(by) - 3), na_position="last",
+                                      kind="mergesort")
     size = ordered.groupby(["year", "firm_id"], sort=False)["firm_id"].transform("size")
     kept = ordered.assign(duplicate_rows=(size - 1).astype("int64")).drop_duplicates(["year", "firm_id"])
-    return kept.sort_index()
+    return pd.concat([single, kept]).sort_index()
 
 
 def survey_filter_rule(survey: pd.DataFrame, survey_filters: str = "standard") -> pd.Series:
