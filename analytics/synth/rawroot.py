@@ -10,9 +10,11 @@ what is computed from the folder.
 
 The functions below take either (a folder as a ``Path`` or ``str``) and do
 for the folder what :mod:`analytics.rawio` does.  Since a memory root holds
-the whole world anyway, derived tables the truth and the generator's panel
-both need (the prepared survey) may be kept with it (:meth:`MemoryRoot.memo`)
-instead of being computed twice.
+the whole world anyway, what the truth and the generator's panel both need
+(the prepared survey) is kept with it (:func:`memo`), and a computation the
+truth repeats on values the generator already computed from (the patent
+flows and C of a year) is taken from the generator when its inputs are
+equal (:func:`reuse`).  A folder computes everything, one year at a time.
 """
 
 from __future__ import annotations

@@ -28,9 +28,10 @@ for the production parameters, whose bootstrap intervals of 49 draws covered
 (Olley-Pakes' known small biases, which persist into the TFP channel and
 omega_rho). The firm-clustered intervals are reported, not asserted.
 
-The draws are made in memory (analytics.synth.world.generate_in_memory);
-seed 1's equal, record for record, what the same estimators give on the
-files `gvc synth` writes for it (the session's tiny world). ``--jobs 2``
+The draws are made in memory (analytics.synth.world.generate_in_memory):
+seed 1's tables read back as the files `gvc synth` writes for it (the
+session's tiny world) do, and its draw equals, record for record, what the
+same estimators give on those files. ``--jobs 2``
 gives the same draws as ``--jobs 1`` (seed 2 drawn in a spawned worker
 process against the same seed drawn in this one).
 """
@@ -110,6 +111,21 @@ def test_production_parameters(montecarlo, parameter, estimator):
     r = montecarlo[0].loc[(parameter, estimator, "firm")]
     assert abs(r["bias"]) <= _bias_band(r, allowance=0.05), r.to_dict()
     assert round(r["coverage"] * SEEDS) >= _least_covered(SEEDS, 0.85), r.to_dict()
+
+
+def test_the_world_in_memory_is_the_world_on_files(tiny_world):
+    """Every table `gvc synth` writes for seed 1 (the session's tiny world)
+    reads back from the memory root of the same seed as from its file,
+    values and dtypes; truth.json alike."""
+    from analytics.synth.world import generate_in_memory
+
+    root, _ = tiny_world
+    memory, _ = generate_in_memory("tiny", 1)
+    files = sorted(f.relative_to(root).as_posix() for f in root.rglob("*.parquet"))
+    assert files == sorted(memory.tables)
+    for path in files:
+        pd.testing.assert_frame_equal(memory.read(path), pd.read_parquet(root / path), check_exact=True, obj=path)
+    assert memory.texts["truth.json"] == (root / "truth.json").read_text(encoding="utf-8")
 
 
 def test_the_draw_in_memory_is_the_draw_on_the_written_files(montecarlo, tiny_world, tmp_path):
