@@ -142,9 +142,12 @@ def build_registry(
     new_ind4 = np.array([i4_of[k][rng.integers(len(i4_of[k]))] for k in new_ind])
 
     city_short = cities.set_index("city_code")["city_name"].str.replace("市", "", regex=False).str.replace("地区", "", regex=False)
+    city_short = city_short.to_dict()
     base_name = np.array([nm.firm_name(rng, city_short[c], k, "producer") for c, k in zip(city_code, ind)], dtype=object)
     new_name = np.array([nm.rename(rng, s) for s in base_name], dtype=object)
-    serial = rng.choice(np.arange(10_000_000, 99_999_999), 2 * n, replace=False)
+    # 2n distinct serials in [10,000,000, 99,999,999): the draw of rng.choice over that range's
+    # 89,999,999 values, without the array of them
+    serial = 10_000_000 + rng.choice(99_999_999 - 10_000_000, 2 * n, replace=False)
     firm_id0 = legal_person_code(serial[:n])
     firm_id1 = legal_person_code(serial[n:])
     area = np.array([nm.area_code(c) for c in city_code], dtype=object)

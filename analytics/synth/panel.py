@@ -17,13 +17,12 @@ estimates on without building a warehouse per world.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from analytics import rawio
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings
+from analytics.synth import rawroot
+from analytics.synth.rawroot import RawRoot
 from analytics.synth.truth.preparation import SurveyPreparation, ownership_shares, prepare_customs
 from analytics.synth.truth.real_values import real_values
 from analytics.synth.truth.trade import harmonise
@@ -51,7 +50,7 @@ CONTROLS = [
 ]
 
 
-def generator_panel(root: Path | str, survey: pd.DataFrame | None = None,
+def generator_panel(root: RawRoot, survey: pd.DataFrame | None = None,
                     settings: MethodSettings = DEFAULT_SETTINGS) -> pd.DataFrame:
     """Matched exporter-years with DVAR, C, the instrument and the controls.
 
@@ -61,11 +60,10 @@ def generator_panel(root: Path | str, survey: pd.DataFrame | None = None,
     panel firm's nearest year or the registration type -- the world's true
     shares (``truth/firm_year_latent``) wherever a year with components
     exists."""
-    root = Path(root)
     survey = generator_survey(root, settings) if survey is None else survey
-    dv = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet")
-    lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet")
-    comp = pd.read_parquet(root / "truth" / "city_industry_complementarity.parquet")
+    dv = rawroot.read_parquet(root, "truth/firm_year_dvar.parquet")
+    lat = rawroot.read_parquet(root, "truth/firm_year_latent.parquet")
+    comp = rawroot.read_parquet(root, "truth/city_industry_complementarity.parquet")
     lat = lat[["fid", "firm_id", "year", "city_code", "industry_code", "iv", "u", "C", "dvar_target",
                "foreign_share", "hmt_part", "state_share", "employment", "year_established", "fixed_assets",
                "total_assets", "general_trade_share", "own_inventions", "omega", "markup"]]
@@ -99,7 +97,7 @@ def panel_firm_ids(latent: pd.DataFrame) -> pd.Series:
 REAL_COLUMNS = ["real_output", "real_sales", "real_intermediate_inputs", "real_capital"]
 
 
-def generator_survey(root: Path | str, settings: MethodSettings = DEFAULT_SETTINGS) -> pd.DataFrame:
+def generator_survey(root: RawRoot, settings: MethodSettings = DEFAULT_SETTINGS) -> pd.DataFrame:
     """``panel.pnl_survey_firm_years`` from the written survey as METHOD §0
     prepares it under ``settings``: every kept survey firm-year with its panel firm (:func:`panel_firm_ids`), prefecture,
     2- and 3-digit industry, ``exit_flag`` (the panel firm's last survey year,
@@ -107,11 +105,10 @@ def generator_survey(root: Path | str, settings: MethodSettings = DEFAULT_SETTIN
     and the real values of METHOD §0 step 5 (``REAL_COLUMNS``, by the truth's
     :func:`~analytics.synth.truth.real_values.real_values` from the written
     price tables)."""
-    root = Path(root)
-    lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet", columns=["fid", "firm_id", "year", "city_code"])
+    lat = rawroot.read_parquet(root, "truth/firm_year_latent.parquet", columns=["fid", "firm_id", "year", "city_code"])
     lat["panel_firm_id"] = panel_firm_ids(lat)
     prepared = SurveyPreparation.of_root(root, settings)  # METHOD §0, as int_survey_prepared
-    sv = pd.concat([prepared.year(y) for y in rawio.years_present(root, "firm_survey")], ignore_index=True)
+    sv = pd.concat([prepared.year(y) for y in rawroot.years_present(root, "firm_survey")], ignore_index=True)
     sv["year"] = sv["year"].astype("int64")
     s = sv.drop(columns=["city_code"]).merge(lat[["firm_id", "year", "panel_firm_id", "city_code"]],
                                              on=["firm_id", "year"], how="inner")
@@ -120,10 +117,10 @@ def generator_survey(root: Path | str, settings: MethodSettings = DEFAULT_SETTIN
     s["industry_code"] = s["industry_code"].str[:2]
     last = s.groupby("panel_firm_id")["year"].transform("max")
     s["exit_flag"] = last.eq(s["year"]) & (s["year"] < s["year"].max())
-    dv = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet", columns=["firm_id", "year"])
+    dv = rawroot.read_parquet(root, "truth/firm_year_dvar.parquet", columns=["firm_id", "year"])
     s = s.merge(dv.assign(is_exporter=True), on=["firm_id", "year"], how="left")
     # METHOD §0 step 5 over the panel firm's years, from the written price tables (NULL without them)
-    tables = {t: rawio.read_reference(root, t) if (root / "reference" / t).is_dir() else None
+    tables = {t: rawroot.read_reference(root, t) if rawroot.has_reference(root, t) else None
               for t in ("deflators", "investment_deflator")}
     real = real_values(s.assign(industry_code_2=s["industry_code"]), tables["deflators"],
                        tables["investment_deflator"], settings.depreciation)
@@ -132,7 +129,7 @@ def generator_survey(root: Path | str, settings: MethodSettings = DEFAULT_SETTIN
     return s.sort_values(["panel_firm_id", "year", "firm_id"], kind="mergesort", ignore_index=True)
 
 
-def production_inputs(root: Path | str) -> dict[str, pd.DataFrame]:
+def production_inputs(root: RawRoot) -> dict[str, pd.DataFrame]:
     """The input frames of the production assets from a raw root and its truth.
 
     ``survey`` (:func:`generator_survey`), ``lines`` (exports per panel firm,
@@ -144,32 +141,41 @@ def production_inputs(root: Path | str) -> dict[str, pd.DataFrame]:
     ``quality_truth`` (the true log quality relative to the product's mean,
     what KSW identifies, per panel firm-year).
     """
-    root = Path(root)
     survey = generator_survey(root)
-    lat = pd.read_parquet(root / "truth" / "firm_year_latent.parquet",
-                          columns=["fid", "firm_id", "year", "customs_firm_id", "true_log_quality_rel"])
+    lat = rawroot.read_parquet(root, "truth/firm_year_latent.parquet",
+                               columns=["fid", "firm_id", "year", "customs_firm_id", "true_log_quality_rel"])
     lat["panel_firm_id"] = panel_firm_ids(lat)
-    dv = pd.read_parquet(root / "truth" / "firm_year_dvar.parquet", columns=["firm_id", "year"])
+    dv = rawroot.read_parquet(root, "truth/firm_year_dvar.parquet", columns=["firm_id", "year"])
     link = lat.dropna(subset=["customs_firm_id"])[["customs_firm_id", "year", "panel_firm_id", "firm_id"]]
     link = link.merge(dv, on=["firm_id", "year"])[["customs_firm_id", "year", "panel_firm_id"]]
-    concordance = rawio.read_reference(root, "hs_concordance")
+    concordance = rawroot.read_reference(root, "hs_concordance")
     parts = []
-    for year in sorted(rawio.years_present(root, "customs_transactions")):
-        cu = prepare_customs(rawio.read_year(root, "customs_transactions", year))  # METHOD §0 step 7
+    for year in sorted(rawroot.years_present(root, "customs_transactions")):
+        cu = prepare_customs(rawroot.read_year(root, "customs_transactions", year))  # METHOD §0 step 7
         cu = harmonise(cu.loc[cu["flow"] == "export"], concordance, year)
         cu["quantity"] = cu["quantity"] * cu["split_weight"]
         cu["year"] = cu["year"].astype("int64")
         parts.append(cu.merge(link, on=["customs_firm_id", "year"]))
     cu = pd.concat(parts, ignore_index=True)
-    lines = cu.groupby(["panel_firm_id", "year", "hs6_1996", "partner_country"], as_index=False, dropna=False).agg(
-        value_usd=("value_usd", "sum"), quantity=("quantity", lambda q: q.sum() if q.notna().all() else np.nan))
+    by_line = cu.groupby(["panel_firm_id", "year", "hs6_1996", "partner_country"], as_index=False, dropna=False)
+    lines = by_line.agg(value_usd=("value_usd", "sum"))
+    lines["quantity"] = _complete_sums(cu["quantity"].to_numpy(dtype=float), by_line.ngroup().to_numpy())
     output = survey.groupby(["industry_code", "year"], as_index=False)["output"].sum()
-    io = rawio.read_reference(root, "io_links")
-    cells = pd.read_parquet(root / "truth" / "city_industry_complementarity.parquet")
+    io = rawroot.read_reference(root, "io_links")
+    cells = rawroot.read_parquet(root, "truth/city_industry_complementarity.parquet")
     quality = lat.loc[lat["true_log_quality_rel"].notna(), ["panel_firm_id", "year", "true_log_quality_rel"]]
     quality = quality.rename(columns={"true_log_quality_rel": "true_log_quality"}).reset_index(drop=True)
     return {"survey": survey, "lines": lines, "output": output, "io_links": io, "cells": cells,
             "quality_truth": quality}
+
+
+def _complete_sums(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Per group (numbered 0..n-1): the sum of its values (as a Series sums
+    them, over the group's values in row order), NaN when one is missing."""
+    order = np.argsort(group, kind="stable")
+    values, bounds = values[order], np.searchsorted(group[order], np.arange(group.max() + 2 if len(group) else 1))
+    return np.array([np.nan if np.isnan(v).any() else v.sum() for v in
+                     (values[a:b] for a, b in zip(bounds[:-1], bounds[1:]))], dtype=float)
 
 
 def agglomeration(survey: pd.DataFrame) -> pd.DataFrame:
@@ -189,13 +195,12 @@ def agglomeration(survey: pd.DataFrame) -> pd.DataFrame:
     return out[["city_code", "industry_code_3", "year", "agglomeration"]]
 
 
-def analysis_panel(root: Path | str, survey: pd.DataFrame | None = None) -> pd.DataFrame:
+def analysis_panel(root: RawRoot, survey: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`generator_panel` with the analysis panel's firm key
     (``panel_firm_id``, :func:`panel_firm_ids`), ``industry_code_3`` and
     ``agglomeration`` (:func:`agglomeration` over :func:`generator_survey`),
     unwinsorised, in (panel_firm_id, year) order. ``survey``: a
     :func:`generator_survey` already read."""
-    root = Path(root)
     survey = generator_survey(root) if survey is None else survey
     p = generator_panel(root, survey)
     p["panel_firm_id"] = panel_firm_ids(p)

@@ -191,6 +191,8 @@ def patents_for_year(
     app_names = applicants["firm_name"].to_numpy(dtype=object)
     app_fids = applicants["fid"].to_numpy()
     by_cell = applicants.groupby(["city_code", "industry_code"]).indices
+    cell_city = cells["city_code"].to_numpy(dtype=object)
+    cell_industry = cells["industry_code"].to_numpy(dtype=object)
     lam = expected_inventions(params, invention_2014, t) * cells["lam_share"].to_numpy() * cells["cell_effect"].to_numpy()
     n_inv = rng.poisson(lam)
     if "patent_free" in cells:  # zeros by design (SynthParams.patent_free_cells): the others never lack one
@@ -223,7 +225,7 @@ def patents_for_year(
         bounds = np.flatnonzero(np.r_[True, firm_cells[1:] != firm_cells[:-1], True]) if len(firm_cells) else []
         for a, b in zip(bounds[:-1], bounds[1:]):
             ci = firm_cells[a]
-            key = (cells["city_code"].iat[ci], cells["industry_code"].iat[ci])
+            key = (cell_city[ci], cell_industry[ci])
             where = firm_rows[a:b]
             idx = by_cell.get(key)
             if idx is None:
@@ -267,6 +269,10 @@ def patents_for_year(
     return pats, fc
 
 
+SYLLABLES = np.array(list("华盛达信恒泰鑫宏瑞博安康源通创新天海利丰"))
+"""The syllables of non-survey company names (two drawn per name)."""
+
+
 def _other_applicants(rng: np.random.Generator, city: np.ndarray, city_short: dict[str, str]) -> np.ndarray:
     """Universities, institutes, individuals and non-survey companies."""
     n = len(city)
@@ -284,6 +290,7 @@ def _other_applicants(rng: np.random.Generator, city: np.ndarray, city_short: di
         elif kind[i] < 0.6:
             out[i] = persons[i]
         else:
-            syl = "".join(rng.choice(list("华盛达信恒泰鑫宏瑞博安康源通创新天海利丰"), 2))
+            # rng.choice(SYLLABLES, 2)'s draw, without choice's checks for each name
+            syl = "".join(SYLLABLES[rng.integers(0, len(SYLLABLES), size=2, dtype=np.int64)])
             out[i] = c + syl + COMPANY_TAIL[rng.integers(len(COMPANY_TAIL))]
     return out

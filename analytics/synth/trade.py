@@ -309,7 +309,10 @@ def intermediary_flows(others: pd.DataFrame, book: ProductBook, s_h: pd.Series, 
     imp = imp.merge(book.image, on="hs6", how="inner")
     n_h = (imp["value_usd"] * imp["weight"]).groupby(imp["hs6_1996"]).sum()
     clean = book.products.drop_duplicates("hs6_1996").set_index("hs6_1996")["hs6"]
-    target = s_h[(s_h > 0) & s_h.index.isin(n_h.index) & s_h.index.isin(clean.index)]
+    # (the codes compared as objects: an Arrow-string isin loops over the values in Python)
+    codes = pd.Index(s_h.index.to_numpy(dtype=object), dtype=object)
+    both = codes.isin(n_h.index.to_numpy(dtype=object)) & codes.isin(clean.index.to_numpy(dtype=object))
+    target = s_h[(s_h > 0) & both]
     vol = target / (1 - target) * n_h.reindex(target.index)
     vol = vol[vol > 0]
     k = rng.integers(1, 3, len(vol))

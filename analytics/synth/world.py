@@ -23,11 +23,20 @@ Order of generation (each step needs the one before):
 Every random stream is seeded by (seed, component, year), so the same seed
 gives byte-identical files and one year's draws do not depend on another's
 table sizes.  Only one year of one raw table is held at a time.
+
+:func:`generate` writes a folder: steps 1-7 but the truth
+(:func:`write_world`), the contract's validation of the raw root, then the
+truth and truth.json (:func:`write_truth`).  :func:`generate_in_memory`
+makes the same world into a :class:`~analytics.synth.rawroot.MemoryRoot`
+(every table as it would read back from its file), without the validation:
+what a Monte Carlo over worlds estimates on.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -36,8 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics import rawio
-from analytics.settings import MethodSettings
+from analytics.settings import HS_VERSION_BY_YEAR, MethodSettings
 from analytics.synth import firms as firms_mod
 from analytics.synth import geography as geo
 from analytics.synth import names as nm
@@ -46,17 +54,19 @@ from analytics.synth import preparation as wp
 from analytics.synth import prices as px
 from analytics.synth import production as prod
 from analytics.synth import trade as trd
-from analytics.synth.catalogue import build_catalogue
+from analytics.synth import rawroot
+from analytics.synth.catalogue import Catalogue, build_catalogue
 from analytics.synth.config import SCALES, SynthParams
+from analytics.synth.rawroot import MemoryRoot, RawRoot
 from analytics.synth.truth import compute_truth
 from schemas.prices import validate_price_tables
 from schemas.validate import validate_raw_root
 from analytics.synth.truth.complementarity import (
-    city_industry_complementarity,
-    patent_flows,
     placebo_industries,
     survey_cells,
     survey_name_industry,
+    year_complementarity,
+    year_flows,
 )
 from analytics.synth.truth.matching import survey_index_rows
 
@@ -78,6 +88,24 @@ def _rng(seed: int, component: str, year: int = 0) -> np.random.Generator:
     return np.random.default_rng([seed, COMPONENTS[component], year])
 
 
+_PACKAGED_BOOKS: dict[str, trd.ProductBook] = {}
+"""The product books of the packaged catalogue (only its products and HS
+versions enter a book), built once per process."""
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged_catalogue() -> Catalogue:
+    return build_catalogue(None)
+
+
+def _catalogue(reference_dir: Path | str | None) -> Catalogue:
+    """The catalogue of :func:`build_catalogue`; the packaged one is built once
+    per process (a copy for each world: worlds of a Monte Carlo share it)."""
+    if reference_dir:
+        return build_catalogue(Path(reference_dir))
+    return copy.deepcopy(_packaged_catalogue())
+
+
 def generate(
     out: Path | str,
     scale: str = "tiny",
@@ -91,12 +119,70 @@ def generate(
 
     ``overrides`` replaces fields of :class:`SynthParams` (and, with keys
     ``scale.<field>``, of the :class:`Scale`), for experiments; they land in
-    truth.json like every other parameter.
+    truth.json like every other parameter.  The raw root is validated against
+    the contract before its truth is computed.
     """
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    world = write_world(out, scale, seed, beta, reference_dir, say, overrides)
+    say("validating the written raw root against the contract's pandera models")
+    checked = validate_raw_root(out)
+    validate_price_tables(out)  # (METHOD §0 step 5's optional tables: the world writes both)
+    say(f"valid: {sum(checked.values()):,} rows in {len(checked)} tables")
+    summary = write_truth(out, world, say)
+    summary["seconds"] = round(time.perf_counter() - t0, 1)  # not in truth.json: files stay byte-identical
+    return summary
+
+
+def generate_in_memory(
+    scale: str = "tiny", seed: int = 1, overrides: dict | None = None, progress: Progress | None = None
+) -> tuple[MemoryRoot, dict]:
+    """The world :func:`generate` writes for the same arguments, kept in memory:
+    ``(root, summary)``, ``root`` a :class:`~analytics.synth.rawroot.MemoryRoot`
+    holding the raw tables, ``truth/`` and ``truth.json`` as the folder would,
+    ``summary`` what truth.json says.  The contract's validation of the raw
+    root is left out (the files of a seed are validated when written).  For a
+    Monte Carlo over worlds, which estimates on each and keeps none."""
+    say = progress or (lambda _m: None)
+    root = MemoryRoot()
+    world = write_world(root, scale, seed, None, None, say, overrides)
+    return root, write_truth(root, world, say)
+
+
+@dataclasses.dataclass
+class WrittenWorld:
+    """What the truth's self-checks and truth.json need of a world written by
+    :func:`write_world`, besides the files."""
+
+    seed: int
+    scale: str
+    params: SynthParams
+    scale_spec: object
+    cities: list[str]
+    industries: list[str]
+    sample_years: list[int]
+    designed_c: pd.DataFrame  # the generator's C (city_code, industry_code, year, C)
+    latent: pd.DataFrame  # the latent firm-years' columns the self-checks read
+    rows_written: dict
+    m_lowered: int
+    m_identity_gap: float
+    preparation: dict
+
+
+def write_world(
+    out: RawRoot,
+    scale: str = "tiny",
+    seed: int = 1,
+    beta: float | None = None,
+    reference_dir: Path | str | None = None,
+    say: Callable[[str], None] = lambda _m: None,
+    overrides: dict | None = None,
+) -> WrittenWorld:
+    """Steps 1-7 of the module doc but the truth: the raw tables, the reference
+    tables and truth/firm_year_latent, written to ``out`` (a folder or a
+    :class:`~analytics.synth.rawroot.MemoryRoot`) one year at a time."""
     overrides = dict(overrides or {})
     sc = dataclasses.replace(
         SCALES[scale], **{k.split(".", 1)[1]: v for k, v in overrides.items() if k.startswith("scale.")}
@@ -108,7 +194,7 @@ def generate(
         params = params.with_overrides(beta=float(beta))
     years = list(params.survey_years)
     sample_years = list(params.years)
-    cat = build_catalogue(Path(reference_dir) if reference_dir else None)
+    cat = _catalogue(reference_dir)
     if params.placebo_ipc_disjoint:  # the concordance the world writes and draws from
         cat = dataclasses.replace(
             cat, ipc_industry=pat.placebo_disjoint(cat.ipc_industry, placebo_industries(cat.io_links))
@@ -190,10 +276,10 @@ def generate(
         apps = fy.loc[fy["year"] == t, ["fid", "firm_name", "city_code", "industry_code"]].copy()
         apps["innov"] = innov[apps["fid"].to_numpy()]
         pats, own = pat.patents_for_year(t, cy, mix, apps, counties_of, city_short, params, sc.invention_patents_2014, r)
-        rawio.write_year(out, "patents", t, pats)
+        rawroot.write_year(out, "patents", t, pats)
         rows_written["patents"] += len(pats)
-        flows = patent_flows(pats, name_industry, ipc_ref, gen_settings, city_list)
-        c_t = city_industry_complementarity(t, flows, survey_cells(index[index["year"] == t]), placebo, gen_settings)
+        flows = year_flows(out, t, pats, name_industry, ipc_ref, gen_settings, city_list)
+        c_t = year_complementarity(out, t, flows, survey_cells(index[index["year"] == t]), placebo, gen_settings)
         c_parts.append(c_t)
         own_parts.append(own)
         say(f"patents {t}: {len(pats):,} applications ({int((pats['patent_type'] == 'invention').sum()):,} invention), "
@@ -257,6 +343,8 @@ def generate(
 
     # --- 6. per year: survey and customs -----------------------------------------------------------
     fx = cat.exchange_rates.set_index("year")["cny_per_usd"].to_dict()
+    # the products of each HS version, read by the years it is in force (the packaged catalogue's: by every world)
+    books: dict[str, trd.ProductBook] = {} if reference_dir else _PACKAGED_BOOKS
     latent_parts, quality_parts = [], []
     n_lowered = 0
     payments = wp.PaymentHistory()
@@ -293,13 +381,16 @@ def generate(
         n_true = len(survey)
         survey = wp.duplicated_rows(survey, year_fy, params, ra)
         quirks["survey_duplicate_rows"] += len(survey) - n_true
-        rawio.write_year(out, "firm_survey", t, survey)
+        rawroot.write_year(out, "firm_survey", t, survey)
         rows_written["firm_survey"] += len(survey)
         latent_parts.append(year_fy.drop(columns=["m_new", "canonical_name"]).merge(
             ex[["fid", "customs_firm_id", "match_kind", "Y", "Y1", "Y2", "IMP1", "D", "Ko", "m_lowered"]], on="fid", how="left"))
         if t not in sample_years:
             continue
-        book = trd.ProductBook(cat, t)
+        version = HS_VERSION_BY_YEAR[t]
+        if version not in books:
+            books[version] = trd.ProductBook(cat, t)
+        book = books[version]
         rs = _rng(seed, "shares", t)
         s_h = pd.Series(np.where(rs.random(len(book.products)) < 0.6,
                                  rs.beta(2, 2 / params.intermediary_share_mean - 2, len(book.products)), 0.0),
@@ -322,7 +413,7 @@ def generate(
         added = rows.iloc[n_true:]
         quirks["customs_lines_without_firm_id"] += int(added["customs_firm_id"].isna().sum())
         quirks["customs_lines_zero_value"] += int((added["value_usd"] == 0).sum())
-        rawio.write_year(out, "customs_transactions", t, rows)
+        rawroot.write_year(out, "customs_transactions", t, rows)
         rows_written["customs_transactions"] += len(rows)
         say(f"customs {t}: {len(rows):,} rows, {len(ex):,} survey exporters, {len(co):,} customs-only, "
             f"{len(inter)} intermediaries; survey {t}: {len(survey):,} firms")
@@ -343,30 +434,37 @@ def generate(
         "deflators": prices.deflators, "investment_deflator": prices.investment,
     }
     for name, df in refs.items():
-        rawio.write_reference(out, name, df.reset_index(drop=True))
+        rawroot.write_reference(out, name, df.reset_index(drop=True))
     say(f"reference: {len(refs)} tables")
 
-    # --- truth: the generator's own panel and METHOD §1-§4 on what was written ------------------
-    truth_dir = out / "truth"
+    # --- the generator's own latent firm-years ---------------------------------------------------
     latent = latent.merge(cells[["city_code", "industry_code", "year", "iv", "z", "placebo_complementarity", "invention_patents"]],
                           on=["city_code", "industry_code", "year"], how="left")
     del cells
     if quality_parts:
         latent = latent.merge(pd.concat(quality_parts, ignore_index=True), on=["fid", "year"], how="left")
     del quality_parts
-    rawio.write_parquet(latent.sort_values(["year", "fid"], ignore_index=True), truth_dir / "firm_year_latent.parquet")
-    # only what the self-checks below read is kept through validation and the truth
+    rawroot.write_parquet(out, "truth/firm_year_latent.parquet", latent.sort_values(["year", "fid"], ignore_index=True))
+    # only what the self-checks of write_truth read is kept through validation and the truth
     latent = latent[["fid", "year", "firm_id", "dvar_target", "markup", "markup_raised", "dvar_capped"]]
-    say("validating the written raw root against the contract's pandera models")
-    checked = validate_raw_root(out)
-    validate_price_tables(out)  # (METHOD §0 step 5's optional tables: the world writes both)
-    say(f"valid: {sum(checked.values()):,} rows in {len(checked)} tables")
+    return WrittenWorld(
+        seed=seed, scale=scale, params=params, scale_spec=sc, cities=sorted(chosen["city_code"]), industries=ind_codes,
+        sample_years=sample_years, designed_c=comp[["city_code", "industry_code", "year", "C"]], latent=latent,
+        rows_written=rows_written, m_lowered=n_lowered, m_identity_gap=m_identity_gap,
+        preparation={**preparation_counts, "intermediate_inputs_reported_until": params.m_reported_until, **quirks},
+    )
+
+
+def write_truth(out: RawRoot, world: WrittenWorld, say: Callable[[str], None] = lambda _m: None) -> dict:
+    """truth/ (METHOD §1-§4 on what :func:`write_world` wrote to ``out``), the
+    self-checks and truth.json; returns truth.json's content."""
+    params, sample_years, latent = world.params, world.sample_years, world.latent
     dvar_truth, comp_truth = compute_truth(out, MethodSettings(), progress=say)
-    rawio.write_parquet(dvar_truth, truth_dir / "firm_year_dvar.parquet")
-    rawio.write_parquet(comp_truth, truth_dir / "city_industry_complementarity.parquet")
+    rawroot.write_parquet(out, "truth/firm_year_dvar.parquet", dvar_truth)
+    rawroot.write_parquet(out, "truth/city_industry_complementarity.parquet", comp_truth)
 
     # self-checks: the written world reproduces the designed one
-    chk = comp_truth.merge(comp[["city_code", "industry_code", "year", "C"]], on=["city_code", "industry_code", "year"], how="left")
+    chk = comp_truth.merge(world.designed_c, on=["city_code", "industry_code", "year"], how="left")
     c_gap = float((chk["complementarity"] - chk["C"].fillna(0)).abs().max()) if len(chk) else 0.0
     lat = latent.dropna(subset=["dvar_target"])
     dchk = dvar_truth.merge(lat[["firm_id", "year", "dvar_target", "fid"]], on=["firm_id", "year"], how="inner")
@@ -374,27 +472,27 @@ def generate(
     mk = dchk.merge(lat[["fid", "year", "markup"]], on=["fid", "year"], how="left")["markup"]
     markup_mean = float(mk.mean()) if len(mk) else params.markup_mean
     summary = {
-        "seed": seed, "scale": scale, "params": params.as_dict(), "scale_spec": dataclasses.asdict(sc),
-        "cities": sorted(chosen["city_code"]), "industries": ind_codes,
-        "rows": rows_written,
+        "seed": world.seed, "scale": world.scale, "params": params.as_dict(),
+        "scale_spec": dataclasses.asdict(world.scale_spec),
+        "cities": world.cities, "industries": world.industries,
+        "rows": world.rows_written,
         "exporter_years_truth": int(len(dvar_truth)),
         "matched_share_of_survey_exporters": float(len(dchk) / max(len(lat[lat["year"].isin(sample_years)]), 1)),
-        "m_lowered_for_feasibility": n_lowered,
+        "m_lowered_for_feasibility": world.m_lowered,
         "markup_raised_for_feasibility": int(latent.loc[latent["year"].isin(sample_years), "markup_raised"].sum()),
         "dvar_targets_capped_at_0.99": int(latent.loc[latent["year"].isin(sample_years), "dvar_capped"].fillna(False).sum()),
         "check_C_max_abs_gap": c_gap,
         "check_dvar_p99_abs_gap": dvar_gap,
         # METHOD §0: the accounting identity against the true M (rounding only), and the quirks written
-        "check_m_identity_max_rel_gap": m_identity_gap,
-        "preparation": {**preparation_counts,
-                        "intermediate_inputs_reported_until": params.m_reported_until, **quirks},
+        "check_m_identity_max_rel_gap": world.m_identity_gap,
+        "preparation": world.preparation,
         # markup_mean: the mean latent markup over the matched exporter-years of truth/firm_year_dvar
         # (params.markup_mean is the mean of the firm markups drawn; raised markups lift the realised mean)
         "production_truth": {"beta_l": params.beta_l, "beta_k": params.beta_k, "beta_m": params.beta_m,
                              "beta_tfp": params.beta_tfp, "markup_mean": markup_mean, "kqs_sigma": params.kqs_sigma},
     }
-    (out / "truth.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True, default=float) + "\n", encoding="utf-8")
-    summary["seconds"] = round(time.perf_counter() - t0, 1)  # not in truth.json: files stay byte-identical
+    rawroot.write_text(out, "truth.json",
+                       json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True, default=float) + "\n")
     return summary
 
 

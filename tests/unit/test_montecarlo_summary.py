@@ -162,11 +162,11 @@ def test_every_world_is_drawn_with_the_overrides(monkeypatch):
 
     seen = []
 
-    def fake_generate(out, scale="tiny", seed=1, overrides=None, **kw):
+    def fake_generate(scale="tiny", seed=1, overrides=None, **kw):
         seen.append((seed, overrides))
         raise RuntimeError("stop here")
 
-    monkeypatch.setattr(world_mod, "generate", fake_generate)
+    monkeypatch.setattr(world_mod, "generate_in_memory", fake_generate)
     with pytest.raises(RuntimeError, match="stop here"):
         run_montecarlo("tiny", 1, first_seed=7, world={"patent_free_cells": 0.4})
     assert seen == [(7, {"patent_free_cells": 0.4})]

@@ -20,17 +20,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.rawio import read_reference, read_year, write_parquet, years_present
+from analytics.rawio import write_parquet
+from analytics.synth.rawroot import RawRoot, read_reference, read_year, years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings
 from analytics.synth.truth.complementarity import (
     COMPLEMENTARITY_COLUMNS,
     PatentFlows,
-    city_industry_complementarity,
-    patent_flows,
     placebo_industries,
     sum_flows,
     survey_cells,
     survey_name_industry,
+    year_complementarity,
+    year_flows,
 )
 from analytics.synth.truth.dvar import DVAR_COLUMNS, _empty_dvar, firm_year_dvar, load_trade_references
 from analytics.synth.truth.matching import INDEX_COLUMNS, survey_index_rows, survey_panel_ids
@@ -55,7 +56,7 @@ def _say(progress: Progress) -> Callable[[str], None]:
 
 
 def build_survey_index(
-    root: Path | str,
+    root: RawRoot,
     progress: Progress = None,
     settings: MethodSettings = DEFAULT_SETTINGS,
     preparation: SurveyPreparation | None = None,
@@ -80,7 +81,7 @@ def build_survey_index(
 
 
 def dvar_truth(
-    root: Path | str,
+    root: RawRoot,
     settings: MethodSettings = DEFAULT_SETTINGS,
     index: pd.DataFrame | None = None,
     progress: Progress = None,
@@ -113,7 +114,7 @@ def dvar_truth(
 
 
 def complementarity_truth(
-    root: Path | str,
+    root: RawRoot,
     settings: MethodSettings = DEFAULT_SETTINGS,
     index: pd.DataFrame | None = None,
     progress: Progress = None,
@@ -144,11 +145,11 @@ def complementarity_truth(
                 if pats.empty:
                     cache[y] = sum_flows([])
                 else:
-                    cache[y] = patent_flows(pats, name_industry, ipc_industry, settings, city_list)
+                    cache[y] = year_flows(root, y, pats, name_industry, ipc_industry, settings, city_list)
                 say(f"truth: patents {y}: {cache[y].counts}")
         flows = sum_flows(cache[y] for y in window)
         cells = survey_cells(index[index["year"] == t])
-        part = city_industry_complementarity(t, flows, cells, placebo, settings)
+        part = year_complementarity(root, t, flows, cells, placebo, settings)
         say(f"truth: complementarity {t}: {len(part)} cells, {int(part['no_patents_flag'].sum())} without patents")
         parts.append(part)
     if not parts:
@@ -158,7 +159,7 @@ def complementarity_truth(
 
 
 def compute_truth(
-    root: Path | str, settings: MethodSettings = DEFAULT_SETTINGS, progress: Progress = None
+    root: RawRoot, settings: MethodSettings = DEFAULT_SETTINGS, progress: Progress = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """METHOD §0-§4 on a raw root: ``(firm_year_dvar, city_industry_complementarity)``.
 

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import sparse
 
 from analytics.settings import MethodSettings
+from analytics.synth.rawroot import RawRoot, reuse
 from analytics.synth.truth._frame import isin
 from analytics.synth.truth.names import normalise_name_series
 
@@ -39,6 +40,8 @@ __all__ = [
     "survey_cells",
     "survey_name_industry",
     "technology_units",
+    "year_complementarity",
+    "year_flows",
 ]
 
 COMPLEMENTARITY_COLUMNS = [
@@ -121,33 +124,75 @@ def assign_industry(
     ipc_codes``.  Returns ``application_id, industry_code, weight, source``
     (``name`` / ``ipc``), rows with weight > 0 only.
     """
-    p = pd.DataFrame(
-        {
-            "application_id": patents["application_id"].astype(str).to_numpy(dtype=object),
-            "t": patents["application_year"].astype("int64").to_numpy(),
-            "name_norm": normalise_name_series(first_applicant(patents["applicant_name"])).to_numpy(dtype=object),
-            "subclass": main_subclass(patents["ipc_codes"]).to_numpy(dtype=object),
-        }
-    )
-    keys = p.loc[p["name_norm"].notna(), ["name_norm", "t"]].drop_duplicates()
-    cand = keys.merge(name_industry, on="name_norm")
-    cand["dist"] = (cand["year"] - cand["t"]).abs()
-    cand = cand.sort_values(["name_norm", "t", "dist", "year"], kind="mergesort").drop_duplicates(["name_norm", "t"])
-    by_name = p.merge(cand[["name_norm", "t", "industry_code"]], on=["name_norm", "t"], how="inner")
-    by_name = by_name.assign(weight=1.0, source="name")[["application_id", "industry_code", "weight", "source"]]
+    ids = patents["application_id"].astype(str).to_numpy(dtype=object)
+    links = _industry_links(ids, patents["application_year"].astype("int64").to_numpy(),
+                            normalise_name_series(first_applicant(patents["applicant_name"])).to_numpy(dtype=object),
+                            _main_subclasses(ipc_code_list(patents["ipc_codes"])), name_industry, ipc_industry)
+    return pd.DataFrame({"application_id": ids[links.patent], "industry_code": links.industry,
+                         "weight": links.weight, "source": links.source})
 
-    rest = p[~isin(p["application_id"], by_name["application_id"]) & p["subclass"].notna()]
-    conc = pd.DataFrame(
-        {
-            "subclass": ipc_industry["ipc"].astype(str).str.replace(r"\s+", "", regex=True).to_numpy(dtype=object),
-            "industry_code": ipc_industry["industry_code"].astype(str).to_numpy(dtype=object),
-            "weight": pd.to_numeric(ipc_industry["weight"]).astype(float).to_numpy(),
-        }
-    )
-    by_ipc = rest.merge(conc, on="subclass", how="inner").assign(source="ipc")
-    by_ipc = by_ipc[["application_id", "industry_code", "weight", "source"]]
-    out = pd.concat([by_name, by_ipc], ignore_index=True)
-    return out[out["weight"] > 0].reset_index(drop=True)
+
+@dataclass
+class _Links:
+    """Patent -> industry rows of :func:`assign_industry`: the patent's row
+    position, the industry, the weight and the source, in the function's order."""
+
+    patent: np.ndarray
+    industry: np.ndarray
+    weight: np.ndarray
+    source: np.ndarray
+
+
+def _main_subclasses(codes: pd.Series) -> np.ndarray:
+    """:func:`main_subclass` of patents whose codes are parsed (:func:`ipc_code_list`)."""
+    return np.array([xs[0][:4] if xs else None for xs in codes], dtype=object)
+
+
+def _industry_links(ids: np.ndarray, years: np.ndarray, names: np.ndarray, subclasses: np.ndarray,
+                    name_industry: pd.DataFrame, ipc_industry: pd.DataFrame) -> _Links:
+    """:func:`assign_industry` on the patents' ids, application years,
+    normalised first applicants and main subclasses: the name matches in
+    patent order, then the concordance's rows of each patent left (weight >
+    0 only)."""
+    survey_years: dict = {}  # name -> (survey year, industry) of the names the patents carry
+    carried = isin(name_industry["name_norm"], [n for n in set(names) if n is not None]).to_numpy()
+    for name, year, industry in zip(name_industry["name_norm"].to_numpy(dtype=object)[carried],
+                                    name_industry["year"].to_numpy()[carried],
+                                    name_industry["industry_code"].to_numpy(dtype=object)[carried]):
+        survey_years.setdefault(name, []).append((int(year), industry))
+    nearest: dict = {}  # (name, application year) -> industry of the nearest survey year, ties to the earlier
+
+    def by_name(name, t: int):
+        if (name, t) not in nearest:
+            found = survey_years.get(name)
+            nearest[(name, t)] = min(found, key=lambda yk: (abs(yk[0] - t), yk[0]))[1] if found else None
+        return nearest[(name, t)]
+
+    patent, industry = [], []
+    for i, (name, t) in enumerate(zip(names, years)):
+        if name is not None:
+            k = by_name(name, int(t))
+            if k is not None:
+                patent.append(i)
+                industry.append(k)
+    n_name = len(patent)
+    conc: dict = {}
+    for sub, k, w in zip(ipc_industry["ipc"].astype(str).str.replace(r"\s+", "", regex=True).to_numpy(dtype=object),
+                         ipc_industry["industry_code"].astype(str).to_numpy(dtype=object),
+                         pd.to_numeric(ipc_industry["weight"]).astype(float).to_numpy()):
+        conc.setdefault(sub, []).append((k, w))
+    named = set(ids[patent])
+    weight = [1.0] * n_name
+    for i, (pid, sub) in enumerate(zip(ids, subclasses)):
+        if sub is not None and pid not in named:
+            for k, w in conc.get(sub, ()):
+                patent.append(i)
+                industry.append(k)
+                weight.append(w)
+    source = np.array(["name"] * n_name + ["ipc"] * (len(patent) - n_name), dtype=object)
+    patent, industry, weight = np.array(patent, dtype=np.intp), np.array(industry, dtype=object), np.array(weight)
+    keep = weight > 0
+    return _Links(patent[keep], industry[keep], weight[keep], source[keep])
 
 
 def technology_units(ipc_codes: pd.Series, application_ids: pd.Series, level: str, counting: str) -> pd.DataFrame:
@@ -159,17 +204,21 @@ def technology_units(ipc_codes: pd.Series, application_ids: pd.Series, level: st
     of one patent in the same unit add up.  Returns ``application_id, unit,
     share``.
     """
+    return _technology_units(ipc_code_list(ipc_codes), application_ids.astype(str).to_numpy(dtype=object), level,
+                             counting)
+
+
+def _technology_units(codes: pd.Series, ids: np.ndarray, level: str, counting: str) -> pd.DataFrame:
+    """:func:`technology_units` of patents whose codes are parsed (:func:`ipc_code_list`)."""
     n_chars = IPC_UNIT_LENGTH[level]
-    codes = ipc_code_list(ipc_codes)
     if counting == "main":
         codes = codes.map(lambda xs: xs[:1])
     elif counting != "fractional":
         raise ValueError(f"ipc_counting={counting!r}")
-    lengths = codes.map(len).to_numpy()
-    ids = np.repeat(application_ids.astype(str).to_numpy(dtype=object), lengths)
+    lengths = codes.map(len).to_numpy(dtype=np.int64)
     flat = [c[:n_chars] for xs in codes for c in xs]
     share = np.repeat(np.divide(1.0, lengths, out=np.zeros(len(lengths)), where=lengths > 0), lengths)
-    d = pd.DataFrame({"application_id": ids, "unit": np.array(flat, dtype=object), "share": share})
+    d = pd.DataFrame({"application_id": np.repeat(ids, lengths), "unit": np.array(flat, dtype=object), "share": share})
     return d.groupby(["application_id", "unit"], sort=True, as_index=False)["share"].sum()
 
 
@@ -188,6 +237,14 @@ class PatentFlows:
     counts: dict = field(default_factory=dict)
 
 
+def _positions(keys: np.ndarray) -> dict:
+    """The row positions of each key, in row order."""
+    out: dict = {}
+    for i, k in enumerate(keys):
+        out.setdefault(k, []).append(i)
+    return out
+
+
 def patent_flows(
     patents_year: pd.DataFrame,
     name_industry: pd.DataFrame,
@@ -204,6 +261,10 @@ def patent_flows(
     technology units at ``settings.ipc_units`` with ``settings.ipc_counting``,
     each multiplied by the patent's industry weight.  A patent without any IPC
     symbol has no technology vector and is left out (counted).
+
+    The IPC symbols are parsed once and the joins (patent -> industry rows ->
+    location, units -> industry rows) are made by row positions; each sum is
+    the frame sum over the rows in the order the joins give them.
     """
     g_level, m_level = settings.ipc_units
     inv = patents_year[patents_year["patent_type"].astype(str) == "invention"]
@@ -211,28 +272,51 @@ def patent_flows(
     codes = ipc_code_list(inv["ipc_codes"]) if len(inv) else pd.Series(dtype=object)
     has_code = codes.map(len).to_numpy() > 0 if len(inv) else np.zeros(0, dtype=bool)
     counts["patents_without_ipc"] = int((~has_code).sum())
-    inv = inv[has_code]
-    ind = assign_industry(inv, name_industry, ipc_industry)
-    counts["patents_without_industry"] = int((~isin(inv["application_id"].astype(str), ind["application_id"])).sum())
-    loc = pd.DataFrame(
-        {
-            "application_id": inv["application_id"].astype(str).to_numpy(dtype=object),
-            "city_code": prefecture_code(inv["applicant_city_code"]).to_numpy(dtype=object),
-        }
-    )
+    inv, codes = inv[has_code], codes[has_code]
+    ids = inv["application_id"].astype(str).to_numpy(dtype=object)
+    links = _industry_links(ids, inv["application_year"].astype("int64").to_numpy(),
+                            normalise_name_series(first_applicant(inv["applicant_name"])).to_numpy(dtype=object),
+                            _main_subclasses(codes), name_industry, ipc_industry)
+    link_ids = ids[links.patent]
+    assigned = set(link_ids)
+    counts["patents_without_industry"] = sum(1 for x in ids if x not in assigned)
+    city = prefecture_code(inv["applicant_city_code"]).to_numpy(dtype=object)
     if city_list is not None:
         known = set(str(c) for c in city_list)
-        counts["patents_city_not_in_reference"] = int((~isin(loc["city_code"], list(known))).sum())
-    ind = ind.merge(loc, on="application_id")
-    pat = ind.groupby(["city_code", "industry_code"], as_index=False)["weight"].sum().rename(columns={"weight": "patents"})
+        counts["patents_city_not_in_reference"] = sum(1 for c in city if c not in known)
+    # industry rows joined to the patents' locations (every row of the id, in patent order)
+    located = _positions(ids)
+    rows = [(r, i) for r, pid in enumerate(link_ids) for i in located.get(pid, ())]
+    ind_row = np.array([r for r, _ in rows], dtype=np.intp)
+    ind_id, ind_k, ind_w = link_ids[ind_row], links.industry[ind_row], links.weight[ind_row]
+    ind_city = city[np.array([i for _, i in rows], dtype=np.intp)]
+    pat = pd.DataFrame({"city_code": ind_city, "industry_code": ind_k, "weight": ind_w})
+    pat = pat.groupby(["city_code", "industry_code"], as_index=False)["weight"].sum().rename(columns={"weight": "patents"})
+    of_id = _positions(ind_id)
 
     def vectors(level: str) -> pd.DataFrame:
-        u = technology_units(inv["ipc_codes"], inv["application_id"], level, settings.ipc_counting)
-        v = u.merge(ind[["application_id", "city_code", "industry_code", "weight"]], on="application_id")
-        v["value"] = v["share"] * v["weight"]
+        u = _technology_units(codes, ids, level, settings.ipc_counting)
+        pairs = [(r, j) for r, pid in enumerate(u["application_id"].to_numpy(dtype=object)) for j in of_id.get(pid, ())]
+        ur = np.array([r for r, _ in pairs], dtype=np.intp)
+        jr = np.array([j for _, j in pairs], dtype=np.intp)
+        v = pd.DataFrame({"city_code": ind_city[jr], "industry_code": ind_k[jr],
+                          "unit": u["unit"].to_numpy(dtype=object)[ur],
+                          "value": u["share"].to_numpy(dtype=float)[ur] * ind_w[jr]})
         return v.groupby(["city_code", "industry_code", "unit"], as_index=False)["value"].sum()
 
     return PatentFlows(pat, vectors(g_level), vectors(m_level), counts)
+
+
+def year_flows(root: RawRoot, year: int, patents_year: pd.DataFrame, name_industry: pd.DataFrame,
+               ipc_industry: pd.DataFrame, settings: MethodSettings,
+               city_list: Iterable[str] | None = None) -> PatentFlows:
+    """:func:`patent_flows` of a year's patents of ``root``; a memory root
+    reuses the flows of an earlier call with the same patents, survey names,
+    concordance, IPC settings and cities (:func:`analytics.synth.rawroot.reuse`)."""
+    cities = None if city_list is None else [str(c) for c in city_list]
+    inputs = (patents_year, name_industry, ipc_industry, settings.ipc_units, settings.ipc_counting, cities)
+    return reuse(root, ("patent_flows", int(year)), inputs,
+                 lambda: patent_flows(patents_year, name_industry, ipc_industry, settings, cities))
 
 
 def sum_flows(flows: Iterable[PatentFlows]) -> PatentFlows:
@@ -264,6 +348,19 @@ def _city_unit_matrix(v: pd.DataFrame, cities: pd.Index) -> sparse.csr_matrix:
     return sparse.csr_matrix((v["value"].to_numpy(dtype=float), (rows, cols)), shape=(len(cities), len(units)))
 
 
+def _cra(GG: np.ndarray, MM: np.ndarray) -> np.ndarray:
+    """``Cra`` from the dot products of the cities' coarse (``GG``) and fine
+    (``MM``) vectors, the diagonal NaN; checked to lie in [0, 1] (:func:`pairwise_cra`)."""
+    norm = np.sqrt(np.diag(GG))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cra = (GG - MM) / np.outer(norm, norm)
+    np.fill_diagonal(cra, np.nan)
+    off = cra[~np.eye(len(cra), dtype=bool)]
+    if off.size and not (np.all(off >= -TOL) and np.all(off <= 1 + TOL)):
+        raise AssertionError(f"Cra outside [0, 1]: min {np.nanmin(off)}, max {np.nanmax(off)}")
+    return cra
+
+
 def pairwise_cra(tg: pd.DataFrame, tm: pd.DataFrame, cities: pd.Index | None = None) -> pd.DataFrame:
     """Pairwise ``Cra`` of the cities of ONE (industry, year) group (METHOD §4):
 
@@ -278,16 +375,45 @@ def pairwise_cra(tg: pd.DataFrame, tm: pd.DataFrame, cities: pd.Index | None = N
         cities = pd.Index(sorted(set(tg["city_code"]) | set(tm["city_code"])), name="city_code")
     G = _city_unit_matrix(tg, cities)
     M = _city_unit_matrix(tm, cities)
-    GG = (G @ G.T).toarray()
-    MM = (M @ M.T).toarray()
-    norm = np.sqrt(np.diag(GG))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cra = (GG - MM) / np.outer(norm, norm)
-    np.fill_diagonal(cra, np.nan)
-    off = cra[~np.eye(len(cities), dtype=bool)]
-    if off.size and not (np.all(off >= -TOL) and np.all(off <= 1 + TOL)):
-        raise AssertionError(f"Cra outside [0, 1]: min {np.nanmin(off)}, max {np.nanmax(off)}")
+    cra = _cra((G @ G.T).toarray(), (M @ M.T).toarray())
     return pd.DataFrame(cra, index=cities, columns=cities)
+
+
+def _gram_blocks(v: pd.DataFrame, groups: list[tuple[str, np.ndarray]]) -> list[np.ndarray]:
+    """``X X'`` of each industry's city x unit matrix X (cities of ``groups``:
+    (industry, sorted cities); units of the industry's rows of ``v``).
+
+    The industries' matrices are the diagonal blocks of one sparse matrix, so
+    one sparse product gives every industry's dot products; each is summed
+    over the same units in the same order as its own product would be (units
+    sorted within the industry), so every block equals ``(X @ X.T).toarray()``."""
+    k = v["industry_code"].to_numpy(dtype=object)
+    city, unit = v["city_code"].to_numpy(dtype=object), v["unit"].to_numpy(dtype=object)
+    value = v["value"].to_numpy(dtype=float)
+    order = np.argsort(k, kind="stable")  # each industry's rows in the table's order
+    bounds = np.flatnonzero(np.r_[True, k[order][1:] != k[order][:-1], True]) if len(k) else np.zeros(1, dtype=int)
+    rows_of = {k[order[a]]: order[a:b] for a, b in zip(bounds[:-1], bounds[1:])}
+    row_parts, col_parts, value_parts, offsets = [], [], [], [0]
+    n_cols = 0
+    for industry, cities in groups:
+        rows = rows_of[industry]
+        at = {c: offsets[-1] + i for i, c in enumerate(cities)}
+        names, cols = np.unique(unit[rows].astype(str), return_inverse=True)
+        row_parts.append(np.array([at.get(c, -1) for c in city[rows]], dtype=np.intp))
+        col_parts.append(n_cols + cols)
+        value_parts.append(value[rows])
+        offsets.append(offsets[-1] + len(cities))
+        n_cols += len(names)
+    X = sparse.csr_matrix((np.concatenate(value_parts), (np.concatenate(row_parts), np.concatenate(col_parts))),
+                          shape=(offsets[-1], n_cols))
+    XX = (X @ X.T).tocsr()
+    blocks = []
+    for a, b in zip(offsets[:-1], offsets[1:]):
+        block = np.zeros((b - a, b - a))
+        lo, hi = XX.indptr[a], XX.indptr[b]
+        block[np.repeat(np.arange(b - a), np.diff(XX.indptr[a:b + 1])), XX.indices[lo:hi] - a] = XX.data[lo:hi]
+        blocks.append(block)
+    return blocks
 
 
 def complementarity(flows: PatentFlows, weight_denominator: str = "national") -> pd.DataFrame:
@@ -302,13 +428,22 @@ def complementarity(flows: PatentFlows, weight_denominator: str = "national") ->
     if weight_denominator not in ("national", "partners"):
         raise ValueError(f"weight_denominator={weight_denominator!r}")
     pat = flows.patents[flows.patents["patents"] > 0]
-    tg_by_k = dict(tuple(flows.tg.groupby("industry_code", sort=False)))
-    tm_by_k = dict(tuple(flows.tm.groupby("industry_code", sort=False)))
+    pat_k = pat["industry_code"].to_numpy(dtype=object)
+    pat_city = pat["city_code"].to_numpy(dtype=object)
+    pat_n = pat["patents"].to_numpy(dtype=float)
+    groups, counts = [], []
+    for k in sorted({x for x in pat_k if isinstance(x, str)}):
+        in_k = np.flatnonzero(pat_k == k)
+        in_k = in_k[np.argsort(pat_city[in_k], kind="stable")]  # one row per city: the cities sorted
+        groups.append((k, pat_city[in_k]))
+        counts.append(pat_n[in_k])
+    if not groups:
+        return pd.DataFrame({"city_code": [], "industry_code": [], "complementarity": [], "invention_patents": []})
     parts = []
-    for k, pk in pat.groupby("industry_code", sort=True):
-        cities = pd.Index(sorted(pk["city_code"]), name="city_code")
-        P = pk.set_index("city_code")["patents"].reindex(cities).to_numpy(dtype=float)
-        cra = pairwise_cra(tg_by_k[k], tm_by_k[k], cities).to_numpy(copy=True)
+    for (k, cities), P, GG, MM in zip(groups, counts, _gram_blocks(flows.tg, groups), _gram_blocks(flows.tm, groups)):
+        # column-major, as a city x city frame would hand it on: the product below then sums
+        # in the order it always has, to the last bit
+        cra = np.asfortranarray(_cra(GG, MM))
         np.fill_diagonal(cra, 0.0)
         weighted = cra @ P
         if weight_denominator == "national":
@@ -317,12 +452,13 @@ def complementarity(flows: PatentFlows, weight_denominator: str = "national") ->
             D = P.sum() - P
             with np.errstate(divide="ignore", invalid="ignore"):
                 C = np.where(D > 0, weighted / D, 0.0)
-        parts.append(
-            pd.DataFrame({"city_code": cities.to_numpy(dtype=object), "industry_code": k, "complementarity": C, "invention_patents": P})
-        )
-    if not parts:
-        return pd.DataFrame({"city_code": [], "industry_code": [], "complementarity": [], "invention_patents": []})
-    out = pd.concat(parts, ignore_index=True)
+        parts.append((cities, np.full(len(cities), k, dtype=object), C, P))
+    out = pd.DataFrame({
+        "city_code": np.concatenate([p[0] for p in parts]),
+        "industry_code": np.concatenate([p[1] for p in parts]),
+        "complementarity": np.concatenate([p[2] for p in parts]),
+        "invention_patents": np.concatenate([p[3] for p in parts]),
+    })
     c = out["complementarity"].to_numpy()
     if not (np.all(c >= -TOL) and np.all(c <= 1 + TOL)):
         raise AssertionError(f"C outside [0, 1]: min {c.min()}, max {c.max()}")
@@ -361,6 +497,17 @@ def survey_cells(index_year: pd.DataFrame) -> pd.DataFrame:
         .drop_duplicates()
         .reset_index(drop=True)
     )
+
+
+def year_complementarity(root: RawRoot, year: int, window_flows: PatentFlows, survey_cells_year: pd.DataFrame,
+                         placebo: pd.Series, settings: MethodSettings) -> pd.DataFrame:
+    """:func:`city_industry_complementarity`; a memory root reuses the rows
+    of an earlier call with the same flows, the same set of survey cells,
+    placebo industries and weight denominator (:func:`analytics.synth.rawroot.reuse`)."""
+    cells = sorted(zip(survey_cells_year["city_code"].astype(str), survey_cells_year["industry_code"].astype(str)))
+    inputs = (window_flows, cells, placebo, settings.weight_denominator)
+    return reuse(root, ("complementarity", int(year)), inputs,
+                 lambda: city_industry_complementarity(year, window_flows, survey_cells_year, placebo, settings))
 
 
 def city_industry_complementarity(

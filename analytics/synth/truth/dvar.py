@@ -3,13 +3,13 @@ and customs lines after METHOD §0 (:mod:`.preparation`)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analytics.rawio import read_reference, read_year
+from analytics.synth.rawroot import RawRoot, read_reference, read_year
 from analytics.settings import MethodSettings
 from analytics.synth.truth._frame import isin
 from analytics.synth.truth.matching import (
@@ -66,8 +66,13 @@ class TradeReferences:
     exchange_rates: pd.Series
     keywords: tuple[str, ...]
 
+    @functools.cached_property
+    def end_use_map(self) -> dict:
+        """:attr:`end_use` as a dict (built once: every year looks its imports up in it)."""
+        return self.end_use.to_dict()
 
-def load_trade_references(root: Path | str) -> TradeReferences:
+
+def load_trade_references(root: RawRoot) -> TradeReferences:
     """Read hs_concordance, hs_bec, trade_regimes, exchange_rates and
     intermediary_keywords from ``root/reference``."""
     conc = read_reference(root, "hs_concordance")
@@ -186,7 +191,7 @@ def firm_trade_totals(
     s_h = indirect_import_shares(imp)
     imp = imp[isin(imp["customs_firm_id"], firms)].copy()
     imp["value_adj"] = adjust_ordinary_imports(imp, s_h, settings.indirect_import_adjustment)
-    imp["capital"] = end_use(imp["hs6_1996"], refs.end_use).to_numpy() == "capital"
+    imp["capital"] = end_use(imp["hs6_1996"], refs.end_use_map).to_numpy() == "capital"
     exp = exp[isin(exp["customs_firm_id"], firms)]
 
     def total(df: pd.DataFrame, mask, col: str) -> pd.Series:
@@ -203,7 +208,7 @@ def firm_trade_totals(
 
 
 def firm_year_dvar(
-    root: Path | str,
+    root: RawRoot,
     year: int,
     settings: MethodSettings,
     survey_names_index: pd.DataFrame,

@@ -3,8 +3,10 @@ one-to-one customs -> survey match, survey panel ids, intermediaries."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from analytics.synth.truth._frame import isin
@@ -37,21 +39,22 @@ def _nullify_blank(s: pd.Series) -> pd.Series:
     return o.where(~blank, None)
 
 
-def _mode_per_key(counts: pd.DataFrame, key: str, col: str) -> pd.Series:
-    """Most frequent non-null value of ``col`` per ``key``, ties: the smallest
-    value (code-point order).  ``counts`` holds ``key, col, _n`` (rows per
-    combination of values)."""
-    d = pd.DataFrame(
-        {key: counts[key].to_numpy(dtype=object), col: _nullify_blank(counts[col]).to_numpy(), "_n": counts["_n"].to_numpy()}
-    )
-    d = d[d[col].notna()]
-    if d.empty:
-        return pd.Series(dtype=object, name=col)
-    d[col] = d[col].astype(str)
-    c = d.groupby([key, col], sort=False)["_n"].sum().reset_index()
-    c = c.sort_values([key, "_n", col], ascending=[True, False, True], kind="mergesort")
-    c = c.drop_duplicates(key)
-    return pd.Series(c[col].to_numpy(dtype=object), index=pd.Index(c[key].to_numpy(dtype=object), name=key), name=col)
+def _mode_per_key(keys: np.ndarray, values: np.ndarray) -> dict:
+    """Most frequent non-blank value per key, ties: the smallest value
+    (code-point order); a key without one is absent.  ``keys`` and
+    ``values``: one element per row (Python objects)."""
+    n = Counter((k, str(v)) for k, v in zip(keys, values) if not _blank(v))
+    best: dict = {}
+    for (k, v), c in n.items():
+        b = best.get(k)
+        if b is None or c > b[0] or (c == b[0] and v < b[1]):
+            best[k] = (c, v)
+    return {k: v for k, (_, v) in best.items()}
+
+
+def _blank(v: object) -> bool:
+    """Missing, or a string of whitespace only."""
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or str(v).strip() == ""
 
 
 def customs_firm_attributes(customs_year_df: pd.DataFrame, name_cache: dict | None = None) -> pd.DataFrame:
@@ -64,20 +67,13 @@ def customs_firm_attributes(customs_year_df: pd.DataFrame, name_cache: dict | No
     ``name_cache`` (raw name -> normalised name) may be shared across years:
     most customs names recur from one year to the next.
     """
-    cols = [c for c in ("firm_name", "phone", "zip_code") if c in customs_year_df.columns]
-    # rows per combination of values first: millions of rows -> one per firm and variant
-    counts = (
-        customs_year_df.groupby(["customs_firm_id", *cols], dropna=False, sort=False, observed=True)
-        .size()
-        .rename("_n")
-        .reset_index()
-    )
-    counts["customs_firm_id"] = counts["customs_firm_id"].astype(str)
-    ids = pd.Index(sorted(counts["customs_firm_id"].unique()), name="customs_firm_id", dtype=object)
+    keys = customs_year_df["customs_firm_id"].astype(str).to_numpy(dtype=object)
+    ids = pd.Index(sorted(set(keys)), name="customs_firm_id", dtype=object)
     out = pd.DataFrame(index=ids)
     for col in ("firm_name", "phone", "zip_code"):
-        if col in cols:
-            out[col] = _mode_per_key(counts, "customs_firm_id", col).reindex(ids)
+        if col in customs_year_df.columns:
+            mode = _mode_per_key(keys, customs_year_df[col].to_numpy(dtype=object))
+            out[col] = pd.Series([mode.get(k) for k in ids], index=ids, dtype=object)
         else:
             out[col] = None
         out[col] = out[col].astype(object).where(out[col].notna(), None)
@@ -123,16 +119,47 @@ def unique_key_links(
     carry it; a key carried by several firms on either side links none.  A
     firm may carry several keys (step c: names of other years); should its
     keys then link it to more than one partner, it links to none (one-to-one).
-    Missing keys never link.  Returns ``[left_id, right_id]``.
+    Missing keys never link.  Returns ``[left_id, right_id]``, in the order
+    of the left rows (the ids' dtypes as given).
     """
-    lk = left[[left_id, key]].dropna().drop_duplicates()
-    rk = right[[right_id, key]].dropna().drop_duplicates()
-    lk = lk[lk.groupby(key)[left_id].transform("size") == 1]
-    rk = rk[rk.groupby(key)[right_id].transform("size") == 1]
-    links = lk.merge(rk, on=key)[[left_id, right_id]].drop_duplicates()
-    links = links[links.groupby(left_id)[right_id].transform("size") == 1]
-    links = links[links.groupby(right_id)[left_id].transform("size") == 1]
-    return links.reset_index(drop=True)
+    kept = _links(left[left_id].to_numpy(dtype=object), left[key].to_numpy(dtype=object),
+                  right[right_id].to_numpy(dtype=object), right[key].to_numpy(dtype=object))
+    return pd.DataFrame({
+        left_id: left[left_id].iloc[[i for i, _ in kept]].reset_index(drop=True),
+        right_id: right[right_id].iloc[[j for _, j in kept]].reset_index(drop=True),
+    })
+
+
+def _links(l_ids: np.ndarray, l_keys: np.ndarray, r_ids: np.ndarray, r_keys: np.ndarray) -> list[tuple[int, int]]:
+    """:func:`unique_key_links` on id and key arrays (Python objects): the
+    (left row, right row) of each link, in left row order."""
+    l_rows, r_rows = _id_key_pairs(l_ids, l_keys), _id_key_pairs(r_ids, r_keys)
+    l_carriers = Counter(l_keys[i] for i in l_rows)
+    r_carriers = Counter(r_keys[j] for j in r_rows)
+    partner = {r_keys[j]: j for j in r_rows if r_carriers[r_keys[j]] == 1}
+    pairs, seen = [], set()
+    for i in l_rows:
+        k = l_keys[i]
+        if l_carriers[k] == 1 and k in partner:
+            j = partner[k]
+            if (l_ids[i], r_ids[j]) not in seen:
+                seen.add((l_ids[i], r_ids[j]))
+                pairs.append((i, j))
+    n_left = Counter(l_ids[i] for i, _ in pairs)
+    n_right = Counter(r_ids[j] for _, j in pairs)
+    return [(i, j) for i, j in pairs if n_left[l_ids[i]] == 1 and n_right[r_ids[j]] == 1]
+
+
+def _id_key_pairs(ids: np.ndarray, keys: np.ndarray) -> list[int]:
+    """The rows that carry an (id, key) pair first, both present."""
+    present = np.flatnonzero(~(pd.isna(ids) | pd.isna(keys)))
+    rows, seen = [], set()
+    for i in present:
+        pair = (ids[i], keys[i])
+        if pair not in seen:
+            seen.add(pair)
+            rows.append(int(i))
+    return rows
 
 
 def match_customs_to_survey(
@@ -157,55 +184,41 @@ def match_customs_to_survey(
 
     Returns ``customs_firm_id, firm_id, match_step`` sorted by customs_firm_id.
     """
-    c = customs_attrs[["customs_firm_id", "name_norm", "phone_key", "zip_key"]].copy()
-    s = survey_year_keys[["firm_id", "name_norm", "phone_key", "zip_key"]].copy()
-    found: list[pd.DataFrame] = []
+    c_id = customs_attrs["customs_firm_id"].to_numpy(dtype=object)
+    s_id = survey_year_keys["firm_id"].to_numpy(dtype=object)
+    c_name, s_name = customs_attrs["name_norm"].to_numpy(dtype=object), survey_year_keys["name_norm"].to_numpy(dtype=object)
+    c_zp, s_zp = _zip_phone(customs_attrs), _zip_phone(survey_year_keys)
+    matched_c, matched_s, found = set(), set(), []
 
-    def still(c_df: pd.DataFrame, s_df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        if not found:
-            return c_df, s_df
-        done = pd.concat(found)
-        return (
-            c_df[~isin(c_df["customs_firm_id"], done["customs_firm_id"])],
-            s_df[~isin(s_df["firm_id"], done["firm_id"])],
-        )
+    def step(label: str, c_keys: np.ndarray, r_ids: np.ndarray, r_keys: np.ndarray) -> None:
+        cu = np.array([x not in matched_c for x in c_id], dtype=bool)
+        ru = np.array([x not in matched_s for x in r_ids], dtype=bool)
+        links = _links(c_id[cu], c_keys[cu], r_ids[ru], r_keys[ru])
+        cids, rids = c_id[cu], r_ids[ru]
+        for i, j in links:
+            found.append((cids[i], rids[j], label))
+        matched_c.update(cids[i] for i, _ in links)
+        matched_s.update(rids[j] for _, j in links)
 
-    # (a) exact normalised name, same year
-    cu, su = still(c, s)
-    a = unique_key_links(
-        cu.rename(columns={"name_norm": "key"}), su.rename(columns={"name_norm": "key"}), "customs_firm_id", "firm_id"
-    )
-    found.append(a.assign(match_step="a"))
-
-    # (b) zip code + last 7 digits of the phone, both present
-    cu, su = still(c, s)
-
-    def zp(df: pd.DataFrame) -> pd.Series:
-        ok = df["zip_key"].notna() & df["phone_key"].notna()
-        return (df["zip_key"].astype(str) + "|" + df["phone_key"].astype(str)).where(ok, None)
-
-    b = unique_key_links(
-        cu.assign(key=zp(cu)), su.assign(key=zp(su)), "customs_firm_id", "firm_id"
-    )
-    found.append(b.assign(match_step="b"))
-
-    # (c) the survey firm's normalised names of other years
-    cu, su = still(c, s)
+    step("a", c_name, s_id, s_name)  # (a) exact normalised name, same year
+    step("b", c_zp, s_id, s_zp)  # (b) zip code + last 7 digits of the phone, both present
+    # (c) the survey firm's normalised names of other years (of survey firms with a year-t row)
     idx = survey_names_index
-    other = idx.loc[(idx["year"] != year) & isin(idx["firm_id"], su["firm_id"]), ["firm_id", "name_norm"]]
-    cc = unique_key_links(
-        cu.rename(columns={"name_norm": "key"}),
-        other.rename(columns={"name_norm": "key"}),
-        "customs_firm_id",
-        "firm_id",
-    )
-    found.append(cc.assign(match_step="c"))
+    present = set(s_id)
+    other = (idx["year"] != year).to_numpy() & np.array([x in present for x in idx["firm_id"].to_numpy(dtype=object)],
+                                                        dtype=bool)
+    step("c", c_name, idx["firm_id"].to_numpy(dtype=object)[other], idx["name_norm"].to_numpy(dtype=object)[other])
 
-    out = pd.concat(found, ignore_index=True)
-    out = out.sort_values("customs_firm_id", kind="mergesort").reset_index(drop=True)
-    for col in out.columns:
-        out[col] = out[col].astype(object)
-    return out
+    found.sort(key=lambda r: r[0])  # customs firms match once: a stable sort by id
+    return pd.DataFrame({col: pd.Series([r[k] for r in found], dtype=object)
+                         for k, col in enumerate(("customs_firm_id", "firm_id", "match_step"))})
+
+
+def _zip_phone(keys: pd.DataFrame) -> np.ndarray:
+    """``zip_key|phone_key`` of each row, None unless both are present (step b)."""
+    z, p = keys["zip_key"].to_numpy(dtype=object), keys["phone_key"].to_numpy(dtype=object)
+    missing = pd.isna(z) | pd.isna(p)
+    return np.array([None if m else f"{a}|{b}" for a, b, m in zip(z, p, missing)], dtype=object)
 
 
 def survey_index_rows(survey_year_df: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -243,37 +256,41 @@ def survey_panel_ids(index: pd.DataFrame) -> pd.DataFrame:
 
     Returns ``firm_id, panel_firm_id`` (one row per firm_id, sorted).
     """
-    idx = index[["firm_id", "year", "name_norm", "legal_rep_norm", "city_code", "industry_code"]]
-    span = idx.groupby("firm_id")["year"].agg(first="min", last="max")
-    years = sorted(idx["year"].unique())
-    preds: list[pd.DataFrame] = []
+    firm = index["firm_id"].to_numpy(dtype=object)
+    year = index["year"].to_numpy()
+    name = index["name_norm"].to_numpy(dtype=object)
+    rep = index["legal_rep_norm"].to_numpy(dtype=object)
+    city = index["city_code"].to_numpy(dtype=object)
+    industry = index["industry_code"].to_numpy(dtype=object)
+    first: dict = {}
+    last: dict = {}
+    rows_of_year: dict = {}
+    for i, (f, y) in enumerate(zip(firm, year)):
+        first[f] = min(first.get(f, y), y)
+        last[f] = max(last.get(f, y), y)
+        rows_of_year.setdefault(y, []).append(i)
+    rep_missing = pd.isna(rep) | pd.isna(city) | pd.isna(industry)
+    rep_key = np.array([None if m else f"{r}|{c}|{k}" for r, c, k, m in zip(rep, city, industry, rep_missing)],
+                       dtype=object)
+    pred: dict = {}  # firm_id -> the firm_id whose spell it continues
+    years = sorted(rows_of_year)
     for p, t in zip(years[:-1], years[1:]):
-        ending = span.index[span["last"] == p]
-        starting = span.index[span["first"] == t]
-        left = idx[(idx["year"] == p) & isin(idx["firm_id"], ending)].rename(columns={"firm_id": "pred"})
-        right = idx[(idx["year"] == t) & isin(idx["firm_id"], starting)]
-        if left.empty or right.empty:
+        left = np.array([i for i in rows_of_year[p] if last[firm[i]] == p], dtype=np.intp)
+        right = np.array([i for i in rows_of_year[t] if first[firm[i]] == t], dtype=np.intp)
+        if len(left) == 0 or len(right) == 0:
             continue
-        by_name = unique_key_links(
-            left.rename(columns={"name_norm": "key"}), right.rename(columns={"name_norm": "key"}), "pred", "firm_id"
-        )
-        left = left[~isin(left["pred"], by_name["pred"])]
-        right = right[~isin(right["firm_id"], by_name["firm_id"])]
+        by_name = [(firm[left[i]], firm[right[j]]) for i, j in _links(firm[left], name[left], firm[right], name[right])]
+        linked_l, linked_r = {a for a, _ in by_name}, {b for _, b in by_name}
+        left = left[np.array([firm[i] not in linked_l for i in left], dtype=bool)]
+        right = right[np.array([firm[j] not in linked_r for j in right], dtype=bool)]
+        by_rep = [(firm[left[i]], firm[right[j]]) for i, j in _links(firm[left], rep_key[left], firm[right], rep_key[right])]
+        pred.update((b, a) for a, b in by_name + by_rep)
 
-        def rep_key(df: pd.DataFrame) -> pd.Series:
-            ok = df["legal_rep_norm"].notna() & df["city_code"].notna() & df["industry_code"].notna()
-            k = df["legal_rep_norm"].astype(str) + "|" + df["city_code"].astype(str) + "|" + df["industry_code"].astype(str)
-            return k.where(ok, None)
+    def chain_start(f):
+        while f in pred:
+            f = pred[f]
+        return f
 
-        by_rep = unique_key_links(left.assign(key=rep_key(left)), right.assign(key=rep_key(right)), "pred", "firm_id")
-        preds.extend([by_name, by_rep])
-    firms = pd.Index(sorted(span.index), name="firm_id")
-    root = pd.Series(firms.to_numpy(dtype=object), index=firms)
-    if preds:
-        pred = pd.concat(preds).set_index("firm_id")["pred"]
-        while True:
-            nxt = root.map(pred)
-            if nxt.isna().all():
-                break
-            root = nxt.where(nxt.notna(), root)
-    return pd.DataFrame({"firm_id": firms.to_numpy(dtype=object), "panel_firm_id": root.to_numpy(dtype=object)})
+    firms = sorted(first)
+    return pd.DataFrame({"firm_id": np.array(firms, dtype=object),
+                         "panel_firm_id": np.array([chain_start(f) for f in firms], dtype=object)})

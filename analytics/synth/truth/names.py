@@ -106,18 +106,21 @@ def _map_unique(series: pd.Series, fn, cache: dict | None = None) -> pd.Series:
 
     ``cache`` (value -> ``fn(value)``, filled here) lets calls on several
     tables, e.g. one a year, share the work on the values they have in common."""
-    values = series.dropna().unique()
-    if cache is None:
-        mapping = {v: fn(v) for v in values}
-    else:
-        mapping = {}
-        for v in values:
-            r = cache.get(v, _NOT_SEEN)
-            if r is _NOT_SEEN:
-                r = cache[v] = fn(v)
-            mapping[v] = r
-    out = series.map(mapping)
-    return out.astype(object).where(out.notna(), None)
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    mapping: dict = {}
+    for v in values[~missing]:
+        if v in mapping:
+            continue
+        r = _NOT_SEEN if cache is None else cache.get(v, _NOT_SEEN)
+        if r is _NOT_SEEN:
+            r = fn(v)
+            if cache is not None:
+                cache[v] = r
+        mapping[v] = r
+    out = pd.Series([None if m else mapping[v] for v, m in zip(values, missing)], index=series.index,
+                    name=series.name, dtype=object)
+    return out.where(out.notna(), None)
 
 
 def normalise_name_series(series: pd.Series, cache: dict | None = None) -> pd.Series:

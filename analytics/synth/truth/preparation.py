@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.rawio import read_year, years_present
+from analytics.synth.rawroot import MemoryRoot, RawRoot, memo, read_year, years_present
 from analytics.settings import MethodSettings
 
 __all__ = [
@@ -82,14 +82,25 @@ def _typed_survey(survey: pd.DataFrame) -> pd.DataFrame:
     for c in [*TIE_COLUMNS, "sales", "firm_name"]:  # the optional ones (and, in hand-made roots, others)
         if c not in s.columns:
             s[c] = None
-    for c in s.columns:
+    for c in s.columns:  # a column typed already (steps 1-3 type the same survey in turn) is left as it is
         if c in TEXT_COLUMNS:
-            s[c] = s[c].astype(object).where(s[c].notna(), None)
+            if not _is_text(s[c]):
+                s[c] = s[c].astype(object).where(s[c].notna(), None)
         elif c == "year":
-            s[c] = pd.to_numeric(s[c]).astype("int64")
+            if s[c].dtype != np.int64:
+                s[c] = pd.to_numeric(s[c]).astype("int64")
         elif c in TIE_COLUMNS or c == "sales":
-            s[c] = pd.to_numeric(s[c], errors="coerce").astype(float)
+            if s[c].dtype != np.float64:
+                s[c] = pd.to_numeric(s[c], errors="coerce").astype(float)
     return s
+
+
+def _is_text(column: pd.Series) -> bool:
+    """Object dtype with None for every missing value (what :func:`_typed_survey` makes of a text column)."""
+    if column.dtype != object:
+        return False
+    values = column.to_numpy()
+    return all(v is None for v in values[pd.isna(values)])
 
 
 def deduplicate_survey(survey: pd.DataFrame) -> pd.DataFrame:
@@ -98,12 +109,17 @@ def deduplicate_survey(survey: pd.DataFrame) -> pd.DataFrame:
     s = _typed_survey(survey)
     if s.empty:
         return s.assign(duplicate_rows=pd.Series(dtype="int64"))
+    # only the rows of a repeated key are ordered (a row's rank within its key depends on its key's rows alone)
+    repeated = s.duplicated(["year", "firm_id"], keep=False).to_numpy()
+    single = s[~repeated].assign(duplicate_rows=np.zeros((~repeated).sum(), dtype="int64"))
+    if not repeated.any():
+        return single
     by = ["year", "firm_id", "sales", "firm_name", *TIE_COLUMNS]
-    ordered = s.sort_values(by, ascending=[True, True, False] + [True] * (len(by) - 3), na_position="last",
-                            kind="mergesort")
+    ordered = s[repeated].sort_values(by, ascending=[True, True, False] + [True] * (len(by) - 3), na_position="last",
+                                      kind="mergesort")
     size = ordered.groupby(["year", "firm_id"], sort=False)["firm_id"].transform("size")
     kept = ordered.assign(duplicate_rows=(size - 1).astype("int64")).drop_duplicates(["year", "firm_id"])
-    return kept.sort_index()
+    return pd.concat([single, kept]).sort_index()
 
 
 def survey_filter_rule(survey: pd.DataFrame, survey_filters: str = "standard") -> pd.Series:
@@ -266,7 +282,12 @@ def prepare_survey_year(survey: pd.DataFrame, settings: MethodSettings, means: p
     """One survey year after steps 1-3: deduplicated, filtered, M imputed; the
     columns of the delivery (optional ones added) and ``intermediate_inputs_imputed``."""
     d = deduplicate_survey(survey)
-    kept = d[survey_filter_rule(d, settings.survey_filters).isna()].drop(columns="duplicate_rows")
+    return _imputed(d[survey_filter_rule(d, settings.survey_filters).isna()], settings, means)
+
+
+def _imputed(kept: pd.DataFrame, settings: MethodSettings, means: pd.DataFrame) -> pd.DataFrame:
+    """Step 3 on the rows steps 1-2 kept (``duplicate_rows`` dropped)."""
+    kept = kept.drop(columns="duplicate_rows")
     return impute_intermediate_inputs(kept, means, settings.impute_intermediate_inputs).reset_index(drop=True)
 
 
@@ -276,27 +297,50 @@ class SurveyPreparation:
     Built in one pass over every survey year (each year deduplicated and
     filtered, the kept rows' wage and welfare sums held per firm_id: the fill
     of step 3 needs every year); :meth:`year` then reads a year again and
-    returns it prepared."""
+    returns it prepared.  A memory root (:class:`~analytics.synth.rawroot.MemoryRoot`)
+    holds the whole world anyway: its preparation is built once per settings
+    and kept with it, with each year's rows of that pass, and each year is
+    prepared once."""
 
-    def __init__(self, root: Path | str, settings: MethodSettings, means: pd.DataFrame) -> None:
-        self.root, self.settings, self.means = Path(root), settings, means
+    def __init__(self, root: RawRoot, settings: MethodSettings, means: pd.DataFrame,
+                 filtered: dict[int, pd.DataFrame] | None = None) -> None:
+        self.root, self.settings, self.means = root if isinstance(root, MemoryRoot) else Path(root), settings, means
+        self._filtered = filtered  # a memory root's years after steps 1-2
+        self._kept: dict[int, pd.DataFrame] | None = {} if isinstance(root, MemoryRoot) else None
 
     @classmethod
-    def of_root(cls, root: Path | str, settings: MethodSettings,
+    def of_root(cls, root: RawRoot, settings: MethodSettings,
                 progress: Callable[[str], None] | None = None) -> SurveyPreparation:
-        parts = []
+        return memo(root, ("survey_preparation", settings), lambda: cls._built(root, settings, progress))
+
+    @classmethod
+    def _built(cls, root: RawRoot, settings: MethodSettings,
+               progress: Callable[[str], None] | None = None) -> SurveyPreparation:
+        parts, filtered = [], {}
         for y in years_present(root, "firm_survey"):
             d = deduplicate_survey(read_year(root, "firm_survey", y))
             if d.empty:
                 continue
             kept = d[survey_filter_rule(d, settings.survey_filters).isna()]
             parts.append(PaymentSums.of(kept))
+            if isinstance(root, MemoryRoot):
+                filtered[y] = kept
             if progress is not None:
                 progress(f"truth: firm_survey {y}: {int(d['duplicate_rows'].sum())} repeated rows, "
                          f"{len(d) - len(kept)} firm-years filtered")
-        return cls(root, settings, payment_means(PaymentSums.add(parts)))
+        return cls(root, settings, payment_means(PaymentSums.add(parts)),
+                   filtered if isinstance(root, MemoryRoot) else None)
 
     def year(self, year: int) -> pd.DataFrame:
+        if self._kept is None:
+            return self._prepared(year)
+        if year not in self._kept:
+            self._kept[year] = self._prepared(year)
+        return self._kept[year].copy()
+
+    def _prepared(self, year: int) -> pd.DataFrame:
+        if self._filtered is not None and year in self._filtered:
+            return _imputed(self._filtered[year], self.settings, self.means)
         survey = read_year(self.root, "firm_survey", year)
         if survey.empty:
             return survey

@@ -60,10 +60,11 @@ def real_values(survey: pd.DataFrame, deflators: pd.DataFrame | None, investment
     s = s.sort_values(["panel_firm_id", "year"], kind="mergesort")
     keep = 1.0 - depreciation
     capital = np.full(len(s), np.nan)
+    years, fixed_assets = s["year"].to_numpy(), s["fixed_assets"].to_numpy()
     for _, rows in s.groupby("panel_firm_id", sort=False).indices.items():
         k, prev_year, prev_fa, broken = np.nan, None, None, False
         for r in rows:
-            year, fa = int(s["year"].iat[r]), float(s["fixed_assets"].iat[r])
+            year, fa = int(years[r]), float(fixed_assets[r])
             price = p.get(year)
             broken = broken or price is None
             if not broken:

@@ -108,13 +108,16 @@ def end_use_table(hs_bec: pd.DataFrame) -> pd.Series:
     return pd.Series(eu.to_numpy(), index=pd.Index(t["hs6_1996"].to_numpy(), name="hs6_1996"), name="end_use")
 
 
-def end_use(hs6_1996: pd.Series, hs_bec: pd.DataFrame | pd.Series) -> pd.Series:
+def end_use(hs6_1996: pd.Series, hs_bec: pd.DataFrame | pd.Series | dict) -> pd.Series:
     """End use (``capital`` / ``intermediate`` / ``consumption`` / None) of each
     HS1996 code (METHOD §1).  A NULL code, or one absent from ``hs_bec``, has a
     NULL end use (so it is never capital).  ``hs_bec`` may be the reference
-    table or the output of :func:`end_use_table`."""
-    table = hs_bec if isinstance(hs_bec, pd.Series) else end_use_table(hs_bec)
-    out = hs6_1996.astype(object).map(table.to_dict())
+    table, the output of :func:`end_use_table` or that output as a dict."""
+    if isinstance(hs_bec, dict):
+        table = hs_bec
+    else:
+        table = (hs_bec if isinstance(hs_bec, pd.Series) else end_use_table(hs_bec)).to_dict()
+    out = hs6_1996.astype(object).map(table)
     return out.astype(object).where(out.notna(), None)
 
 
