@@ -15,6 +15,7 @@ import pandas as pd
 
 from analytics.synth import names as nm
 from analytics.synth.config import Scale, SynthParams
+from analytics.synth.vintages import firm_year_codes, project_codes
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰飞鹏辉宇浩凯斌波宁晨欣佳雪梅琳林峰亮成俊文博斌海春晓东")
@@ -195,8 +196,10 @@ def build_registry(
         y = fy[col].to_numpy()
         return (y > 0) & (t >= y)
 
-    fy["county_code"] = np.where(after("move_year"), fy["county1"], fy["county0"])
-    fy["industry_code4"] = np.where(after("switch_year"), fy["ind4_1"], fy["ind4_0"])
+    # the codes as a delivery of the year gives them back (analytics/synth/vintages.py)
+    fy["county_code"], fy["industry_code4"] = firm_year_codes(
+        np.where(after("move_year"), fy["county1"], fy["county0"]),
+        np.where(after("switch_year"), fy["ind4_1"], fy["ind4_0"]), t, project_codes())
     fy["canonical_name"] = np.where(after("rename_year"), fy["name1"], fy["name0"])
     fy["firm_id"] = np.where(after("newid_year"), fy["firm_id1"], fy["firm_id0"])
     messy = rng.random(len(fy)) < 0.3

@@ -42,7 +42,10 @@ same code tables, ``analytics.ingest.codes.Codes``, inverted)
   digits, without leading zeros;
 - the month as the date ``YYYYMM`` (``日期``, ``_日期``; a NULL month as
   the bare year);
-- survey city codes as 12 digits (the 6 digits and ``000000``); industry
+- survey city codes as 12 digits (the 6 digits and ``000000``); a
+  prefecture code that held county codes of another prefix that year as one
+  of them, chosen by the firm's id (Chongqing's 500100 as a county ``5002xx``;
+  ``county_of_the_time``), which ingest moves back; industry
   codes of 1998-2002 in GB/T 4754-1994 and of 2012-2014 in GB/T 4754-2011:
   the code ingest converts into the canonical one (the code itself where it
   maps to itself, else a listed code, else a code converted through its
@@ -58,20 +61,22 @@ same code tables, ``analytics.ingest.codes.Codes``, inverted)
 
 Exceptions: values no delivered form carries back
 -------------------------------------------------
-Listed in ``OUT/delivery.json`` (table, year, column, rows, and per code what
-ingest gives back) and checked by ``tests/integration/test_vendor_roundtrip.py``:
+The generator writes a firm's region and industry codes as ingest gives
+them back from a delivery of their year (``analytics/synth/vintages.py``), so
+a generated world has none of the first two; a canonical root from elsewhere
+may. Listed in ``OUT/delivery.json`` (table, year, column, rows, and per code
+what ingest gives back) and checked by
+``tests/integration/test_vendor_roundtrip.py``:
 
 - survey ``city_code`` that ``admin_codes`` moves to the prefecture holding it
   in the base year (Chongqing's county codes 5002xx -> 500100, Chaohu's
   3414xx, ...): delivered as they are (6 digits); ingest moves them;
 - survey ``industry_code`` of 1998-2002 or 2012-2014 that no code of the
   year's vintage converts into (per ``industry_concordance``: 1713 in both
-  vintages, 2770 and 4320 in 1994's, 4012 in 2011's, ...): delivered as they
-  are when ingest accepts the code (it reads it as a code of the year's
-  vintage and converts it: 1713 -> 1721 in 1998-2002); when ingest would
-  refuse it, as the code whose 2002 target is nearest, in the same division
-  where it has one (2770 -> 2760 in 1998-2002), else among the manufacturing
-  codes (division 43 has no 1994 code: 4320 -> 4290);
+  vintages, 2770 and 4320 in 1994's, 4012 in 2011's, ...): delivered by
+  ``vintages.deliver_industry`` (as the vintage's code that splits into it:
+  2011's 3921 for 4012, which comes back as 4011; else as the source of the
+  nearest 2002 code: 2770 as 2750, which comes back as 2760);
 - ``ipc_codes``: ingest writes every symbol in the contract's spaced form
   (``H01L 21/02``) and each once, so the symbols the canonical world writes
   without the space (about 8%) come back spaced, and a symbol listed twice
@@ -85,6 +90,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -97,7 +103,7 @@ from analytics import rawio
 from analytics.ingest import restore
 from analytics.ingest.codes import AGGREGATED_PROCESSING, Codes, vintage
 from analytics.ingest.layouts import Layout, load_layouts
-from schemas.raw import NON_MANUFACTURING_DIVISIONS
+from analytics.synth.vintages import deliver_industry
 
 Progress = Callable[[str], None]
 DELIVERED = "delivered"
@@ -108,7 +114,6 @@ SURVEY_STATA, SURVEY_TEXT = "asif_pinyin", "asif_chinese"
 SURVEY_TEXT_FROM = 2008  # the common pinyin Stata versions run to 2007; Chinese label names after
 PATENT_LIST = "cnipa_list"
 GRANT_LABEL = "发明授权"  # the grant list's label of an invention (the publication list's is the layout's first)
-ALL_CODES4 = pd.Series([f"{i:04d}" for i in range(10_000)])
 
 
 # ---------------------------------------------------------------- un-restorations (pure)
@@ -161,6 +166,25 @@ def region12(code6: pd.Series) -> pd.Series:
     return (code6 + "000000").astype(object)
 
 
+def county_of_the_time(code6: pd.Series, firm_id: pd.Series, year: int, codes: Codes) -> pd.Series:
+    """For a prefecture code that holds, in ``year``, county codes of another prefix (Chongqing's counties
+    ``5002xx`` in 500100; Chaohu's ``3414xx`` in Hefei, Wuhu and Ma'anshan before 2011), one of those
+    codes, chosen by the firm's id; else NULL. A delivery of the time writes such a county code, and
+    ingest moves it back to the prefecture (the canonical world writes the prefecture: vintages.py)."""
+    none = pd.Series(None, index=code6.index, dtype=object)
+    if codes.admin is None:
+        return none
+    t = codes.admin.astype({"code": str, "valid_from": "int64", "valid_to": "int64", "prefecture_base": str})
+    t = t[(t["valid_from"] <= year) & (t["valid_to"] >= year)]
+    t = t[(t["code"].str[:4] + "00" != t["prefecture_base"]) & (t["code"] != t["prefecture_base"])]
+    held = t.groupby("prefecture_base")["code"].agg(sorted).to_dict()
+    if not held:
+        return none
+    picks = [opts[zlib.crc32(str(f).encode()) % len(opts)] if (opts := held.get(c)) else None
+             for c, f in zip(code6, firm_id)]
+    return pd.Series(picks, index=code6.index, dtype=object)
+
+
 def legal_person_code(ids: pd.Series) -> pd.Series:
     """Legal-person codes as vendors write them: check character lower-case, all-digit codes without leading
     zeros (ingest upper-cases and pads)."""
@@ -181,46 +205,6 @@ def yyyymm(year: pd.Series, month: pd.Series) -> pd.Series:
     y = year.astype("int64")
     m = month.astype("Int64")
     return (y * 100 + m.fillna(0).astype("int64")).where(m.notna(), y).astype("int64")
-
-
-def industry_sources(codes: Codes, year: int) -> dict[str, str]:
-    """GB/T 4754-2002 code -> the code of the year's vintage that ingest converts into it (empty: the year
-    reports in 2002 codes). Preference: a code the concordance lists, then a code converted through its
-    3-digit group; in each the code itself first; ties: the smallest."""
-    if vintage(year) is None:
-        return {}
-    target, _, by_group, _ = codes.industry_2002(ALL_CODES4, year)
-    frame = pd.DataFrame({"source": ALL_CODES4, "target": target, "by_group": by_group})
-    frame = frame[frame["target"].notna()]
-    frame = frame.assign(rank=2 * frame["by_group"].astype(int) + (frame["source"] != frame["target"]).astype(int))
-    best = frame.sort_values(["target", "rank", "source"]).drop_duplicates("target")
-    return dict(zip(best["target"], best["source"]))
-
-
-def nearest_source(code: str, sources: dict[str, str]) -> str | None:
-    """The source of the 2002 code nearest to ``code``: in its division if it has one, else among the
-    manufacturing codes (ties: the smaller); None without any."""
-    near = sorted((t[:2] != code[:2], abs(int(t) - int(code)), t) for t in sources
-                  if t[:2] == code[:2] or t[:2] not in NON_MANUFACTURING_DIVISIONS)
-    return sources[near[0][2]] if near else None
-
-
-def deliver_industry(code2002: pd.Series, year: int, codes: Codes) -> tuple[pd.Series, pd.Series]:
-    """(industry codes of the year's vintage, codes that come back as another code or are refused).
-
-    A 2002 code that no code of the vintage converts into is delivered as it is when ingest accepts it,
-    else as the source of the nearest 2002 code (``nearest_source``)."""
-    sources = industry_sources(codes, year)
-    if not sources:
-        return code2002.astype(object), pd.Series(False, index=code2002.index)
-    out = code2002.map(sources)
-    lossy = out.isna() & code2002.notna()
-    if lossy.any():
-        left = pd.Series(sorted(set(code2002[lossy])))
-        _, _, _, refused = codes.industry_2002(left, year)
-        fallback = {c: (nearest_source(c, sources) or c) if r else c for c, r in zip(left, refused)}
-        out[lossy] = code2002[lossy].map(fallback)
-    return out.astype(object), lossy.astype(bool)
 
 
 def ipc_vendor(ipc_codes: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -445,7 +429,8 @@ class Writer:
         back, moved = self.codes.prefecture_unit(df["city_code"], year)
         self._lossy(table, year, "city_code", "admin_codes moves the code to the prefecture holding it in the "
                     "base year: delivered as it is", df["city_code"], back, moved)
-        out["city_code"] = region12(df["city_code"]).where(~moved, df["city_code"])
+        of_the_time = county_of_the_time(df["city_code"], df["firm_id"], year, self.codes).where(~moved)
+        out["city_code"] = region12(df["city_code"].where(of_the_time.isna(), of_the_time)).where(~moved, df["city_code"])
         industry, lossy = deliver_industry(df["industry_code"], year, self.codes)
         if lossy.any():
             back, _, _, refused = self.codes.industry_2002(industry[lossy], year)
@@ -457,6 +442,8 @@ class Writer:
             out["year_established"] = df["year_established"].astype("Int64").fillna(0).astype("int64")
         d = self.delivery
         d.count(table, "city codes delivered as 12 digits", (~moved).sum())
+        d.count(table, "prefecture codes delivered as a county code of the time, which ingest moves back",
+                of_the_time.notna().sum())
         d.count(table, f"industry codes delivered in {vintage(year)}",
                 (industry != df["industry_code"]).sum() if vintage(year) else 0)
         d.count(table, "legal-person codes with a lower-case check character",

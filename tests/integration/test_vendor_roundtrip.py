@@ -4,22 +4,20 @@ One seed end to end through the command line: the canonical world A, the
 same world in the delivered layouts V (monthly GBK/GB18030 CSV and GB18030
 Stata 117 customs files, the survey in pinyin Stata and Chinese-label CSV,
 CNIPA publication and grant lists), and B = `gvc ingest V/delivered`. Every
-table and year of B equals A's after sorting by the key, dtypes included,
-except the cells no delivered form carries back, which the writer lists in
-V/delivered/delivery.json and which are checked here one by one:
-
-- survey city codes that admin_codes moves to the prefecture holding them
-  in 2014 (Chongqing's counties 5002xx -> 500100): ingest moves them;
-- survey industry codes of 1998-2002 and 2012-2014 that no GB/T 4754-1994
-  or -2011 code converts into (1713, 2770, 4012, ...): they come back as
-  the code ingest converts the delivered one into;
-- IPC symbols the canonical world spells without the space (H01L21/02):
-  ingest spells them H01L 21/02, each once.
+table and year of B equals A's after sorting by the key, dtypes included.
+The generator writes a firm's region and industry codes as ingest gives them
+back from a delivery of their year (analytics/synth/vintages.py): Chongqing's
+prefecture 500100 is delivered as a county code 5002xx of the time and moved
+back, and an industry code no GB/T 4754-1994 or -2011 code converts into is
+not written in those years. What the writer lists in
+V/delivered/delivery.json as not carried back is only the spelling of IPC
+symbols the canonical world writes without the space (H01L21/02): ingest
+spells them H01L 21/02, each once.
 
 Columns B has beyond A (the survey's optional columns) are NULL. A second
 seed checks two years of customs (one CSV year, one Stata year) through the
-writer alone. Under ``-m slow``, the dbt models built on B give A's marts
-(but for the firm-years those cells touch).
+writer alone. Under ``-m slow``, the dbt models built on B give A's marts,
+row for row.
 """
 
 from __future__ import annotations
@@ -99,25 +97,25 @@ def test_every_year_of_every_table_comes_back(worlds, table):
         pd.testing.assert_frame_equal(got, want, obj=f"{table} {year}")
 
 
-def test_what_does_not_come_back_is_only_what_no_delivered_form_can_carry(worlds):
-    """Each listed exception is one the ingest's own code tables force, and they are few."""
-    codes = Codes.load()
+def test_what_does_not_come_back_is_only_the_ipc_spelling(worlds):
     lossy = manifest(worlds["V"])["lossy"]
-    assert {(x["table"], x["column"]) for x in lossy} <= {
-        ("firm_survey", "city_code"), ("firm_survey", "industry_code"), ("patents", "ipc_codes")}
-    all4 = pd.Series([f"{i:04d}" for i in range(10_000)])
-    for x in lossy:
-        canonical = pd.Series(list(x.get("values") or {}), dtype=object)
-        if x["column"] == "city_code":  # admin_codes moves it: no delivered code gives it back
-            back, moved = codes.prefecture_unit(canonical, x["year"])
-            assert moved.all() and back.tolist() == list(x["values"].values())
-        elif x["column"] == "industry_code":  # no code of the year's vintage converts into it
-            assert vintage(x["year"]) is not None
-            image = set(codes.industry_2002(all4, x["year"])[0].dropna())
-            assert not set(canonical) & image
-    n_survey = sum(len(rawio.read_year(worlds["A"], "firm_survey", y))
-                   for y in rawio.years_present(worlds["A"], "firm_survey"))
-    assert sum(x["rows"] for x in lossy if x["table"] == "firm_survey") < 0.05 * n_survey
+    assert {(x["table"], x["column"]) for x in lossy} == {("patents", "ipc_codes")}
+
+
+def test_the_survey_codes_are_delivered_in_their_years_vintage(worlds):
+    """The delivered survey carries codes of its time: 1994 and 2011 industry codes, and Chongqing's
+    prefecture as a county code, each of which ingest restores to what A holds."""
+    codes = Codes.load()
+    unrestored = manifest(worlds["V"])["unrestored"]["firm_survey"]
+    assert unrestored["prefecture codes delivered as a county code of the time, which ingest moves back"] > 0
+    a = pd.concat([rawio.read_year(worlds["A"], "firm_survey", y).assign(year=y)
+                   for y in rawio.years_present(worlds["A"], "firm_survey")])
+    assert (a["city_code"] == "500100").any() and not a["city_code"].str.startswith("5002").any()
+    for year in (2000, 2013):
+        written = a.loc[a["year"] == year, "industry_code"]
+        assert vintage(year) is not None
+        image = set(codes.industry_2002(pd.Series([f"{i:04d}" for i in range(10_000)]), year)[0].dropna())
+        assert set(written) <= image  # only codes a code of the year's vintage converts into
 
 
 def test_ipc_symbols_come_back_spaced(worlds):
@@ -165,6 +163,8 @@ def test_the_ingest_report_shows_the_restorations(worlds):
     survey = restored["firm_survey"]
     assert survey["city_code: 12-digit code cut to its first 6 digits"] == \
         delivered["firm_survey"]["city codes delivered as 12 digits"]
+    assert survey["city_code: moved to the prefecture holding it in the base year"] == \
+        delivered["firm_survey"]["prefecture codes delivered as a county code of the time, which ingest moves back"] > 0
     assert survey["industry_code: GB/T 4754-1994 code converted to GB/T 4754-2002"] > 0
     assert survey["industry_code: GB/T 4754-2011 code converted to GB/T 4754-2002"] > 0
     assert report["merged"]["patent records of one application (published and granted) counted once"] == \
@@ -185,26 +185,12 @@ def test_a_second_seed_two_customs_years(tmp_path, tiny_world):
         pd.testing.assert_frame_equal(got, a, obj=f"{table} {year}")
 
 
-def _lossy_firm_years(lossy: list[dict], b_root: Path) -> set[tuple[int, str]]:
-    """(year, firm_id) of the survey rows whose city or industry code came back otherwise."""
-    out = set()
-    for x in lossy:
-        if x["table"] != "firm_survey":
-            continue
-        s = rawio.read_year(b_root, "firm_survey", x["year"])
-        hit = s[x["column"]].isin(list(x["values"].values()))
-        out |= {(int(x["year"]), f) for f in s.loc[hit, "firm_id"]}
-    return out
-
-
 @pytest.mark.slow
 def test_the_ingested_world_builds_the_canonical_marts(worlds, tmp_path):
     """`gvc build`'s dbt models on B (the ingested delivery, with V's reference tables):
-    DVAR equals the truth computed on B row for row, and equals A's truth (the canonical
-    world's) wherever the firm-year is not one whose survey codes the delivery cannot
-    carry back (seed 2: 1,626 of 1,683 firm-years); C equals A's truth in all but the few
-    cells whose patents such firms' industry codes assign (58 of 4,208). Slow: a dbt build
-    of its own (about 30 s on top of the module's worlds)."""
+    DVAR equals the truth computed on B and A's truth (the canonical world's) row for row,
+    and C equals A's truth in every cell. Slow: a dbt build of its own (about 30 s on top
+    of the module's worlds)."""
     import shutil
 
     from analytics.synth.truth import dvar_truth
@@ -220,17 +206,13 @@ def test_the_ingested_world_builds_the_canonical_marts(worlds, tmp_path):
     got = _sql(tmp_path / "w.duckdb", "select * from marts.fct_firm_year_dvar")
     _assert_equals_truth(got, dvar_truth(b))
     a_truth = pd.read_parquet(worlds["V"] / "truth" / "firm_year_dvar.parquet")
-    moved = _lossy_firm_years(manifest(worlds["V"])["lossy"], b)
-    keep = [(int(y), f) not in moved for y, f in zip(a_truth["year"], a_truth["firm_id"])]
-    mine = [(int(y), f) not in moved for y, f in zip(got["year"], got["firm_id"])]
-    assert 0.9 * len(a_truth) < sum(keep) < len(a_truth) or not moved
-    _assert_equals_truth(got[mine], a_truth[keep])
+    _assert_equals_truth(got, a_truth)
     comp = _sql(tmp_path / "w.duckdb", "select year, city_code, industry_code, complementarity "
                                        "from marts.fct_city_industry_complementarity")
     a_comp = pd.read_parquet(worlds["V"] / "truth" / "city_industry_complementarity.parquet")
     both = comp.merge(a_comp, on=["year", "city_code", "industry_code"], suffixes=("", "_a"))
-    assert len(both) >= 0.99 * len(a_comp)
-    close = (both["complementarity"] - both["complementarity_a"]).abs() <= 1e-9
-    print(f"DVAR: {len(got)} firm-years, {len(got) - sum(mine)} with codes the delivery moves; "
-          f"C: {len(both)} of {len(a_comp)} cells, {int((~close).sum())} differ")
-    assert close.mean() > 0.97, both.loc[~close].head()  # seed 2: 58 of 4,208 cells differ
+    assert len(both) == len(a_comp) == len(comp)
+    close = ((both["complementarity"] - both["complementarity_a"]).abs() <= 1e-9) | (
+        both["complementarity"].isna() & both["complementarity_a"].isna())
+    print(f"DVAR: {len(got)} firm-years; C: {len(both)} of {len(a_comp)} cells, {int((~close).sum())} differ")
+    assert close.all(), both.loc[~close].head()

@@ -58,6 +58,28 @@ def test_hs_codes_lose_their_leading_zero_and_get_it_back():
     assert padded.tolist() == [True, False, False] and not bad.any()
 
 
+def test_a_prefecture_is_delivered_as_a_county_code_of_the_time_and_moved_back():
+    admin = pd.DataFrame({
+        "code": ["500100", "500221", "500229", "340100", "341421", "341422", "340124"],
+        "valid_from": [1998, 1998, 1998, 1998, 1998, 1998, 2011],
+        "valid_to": [2014, 2000, 2014, 2014, 2010, 2010, 2014],
+        "prefecture_base": ["500100", "500100", "500100", "340100", "340100", "340200", "340100"],
+    })
+    codes = Codes(trade_modes={}, countries_by_code={}, countries_by_name={}, concordance=None, admin=admin,
+                  sources={})
+    city, firm = s("500100", "500100", "340100", "340100", "330106"), s("A1", "B2", "A1", "C3", "A1")
+    then = vendor.county_of_the_time(city, firm, 2005, codes)
+    # 500221 ended in 2000: only 500229 is Chongqing's county of another prefix in 2005; Hefei held Chaohu's
+    # 341421 until 2010 (341422 went to Wuhu, 340124 is Hefei's own prefix)
+    assert then.tolist() == ["500229", "500229", "341421", "341421", None]
+    back, moved = codes.prefecture_unit(then.iloc[:4], 2005)
+    assert back.tolist() == ["500100", "500100", "340100", "340100"] and moved.all()
+    assert vendor.county_of_the_time(s("340100"), s("A1"), 2012, codes).isna().all()  # Chaohu dissolved
+    # two counties: the firm's id chooses, the same one each time
+    in_1999 = vendor.county_of_the_time(s("500100", "500100"), s("A1", "A1"), 1999, codes)
+    assert in_1999.iloc[0] == in_1999.iloc[1] and in_1999.iloc[0] in {"500221", "500229"}
+
+
 def test_region_codes_go_to_twelve_digits_and_back_to_six():
     twelve = vendor.region12(s("330106", "500229"))
     assert twelve.tolist() == ["330106000000", "500229000000"]
@@ -71,26 +93,6 @@ def test_trade_regimes_go_to_their_full_name_and_back():
     assert delivered.tolist() == ["一般贸易", "来料加工装配贸易", "进料加工", "33"]  # a code without a name stays
     codes, unknown, aggregated = CODES.trade_regime(delivered)
     assert codes.tolist() == ["10", "14", "15", "33"] and not unknown.any() and not aggregated.any()
-
-
-def test_industry_codes_go_to_the_years_vintage_and_back():
-    delivered, lossy = vendor.deliver_industry(s("1310", "2760", "1713", "2770"), 2000, CODES)
-    # 1310: its smallest source; 2760: its source; 1713: none, ingest reads 1713 as a 1994 code (-> 1721);
-    # 2770: none and refused as it is, so the source of the nearest 2002 code of division 27 (2760)
-    assert delivered.tolist() == ["1311", "2750", "1713", "2750"]
-    assert lossy.tolist() == [False, False, True, True]
-    back = CODES.industry_2002(delivered, 2000)[0]
-    assert back.tolist()[:4] == ["1310", "2760", "1721", "2760"]
-    # 2011: 3921 splits half and half between 4011 and 4012; the tie goes to 4011, so 4012 has no source, and
-    # as a 2011 code it is refused: the source of the nearest 2002 code of its division (4011)
-    delivered, lossy = vendor.deliver_industry(s("4011", "4012"), 2013, CODES)
-    assert delivered.tolist() == ["3921", "3921"] and lossy.tolist() == [False, True]
-    # a division without any source code: the nearest manufacturing code's source
-    delivered, lossy = vendor.deliver_industry(s("4320"), 2000, CODES)
-    assert delivered.tolist() == ["2750"] and lossy.all()
-    # years reporting in 2002 codes: as they are
-    delivered, lossy = vendor.deliver_industry(s("1713"), 2005, CODES)
-    assert delivered.tolist() == ["1713"] and not lossy.any()
 
 
 def test_legal_person_and_customs_ids_as_vendors_write_them():
