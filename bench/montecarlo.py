@@ -2,9 +2,9 @@
 
     uv run python bench/montecarlo.py [--scale demo] [--seeds 50] [--jobs 2] [--out DIR]
 
-Draws the worlds (a demo world takes minutes to write and estimate: 2 seeds
-on 2 jobs took 335 s on this 2-core machine, loaded, 2026-12-06, so 50 seeds
-take about 2.5 hours), prints
+Draws the worlds in memory (a demo world takes about 65 s of one core to
+make and estimate: 50 seeds on 2 jobs took 1,657 s on a quiet 2-core
+machine, 2026-12-07), prints
 every seed as it finishes, then the table (bias, RMSE, mean SE, sd and
 coverage per parameter, estimator and clustering) and the wall time. The
 outputs go to DIR (default: a temporary folder, so the report's latest

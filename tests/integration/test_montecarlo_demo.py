@@ -1,7 +1,7 @@
 """The demo world identifies what it claims: `gvc montecarlo --scale demo --seeds 50`.
 
-Slow (about an hour on 2 jobs of a 2-core machine: a demo world takes about
-two minutes to write and estimate). The bands of the synthetic world's
+Slow (about half an hour on 2 jobs of a 2-core machine: a demo world takes
+about 65 s of one core to make in memory and estimate). The bands of the synthetic world's
 design (docs/synthetic_world.md, "Calibration of the identifying design"),
 over 50 worlds:
 
