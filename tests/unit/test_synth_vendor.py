@@ -15,12 +15,6 @@ def s(*values) -> pd.Series:
     return pd.Series(list(values), dtype=object)
 
 
-CONCORDANCE = pd.DataFrame({
-    "from_vintage": ["GB/T 4754-1994"] * 5 + ["GB/T 4754-2011"] * 2,
-    "from_code": ["1311", "1312", "2740", "2750", "1713", "3921", "3921"],
-    "code_2002": ["1310", "1310", "2750", "2760", "1721", "4011", "4012"],
-    "weight": [1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.5],
-})
 CODES = Codes(
     trade_modes={"一般贸易": "10", "来料加工": "14", "来料加工装配贸易": "14", "加工贸易": "15", "进料加工": "15",
                  "其他": "39"},
@@ -28,7 +22,7 @@ CODES = Codes(
                        "199": None, "701": None},
     countries_by_name={"日本": "JPN", "中华人民共和国": "CHN", "台湾省": "TWN", "台澎金马关税区": "TWN",
                        "加那利群岛": "ESP", "西班牙": "ESP", "美国": "USA", "亚洲其他国家(地区)": None},
-    concordance=CONCORDANCE, admin=None, sources={},
+    concordance=None, admin=None, sources={},
 )
 
 
