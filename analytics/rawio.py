@@ -29,6 +29,7 @@ import codecs
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -167,6 +168,29 @@ def read_year(root: Path | str, table: str, year: int, encoding: str = "utf-8") 
     if col not in df.columns:
         df[col] = year
     return df
+
+
+def iter_year(root: Path | str, table: str, year: int, batch_rows: int = 1 << 20,
+              encoding: str = "utf-8") -> Iterator[pd.DataFrame]:
+    """One year of a yearly table in consecutive batches of at most
+    ``batch_rows`` rows: together, in order, the rows of :func:`read_year`
+    with its dtypes. A Parquet file is read a row batch at a time, so a
+    year of 8 million customs lines never sits in memory whole; a CSV file
+    comes in one batch. Nothing when the year is absent."""
+    if batch_rows < 1:
+        raise ValueError(f"batch_rows={batch_rows!r}: at least 1")
+    folder = Path(root) / table / f"year={year}"
+    col = YEAR_COLUMN[table]
+    for path in sorted(p for p in folder.glob("*") if p.suffix in (".parquet", ".csv")):
+        if path.suffix == ".csv":
+            batches: Iterator[pd.DataFrame] = iter([read_csv(path, encoding)])
+        else:
+            batches = (pa.Table.from_batches([b]).to_pandas()
+                       for b in pq.ParquetFile(path).iter_batches(batch_size=batch_rows))
+        for df in batches:
+            if col not in df.columns:
+                df[col] = year
+            yield df
 
 
 def read_reference(root: Path | str, table: str, encoding: str = "utf-8") -> pd.DataFrame:

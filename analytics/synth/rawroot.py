@@ -20,7 +20,7 @@ equal (:func:`reuse`).  A folder computes everything, one year at a time.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,6 +33,7 @@ __all__ = [
     "MemoryRoot",
     "RawRoot",
     "has_reference",
+    "iter_year",
     "memo",
     "read_parquet",
     "read_reference",
@@ -134,6 +135,18 @@ def read_year(root: RawRoot, table: str, year: int) -> pd.DataFrame:
     if col not in df.columns:
         df[col] = year
     return df
+
+
+def iter_year(root: RawRoot, table: str, year: int, batch_rows: int = 1 << 20) -> Iterator[pd.DataFrame]:
+    """One year of a yearly table in batches of at most ``batch_rows`` rows,
+    as :func:`analytics.rawio.iter_year` reads a folder's; a memory root,
+    which holds the year anyway, gives it in one batch."""
+    if not isinstance(root, MemoryRoot):
+        yield from rawio.iter_year(root, table, year, batch_rows)
+        return
+    df = read_year(root, table, year)
+    if len(df):
+        yield df
 
 
 def years_present(root: RawRoot, table: str) -> list[int]:

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.synth.rawroot import RawRoot, read_reference, read_year
+from analytics.synth.rawroot import RawRoot, iter_year, read_reference
 from analytics.settings import MethodSettings
 from analytics.synth.truth._frame import isin
 from analytics.synth.truth.matching import (
-    customs_firm_attributes,
+    AttributeCounts,
     flag_intermediaries,
     match_customs_to_survey,
     survey_keys,
@@ -34,6 +34,9 @@ __all__ = [
     "load_trade_references",
     "thousand_rmb_to_usd",
 ]
+
+FLOW_KEYS = ("customs_firm_id", "flow", "trade_regime", "hs_code", "value_usd")
+"""The customs lines' columns the trade totals need (the values summed by the others)."""
 
 DVAR_COLUMNS = [
     "panel_firm_id",
@@ -215,6 +218,7 @@ def firm_year_dvar(
     refs: TradeReferences | None = None,
     survey: pd.DataFrame | None = None,
     name_cache: dict | None = None,
+    batch_rows: int = 1 << 20,
 ) -> pd.DataFrame:
     """``truth/firm_year_dvar`` rows of one year (METHOD §0-§3).
 
@@ -228,23 +232,35 @@ def firm_year_dvar(
     Survey sales and intermediate inputs are converted to USD with that
     year's exchange rate.  Sorted by ``firm_id``.  ``name_cache``: customs
     names already normalised (raw -> normalised), shared across years and
-    filled here.
+    filled here.  The customs lines are read ``batch_rows`` at a time; the
+    result does not depend on it.
     """
     refs = refs if refs is not None else load_trade_references(root)
-    customs = prepare_customs(read_year(root, "customs_transactions", year))
     if survey is None:
         survey = SurveyPreparation.of_root(root, settings).year(year)
-    if customs.empty or survey.empty:
+    # the year's lines a batch at a time: their names, phones and zip codes are
+    # counted per customs firm, and only the columns the trade totals sum are kept
+    counts, lines = AttributeCounts(), []
+    for batch in iter_year(root, "customs_transactions", year, batch_rows):
+        batch = prepare_customs(batch)
+        counts.add(batch)
+        lines.append(batch[list(FLOW_KEYS)].assign(value_usd=pd.to_numeric(batch["value_usd"]).astype(float)))
+        del batch
+    if not lines or survey.empty:
         return _empty_dvar()
-    attrs = customs_firm_attributes(customs, name_cache)
+    customs = pd.concat(lines, ignore_index=True)
+    del lines
+    if customs.empty:
+        return _empty_dvar()
+    attrs = counts.attributes(name_cache)
+    del counts
     attrs["intermediary"] = flag_intermediaries(attrs, refs.keywords, settings.broker_digit).to_numpy()
     matches = match_customs_to_survey(attrs, survey_keys(survey), survey_names_index, year)
     inter = pd.Series(attrs["intermediary"].to_numpy(), index=attrs["customs_firm_id"].to_numpy())
     matches = matches[~matches["customs_firm_id"].map(inter).astype(bool)]
 
-    customs["value_usd"] = pd.to_numeric(customs["value_usd"]).astype(float)
     flows = (
-        customs.groupby(["customs_firm_id", "flow", "trade_regime", "hs_code"], sort=False, observed=True)["value_usd"]
+        customs.groupby(list(FLOW_KEYS[:-1]), sort=False, observed=True)["value_usd"]
         .sum()
         .reset_index()
     )

@@ -18,6 +18,8 @@ from analytics.synth.truth.names import (
 )
 
 __all__ = [
+    "ATTRIBUTE_COLUMNS",
+    "AttributeCounts",
     "INDEX_COLUMNS",
     "customs_firm_attributes",
     "flag_intermediaries",
@@ -39,11 +41,16 @@ def _nullify_blank(s: pd.Series) -> pd.Series:
     return o.where(~blank, None)
 
 
-def _mode_per_key(keys: np.ndarray, values: np.ndarray) -> dict:
-    """Most frequent non-blank value per key, ties: the smallest value
-    (code-point order); a key without one is absent.  ``keys`` and
-    ``values``: one element per row (Python objects)."""
-    n = Counter((k, str(v)) for k, v in zip(keys, values) if not _blank(v))
+def _count_per_key(counts: Counter, keys: np.ndarray, values: np.ndarray) -> Counter:
+    """``counts`` updated with the rows' non-blank (key, value) pairs.
+    ``keys`` and ``values``: one element per row (Python objects)."""
+    counts.update((k, str(v)) for k, v in zip(keys, values) if not _blank(v))
+    return counts
+
+
+def _mode_of_counts(n: Counter) -> dict:
+    """Most frequent value per key of (key, value) counts, ties: the
+    smallest value (code-point order); a key without one is absent."""
     best: dict = {}
     for (k, v), c in n.items():
         b = best.get(k)
@@ -57,6 +64,45 @@ def _blank(v: object) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and v != v) or str(v).strip() == ""
 
 
+ATTRIBUTE_COLUMNS = ("firm_name", "phone", "zip_code")
+
+
+class AttributeCounts:
+    """What :func:`customs_firm_attributes` needs of a year's customs lines,
+    gathered batch by batch: the customs firm ids and, per attribute column,
+    how often each firm wrote each value. Counts add up, so a year read in
+    batches gives the attributes of the year read whole."""
+
+    def __init__(self) -> None:
+        self.ids: set = set()
+        self.counts: dict[str, Counter] = {}
+
+    def add(self, customs: pd.DataFrame) -> "AttributeCounts":
+        keys = customs["customs_firm_id"].astype(str).to_numpy(dtype=object)
+        self.ids.update(keys)
+        for col in ATTRIBUTE_COLUMNS:
+            if col in customs.columns:
+                _count_per_key(self.counts.setdefault(col, Counter()), keys, customs[col].to_numpy(dtype=object))
+        return self
+
+    def attributes(self, name_cache: dict | None = None) -> pd.DataFrame:
+        """:func:`customs_firm_attributes` of every batch added."""
+        ids = pd.Index(sorted(self.ids), name="customs_firm_id", dtype=object)
+        out = pd.DataFrame(index=ids)
+        for col in ATTRIBUTE_COLUMNS:
+            if col in self.counts:
+                mode = _mode_of_counts(self.counts[col])
+                out[col] = pd.Series([mode.get(k) for k in ids], index=ids, dtype=object)
+            else:
+                out[col] = None
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+        out = out.reset_index()
+        out["name_norm"] = normalise_name_series(out["firm_name"], name_cache)
+        out["phone_key"] = phone_key_series(out["phone"])
+        out["zip_key"] = zip_key_series(out["zip_code"])
+        return out
+
+
 def customs_firm_attributes(customs_year_df: pd.DataFrame, name_cache: dict | None = None) -> pd.DataFrame:
     """A customs firm's name, phone and zip code in one year (METHOD §2).
 
@@ -67,21 +113,7 @@ def customs_firm_attributes(customs_year_df: pd.DataFrame, name_cache: dict | No
     ``name_cache`` (raw name -> normalised name) may be shared across years:
     most customs names recur from one year to the next.
     """
-    keys = customs_year_df["customs_firm_id"].astype(str).to_numpy(dtype=object)
-    ids = pd.Index(sorted(set(keys)), name="customs_firm_id", dtype=object)
-    out = pd.DataFrame(index=ids)
-    for col in ("firm_name", "phone", "zip_code"):
-        if col in customs_year_df.columns:
-            mode = _mode_per_key(keys, customs_year_df[col].to_numpy(dtype=object))
-            out[col] = pd.Series([mode.get(k) for k in ids], index=ids, dtype=object)
-        else:
-            out[col] = None
-        out[col] = out[col].astype(object).where(out[col].notna(), None)
-    out = out.reset_index()
-    out["name_norm"] = normalise_name_series(out["firm_name"], name_cache)
-    out["phone_key"] = phone_key_series(out["phone"])
-    out["zip_key"] = zip_key_series(out["zip_code"])
-    return out
+    return AttributeCounts().add(customs_year_df).attributes(name_cache)
 
 
 def flag_intermediaries(attrs: pd.DataFrame, keywords: Iterable[str], broker_digit: bool = True) -> pd.Series:
