@@ -41,27 +41,28 @@ def _nullify_blank(s: pd.Series) -> pd.Series:
     return o.where(~blank, None)
 
 
-def _count_per_key(counts: Counter, keys: np.ndarray, values: np.ndarray) -> Counter:
-    """``counts`` updated with the rows' non-blank (key, value) pairs.
-    ``keys`` and ``values``: one element per row (Python objects)."""
-    counts.update((k, str(v)) for k, v in zip(keys, values) if not _blank(v))
-    return counts
+def _value_counts(keys: np.ndarray, values: pd.Series) -> pd.Series:
+    """How often each key wrote each non-blank value (missing, or whitespace
+    only, is not a value): a Series of counts indexed by (key, value), the
+    value as text."""
+    present = values.notna().to_numpy()
+    text = values[present].astype(str)
+    kept = (text.str.strip() != "").to_numpy()
+    pairs = pd.DataFrame({"key": keys[present][kept], "value": text.to_numpy(dtype=object)[kept]})
+    return pairs.groupby(["key", "value"], sort=False).size()
 
 
-def _mode_of_counts(n: Counter) -> dict:
-    """Most frequent value per key of (key, value) counts, ties: the
-    smallest value (code-point order); a key without one is absent."""
-    best: dict = {}
-    for (k, v), c in n.items():
-        b = best.get(k)
-        if b is None or c > b[0] or (c == b[0] and v < b[1]):
-            best[k] = (c, v)
-    return {k: v for k, (_, v) in best.items()}
-
-
-def _blank(v: object) -> bool:
-    """Missing, or a string of whitespace only."""
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or str(v).strip() == ""
+def _mode_of_counts(parts: list[pd.Series]) -> dict:
+    """Most frequent value per key of (key, value) counts summed over
+    ``parts``, ties: the smallest value (code-point order); a key without
+    one is absent."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return {}
+    n = pd.concat(parts).groupby(level=[0, 1], sort=False).sum().rename("n").reset_index()
+    n = n.sort_values(["key", "n", "value"], ascending=[True, False, True], kind="mergesort")
+    first = n.drop_duplicates("key")
+    return dict(zip(first["key"], first["value"]))
 
 
 ATTRIBUTE_COLUMNS = ("firm_name", "phone", "zip_code")
@@ -75,14 +76,14 @@ class AttributeCounts:
 
     def __init__(self) -> None:
         self.ids: set = set()
-        self.counts: dict[str, Counter] = {}
+        self.counts: dict[str, list[pd.Series]] = {}
 
     def add(self, customs: pd.DataFrame) -> "AttributeCounts":
         keys = customs["customs_firm_id"].astype(str).to_numpy(dtype=object)
         self.ids.update(keys)
         for col in ATTRIBUTE_COLUMNS:
             if col in customs.columns:
-                _count_per_key(self.counts.setdefault(col, Counter()), keys, customs[col].to_numpy(dtype=object))
+                self.counts.setdefault(col, []).append(_value_counts(keys, customs[col].astype(object)))
         return self
 
     def attributes(self, name_cache: dict | None = None) -> pd.DataFrame:
