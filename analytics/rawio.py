@@ -239,15 +239,21 @@ def stage_utf8_csv(root: Path | str, encoding: str, dest: Path | str) -> Path | 
     return dest
 
 
-def write_parquet(df: pd.DataFrame, path: Path, schema: pa.Schema | None = None) -> None:
-    """Deterministic Parquet write: no pandas index, fixed compression, no timestamps."""
+def arrow_table(df: pd.DataFrame | pa.Table, schema: pa.Schema | None = None) -> pa.Table:
+    """``df`` as the Arrow table :func:`write_parquet` writes: no pandas index, no schema metadata."""
+    table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+    return table.replace_schema_metadata(None)
+
+
+def write_parquet(df: pd.DataFrame | pa.Table, path: Path, schema: pa.Schema | None = None) -> None:
+    """Deterministic Parquet write: no pandas index, fixed compression, no timestamps. ``df``: a
+    frame, or an Arrow table already in the layout to write."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-    table = table.replace_schema_metadata(None)
-    pq.write_table(table, path, compression="zstd", compression_level=3)
+    pq.write_table(arrow_table(df, schema), path, compression="zstd", compression_level=3)
 
 
-def write_year(root: Path | str, table: str, year: int, df: pd.DataFrame, schema: pa.Schema | None = None) -> Path:
+def write_year(root: Path | str, table: str, year: int, df: pd.DataFrame | pa.Table,
+               schema: pa.Schema | None = None) -> Path:
     path = Path(root) / table / f"year={year}" / "part-0.parquet"
     write_parquet(df, path, schema)
     return path

@@ -56,6 +56,7 @@ class SynthParams:
     s_shock_loading: float = 1.5  # on u
     s_small_count: float = 2.0  # s * n / (n + this): tiny cells spread less
     shock_rho: float = 0.5  # persistence of the city x industry shock u
+    policy_redraw: float = 0.55  # share of provincial attitudes each Five-Year Plan redraws (the instrument's jumps)
     patent_growth: float = 20.0  # 2014 / 2000 invention patents
     utility_per_invention: float = 1.2
     design_per_invention: float = 0.4

@@ -96,7 +96,8 @@ def market_access(city_year: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame
     return pd.concat(out, ignore_index=True)
 
 
-def policy_table(provinces: list[str], industries: list[str], rng: np.random.Generator) -> pd.DataFrame:
+def policy_table(provinces: list[str], industries: list[str], rng: np.random.Generator,
+                 redraw: float = 0.55) -> pd.DataFrame:
     """Province x industry x plan attitudes and priorities.
 
     National priorities are per industry and plan; each plan redraws about
@@ -110,7 +111,7 @@ def policy_table(provinces: list[str], industries: list[str], rng: np.random.Gen
     for i, plan in enumerate(PLANS):
         if i > 0:
             for key in att:
-                if rng.random() < 0.55:
+                if rng.random() < redraw:
                     att[key] = rng.choice([1, 2, 3], p=[0.25, 0.45, 0.30])
                 if rng.random() < 0.45:
                     prov[key] = rng.random() < 0.25

@@ -37,10 +37,13 @@ under the default switches the marts equal the world's own values:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.synth.config import SynthParams
 from analytics.synth.truth.preparation import FILTER_RULES
@@ -53,6 +56,7 @@ __all__ = [
     "choose_filtered",
     "choose_missing_payments",
     "customs_dropped_lines",
+    "customs_dropped_table",
     "duplicated_rows",
     "filtered_rows",
     "registration_types",
@@ -258,6 +262,23 @@ def customs_partners() -> set[str]:
     return set(pd.read_csv(seed, dtype=str)["iso3"].dropna())
 
 
+def _dropped_copies(n_rows: int, partners: set, take: Callable[[np.ndarray], pd.DataFrame],
+                    params: SynthParams, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The copies :func:`customs_dropped_lines` adds to a year of ``n_rows``
+    lines whose partners are ``partners``; ``take(positions)`` gives those
+    lines as a frame."""
+    n = max(1, int(round(params.customs_dropped_share * n_rows)))
+    blank = take(rng.choice(n_rows, n, replace=False))
+    blank["customs_firm_id"] = None
+    unused = sorted((ISO3_ASSIGNED & customs_partners()) - partners)
+    n_zero = min(n, len(unused))
+    zero = take(rng.choice(n_rows, n_zero, replace=False))
+    zero["value_usd"] = 0.0
+    zero["quantity"] = 0.0
+    zero["partner_country"] = rng.choice(np.array(unused, dtype=object), n_zero, replace=False)
+    return blank, zero
+
+
 def customs_dropped_lines(rows: pd.DataFrame, params: SynthParams, rng: np.random.Generator) -> pd.DataFrame:
     """``rows`` (a year's customs lines) with copies of random lines added:
     ``customs_dropped_share`` of them (at least one) without a firm id, and as
@@ -265,13 +286,15 @@ def customs_dropped_lines(rows: pd.DataFrame, params: SynthParams, rng: np.rando
     of the year has, since each value-0 copy is declared to such a partner so
     that the table's key stays unique (at paper scale the partners run out
     first: about 100 value-0 lines a year)."""
-    n = max(1, int(round(params.customs_dropped_share * len(rows))))
-    blank = rows.iloc[rng.choice(len(rows), n, replace=False)].copy()
-    blank["customs_firm_id"] = None
-    unused = sorted((ISO3_ASSIGNED & customs_partners()) - set(rows["partner_country"].dropna().unique()))
-    n_zero = min(n, len(unused))
-    zero = rows.iloc[rng.choice(len(rows), n_zero, replace=False)].copy()
-    zero["value_usd"] = 0.0
-    zero["quantity"] = 0.0
-    zero["partner_country"] = rng.choice(np.array(unused, dtype=object), n_zero, replace=False)
+    blank, zero = _dropped_copies(len(rows), set(rows["partner_country"].dropna().unique()),
+                                  lambda at: rows.iloc[at].copy(), params, rng)
     return pd.concat([rows, blank, zero], ignore_index=True)
+
+
+def customs_dropped_table(rows: pa.Table, params: SynthParams, rng: np.random.Generator) -> pa.Table:
+    """:func:`customs_dropped_lines` of a year's lines held as an Arrow table
+    (the same draws, so the same copies)."""
+    partners = {p for p in pc.unique(rows["partner_country"]).to_pylist() if p is not None}
+    blank, zero = _dropped_copies(rows.num_rows, partners, lambda at: rows.take(at).to_pandas(), params, rng)
+    added = [pa.Table.from_pandas(d, preserve_index=False).replace_schema_metadata(None) for d in (blank, zero)]
+    return pa.concat_tables([rows, *added], promote_options="default")

@@ -69,9 +69,9 @@ class MemoryRoot:
         self._memo: dict[Any, Any] = {}
         self.results: dict[Any, list] = {}  # reuse(): each name's earlier (inputs, result)
 
-    def write(self, path: str, df: pd.DataFrame) -> None:
-        """Keep ``df`` as :func:`analytics.rawio.write_parquet` writes it."""
-        self.tables[path] = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+    def write(self, path: str, df: pd.DataFrame | pa.Table) -> None:
+        """Keep ``df`` (a frame or an Arrow table) as :func:`analytics.rawio.write_parquet` writes it."""
+        self.tables[path] = rawio.arrow_table(df)
 
     def read(self, path: str, columns: list[str] | None = None) -> pd.DataFrame:
         """A table as ``pandas.read_parquet`` reads its file (``columns`` in the order given)."""
@@ -94,7 +94,7 @@ class MemoryRoot:
 RawRoot = Path | str | MemoryRoot
 
 
-def write_year(root: RawRoot, table: str, year: int, df: pd.DataFrame) -> None:
+def write_year(root: RawRoot, table: str, year: int, df: pd.DataFrame | pa.Table) -> None:
     if isinstance(root, MemoryRoot):
         root.write(_year_file(table, year), df)
     else:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy.special import ndtri
 
 from analytics.settings import HS_VERSION_BY_YEAR
@@ -123,20 +124,16 @@ def _spread(rng, n_parts: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np
     return owner, total[owner] * w / sums[owner]
 
 
-def _months(rng, owner_vals: pd.DataFrame, max_months: int) -> pd.DataFrame:
-    """Split each annual flow row over a few active months."""
-    n = len(owner_vals)
+def _month_split(rng, value_usd: np.ndarray, max_months: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split each annual flow over a few active months: ``(owner, month,
+    value)`` per monthly part, ``owner`` the flow's position. Distinct months
+    per flow: a random start and consecutive offsets."""
+    n = len(value_usd)
     k = rng.integers(1, max_months + 1, n)
-    owner, vals = _spread(rng, k, owner_vals["value_usd"].to_numpy())
-    out = owner_vals.iloc[owner].reset_index(drop=True)
-    # distinct months per flow: a random start and consecutive offsets
+    owner, vals = _spread(rng, k, value_usd)
     start = rng.integers(0, 12, n)[owner]
     offset = np.arange(len(owner)) - np.repeat(np.cumsum(k) - k, k)
-    out["month"] = ((start + offset * 5) % 12 + 1).astype(np.int64)
-    if "quantity" in out:
-        out["quantity"] = out["quantity"].to_numpy() * vals / np.where(out["value_usd"].to_numpy() > 0, out["value_usd"].to_numpy(), 1)
-    out["value_usd"] = vals
-    return out
+    return owner, ((start + offset * 5) % 12 + 1).astype(np.int64), vals
 
 
 def exporter_flows(ex: pd.DataFrame, book: ProductBook, s_h: pd.Series, countries: pd.DataFrame,
@@ -328,25 +325,52 @@ def intermediary_flows(others: pd.DataFrame, book: ProductBook, s_h: pd.Series, 
     return pd.concat([imports, exports], ignore_index=True)
 
 
-def customs_rows(flows: pd.DataFrame, ident: pd.DataFrame, year: int, rng: np.random.Generator, max_months: int) -> pd.DataFrame:
-    """Monthly rows in the CONTRACT layout, one per grain key."""
+CUSTOMS_COLUMNS = ["year", "month", "customs_firm_id", "firm_name", "phone", "zip_code", "flow", "trade_regime",
+                   "hs_code", "partner_country", "value_usd", "quantity", "unit"]
+CUSTOMS_GRAIN = ["year", "month", "customs_firm_id", "flow", "trade_regime", "hs_code", "partner_country"]
+
+
+def customs_rows(flows: pd.DataFrame, ident: pd.DataFrame, year: int, rng: np.random.Generator,
+                 max_months: int) -> pa.Table:
+    """Monthly rows in the CONTRACT layout, one per grain key, sorted by it,
+    as an Arrow table (the layout it is written in).
+
+    Every random draw is made for the whole year first (the months, the HS
+    suffixes, the missing phones); the rows are then built and summed one
+    month at a time. Month is the grain's second key after the year, so the
+    months in order are the year's rows in order, and a paper-scale year
+    (about 8 million lines) is never held as one pandas frame."""
     flows = flows[flows["value_usd"] > 0].reset_index(drop=True)
-    monthly = _months(rng, flows, max_months)
-    monthly = monthly.merge(ident, on="customs_firm_id", how="left")
-    n = len(monthly)
+    annual_value = flows["value_usd"].to_numpy()
+    owner, month, value = _month_split(rng, annual_value, max_months)
+    n = len(owner)
     suffix = np.where(rng.random(n) < 0.8, "00", rng.choice(["10", "90", "20", "99"], n))
-    monthly["hs_code"] = monthly["hs6"].astype(str) + suffix
-    chap = monthly["hs6"].astype(str).str[:2]
-    monthly["unit"] = chap.map(UNIT_BY_CHAPTER).fillna("千克")
-    grain = ["year", "month", "customs_firm_id", "flow", "trade_regime", "hs_code", "partner_country"]
-    monthly["year"] = np.int64(year)
     # a few rows carry a variant of the name or no phone, as in real files
     null_phone = rng.random(n) < 0.05
-    monthly["phone"] = np.where(null_phone, None, monthly["phone"].to_numpy())
-    out = monthly.groupby(grain, sort=True, as_index=False).agg(
-        firm_name=("firm_name", "first"), phone=("phone", "first"), zip_code=("zip_code", "first"),
-        value_usd=("value_usd", "sum"), quantity=("quantity", "sum"), unit=("unit", "first"))
-    out["value_usd"] = np.round(out["value_usd"], 2)
-    out["quantity"] = np.round(out["quantity"], 3)
-    return out[["year", "month", "customs_firm_id", "firm_name", "phone", "zip_code", "flow", "trade_regime",
-                "hs_code", "partner_country", "value_usd", "quantity", "unit"]]
+    has_quantity = "quantity" in flows
+    tables = []
+    for m in range(1, 13):
+        at = np.flatnonzero(month == m)
+        if not len(at):
+            continue
+        part = flows.iloc[owner[at]].reset_index(drop=True)
+        part["month"] = month[at]
+        if has_quantity:
+            annual = part["value_usd"].to_numpy()
+            part["quantity"] = part["quantity"].to_numpy() * value[at] / np.where(annual > 0, annual, 1)
+        part["value_usd"] = value[at]
+        part = part.merge(ident, on="customs_firm_id", how="left")
+        part["hs_code"] = part["hs6"].astype(str) + suffix[at]
+        part["unit"] = part["hs6"].astype(str).str[:2].map(UNIT_BY_CHAPTER).fillna("千克")
+        part["year"] = np.int64(year)
+        part["phone"] = np.where(null_phone[at], None, part["phone"].to_numpy())
+        out = part.groupby(CUSTOMS_GRAIN, sort=True, as_index=False).agg(
+            firm_name=("firm_name", "first"), phone=("phone", "first"), zip_code=("zip_code", "first"),
+            value_usd=("value_usd", "sum"), quantity=("quantity", "sum"), unit=("unit", "first"))
+        out["value_usd"] = np.round(out["value_usd"], 2)
+        out["quantity"] = np.round(out["quantity"], 3)
+        tables.append(pa.Table.from_pandas(out[CUSTOMS_COLUMNS], preserve_index=False))
+        del part, out
+    if not tables:
+        return pa.Table.from_pandas(pd.DataFrame(columns=CUSTOMS_COLUMNS), preserve_index=False)
+    return pa.concat_tables(tables, promote_options="default").replace_schema_metadata(None)

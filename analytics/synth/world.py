@@ -212,7 +212,7 @@ def write_world(
     city_year = geo.gdp_paths(chosen, years, g)
     ma = geo.market_access(city_year, chosen)
     provinces = sorted(chosen["province_code"].unique())
-    policy = geo.policy_table(provinces, ind_codes, g)
+    policy = geo.policy_table(provinces, ind_codes, g, params.policy_redraw)
     scores = geo.policy_scores(policy, years)
     iv = geo.instrument(chosen, ma, scores, ind_codes)
     shock = geo.ar1_shock(iv, years, params.shock_rho, g)
@@ -408,14 +408,14 @@ def write_world(
         ident["firm_name"] = nm.with_unicode_variants(_rng(seed, "variants", t), ident["firm_name"], UNICODE_VARIANT_SHARE)
         rows = trd.customs_rows(pd.concat([flows, loose, inter_flows], ignore_index=True), ident, t, rc,
                                 max_months=max(1, min(12, sc.lines_per_exporter_year // 8)))
-        n_true = len(rows)
-        rows = wp.customs_dropped_lines(rows, params, _rng(seed, "preparation", t))
-        added = rows.iloc[n_true:]
+        n_true = rows.num_rows
+        rows = wp.customs_dropped_table(rows, params, _rng(seed, "preparation", t))
+        added = rows.slice(n_true).select(["customs_firm_id", "value_usd"]).to_pandas()
         quirks["customs_lines_without_firm_id"] += int(added["customs_firm_id"].isna().sum())
         quirks["customs_lines_zero_value"] += int((added["value_usd"] == 0).sum())
         rawroot.write_year(out, "customs_transactions", t, rows)
-        rows_written["customs_transactions"] += len(rows)
-        say(f"customs {t}: {len(rows):,} rows, {len(ex):,} survey exporters, {len(co):,} customs-only, "
+        rows_written["customs_transactions"] += rows.num_rows
+        say(f"customs {t}: {rows.num_rows:,} rows, {len(ex):,} survey exporters, {len(co):,} customs-only, "
             f"{len(inter)} intermediaries; survey {t}: {len(survey):,} firms")
         del rows, flows, loose, inter_flows
     del year_fy, ex, survey, exporters, others, payments
