@@ -20,17 +20,20 @@ equal (:func:`reuse`).  A folder computes everything, one year at a time.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analytics import rawio
 
 __all__ = [
     "MemoryRoot",
+    "ParquetParts",
     "RawRoot",
     "has_reference",
     "iter_year",
@@ -114,6 +117,54 @@ def write_parquet(root: RawRoot, path: str, df: pd.DataFrame) -> None:
         root.write(path, df)
     else:
         rawio.write_parquet(df, Path(root) / path)
+
+
+class ParquetParts:
+    """One Parquet file of the root (``path``, relative to it) written a part
+    at a time, for a table too large to hold whole: each part (a frame) is
+    set aside as it comes -- spilled to a file beside ``path`` in a folder,
+    kept as Arrow in a memory root -- and :meth:`close` writes the file from
+    the parts in order, reading one back at a time. A column's type is the
+    one its parts share (a part whose column is all missing takes the
+    others' type; integers a part has as floats become floats), as one
+    frame of all the rows would give it; each part is a row group of its
+    own."""
+
+    def __init__(self, root: RawRoot, path: str) -> None:
+        self.root, self.path = root, path
+        self.parts: list[pa.Table | Path] = []
+        self.schemas: list[pa.Schema] = []
+
+    def add(self, df: pd.DataFrame) -> None:
+        table = rawio.arrow_table(df)
+        self.schemas.append(table.schema)
+        if isinstance(self.root, MemoryRoot):
+            self.parts.append(table)
+            return
+        spill = Path(self.root) / f"{self.path}.parts" / f"{len(self.parts):05d}.parquet"
+        spill.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, spill, compression="zstd", compression_level=1)
+        self.parts.append(spill)
+
+    def close(self) -> None:
+        if not self.parts:
+            raise ValueError(f"{self.path}: no part was added")
+        schema = pa.unify_schemas(self.schemas, promote_options="permissive")
+
+        def typed(part: pa.Table | Path) -> pa.Table:
+            table = part if isinstance(part, pa.Table) else pq.read_table(part)
+            return table.select(schema.names).cast(schema)
+
+        if isinstance(self.root, MemoryRoot):
+            self.root.tables[self.path] = pa.concat_tables([typed(p) for p in self.parts])
+        else:
+            final = Path(self.root) / self.path
+            final.parent.mkdir(parents=True, exist_ok=True)
+            with pq.ParquetWriter(final, schema, compression="zstd", compression_level=3) as writer:
+                for part in self.parts:
+                    writer.write_table(typed(part))
+            shutil.rmtree(Path(self.root) / f"{self.path}.parts")
+        self.parts, self.schemas = [], []
 
 
 def write_text(root: RawRoot, path: str, text: str) -> None:

@@ -32,6 +32,7 @@ OTHER_IMPORT_REGIMES = ["20", "25", "33", "12", "39"]
 IMPORT_ORIGINS = {"JPN": 0.2, "KOR": 0.14, "TWN": 0.12, "USA": 0.1, "DEU": 0.09, "MYS": 0.05, "AUS": 0.05,
                   "THA": 0.04, "SGP": 0.04, "PHL": 0.03, "FRA": 0.03, "ITA": 0.03, "BRA": 0.03, "RUS": 0.02,
                   "SAU": 0.02, "GBR": 0.01}
+QUALITY_COLUMNS = ["true_log_quality", "true_log_quality_rel", "n_products_true"]  # an exporter-year's true quality
 KSW_V0 = 11.0  # ln of a typical cell value (USD): keeps unit values near the product's base price
 UNIT_BY_CHAPTER = {"84": "台", "85": "台", "87": "辆", "61": "件", "62": "件", "64": "双", "94": "件", "95": "个", "90": "台"}
 

@@ -345,7 +345,27 @@ def write_world(
     fx = cat.exchange_rates.set_index("year")["cny_per_usd"].to_dict()
     # the products of each HS version, read by the years it is in force (the packaged catalogue's: by every world)
     books: dict[str, trd.ProductBook] = {} if reference_dir else _PACKAGED_BOOKS
-    latent_parts, quality_parts = [], []
+    # truth/firm_year_latent is written a year at a time (rawroot.ParquetParts); only the columns the
+    # self-checks of write_truth read are kept in memory
+    latent_file = rawroot.ParquetParts(out, "truth/firm_year_latent.parquet")
+    checked_parts = []
+    cell_cols = ["city_code", "industry_code", "year", "iv", "z", "placebo_complementarity", "invention_patents"]
+    cells_by_year = {int(y): g for y, g in cells[cell_cols].groupby("year", sort=False)}
+    del cells
+
+    def add_latent(rows: pd.DataFrame, quality: pd.DataFrame | None) -> None:
+        """A year's latent firm-years with their cell's instrument, shock and C, and (sample
+        years) their true export quality; NaN quality in the other years."""
+        rows = rows.merge(cells_by_year.pop(int(rows["year"].iloc[0]), pd.DataFrame(columns=cell_cols)),
+                          on=["city_code", "industry_code", "year"], how="left")
+        if quality is not None:
+            rows = rows.merge(quality, on=["fid", "year"], how="left")
+        elif sample_years:
+            rows = rows.assign(**{c: np.nan for c in trd.QUALITY_COLUMNS})
+        rows = rows.sort_values(["year", "fid"], ignore_index=True)
+        latent_file.add(rows)
+        checked_parts.append(rows[["fid", "year", "firm_id", "dvar_target", "markup", "markup_raised", "dvar_capped"]])
+
     n_lowered = 0
     payments = wp.PaymentHistory()
     m_identity_gap = 0.0
@@ -383,9 +403,11 @@ def write_world(
         quirks["survey_duplicate_rows"] += len(survey) - n_true
         rawroot.write_year(out, "firm_survey", t, survey)
         rows_written["firm_survey"] += len(survey)
-        latent_parts.append(year_fy.drop(columns=["m_new", "canonical_name"]).merge(
-            ex[["fid", "customs_firm_id", "match_kind", "Y", "Y1", "Y2", "IMP1", "D", "Ko", "m_lowered"]], on="fid", how="left"))
+        year_latent = year_fy.drop(columns=["m_new", "canonical_name"]).merge(
+            ex[["fid", "customs_firm_id", "match_kind", "Y", "Y1", "Y2", "IMP1", "D", "Ko", "m_lowered"]], on="fid", how="left")
         if t not in sample_years:
+            if len(year_latent):
+                add_latent(year_latent, None)
             continue
         version = HS_VERSION_BY_YEAR[t]
         if version not in books:
@@ -398,7 +420,9 @@ def write_world(
         s_h = s_h[~s_h.index.duplicated()]
         flows, q = trd.exporter_flows(ex, book, s_h, cat.countries, t, params.kqs_sigma, params.quality_sd,
                                       sc.lines_per_exporter_year, rc)
-        quality_parts.append(q)
+        if len(year_latent):
+            add_latent(year_latent, q)
+        del year_latent
         alive_o = others[(others["first"] <= t) & (others["last"] >= t)]
         co = alive_o[~alive_o["intermediary"]]
         loose = trd.loose_flows(co, book, co["scale_usd"].to_numpy(), rc)
@@ -418,9 +442,10 @@ def write_world(
         say(f"customs {t}: {rows.num_rows:,} rows, {len(ex):,} survey exporters, {len(co):,} customs-only, "
             f"{len(inter)} intermediaries; survey {t}: {len(survey):,} firms")
         del rows, flows, loose, inter_flows
-    del year_fy, ex, survey, exporters, others, payments
-    latent = pd.concat(latent_parts, ignore_index=True)
-    del latent_parts
+    del year_fy, ex, survey, exporters, others, payments, cells_by_year
+    latent_file.close()
+    latent = pd.concat(checked_parts, ignore_index=True)
+    del checked_parts
 
     # --- 7. reference tables -------------------------------------------------------------------------
     city_year_out = city_year.merge(ma, on=["city_code", "year"])
@@ -437,16 +462,6 @@ def write_world(
         rawroot.write_reference(out, name, df.reset_index(drop=True))
     say(f"reference: {len(refs)} tables")
 
-    # --- the generator's own latent firm-years ---------------------------------------------------
-    latent = latent.merge(cells[["city_code", "industry_code", "year", "iv", "z", "placebo_complementarity", "invention_patents"]],
-                          on=["city_code", "industry_code", "year"], how="left")
-    del cells
-    if quality_parts:
-        latent = latent.merge(pd.concat(quality_parts, ignore_index=True), on=["fid", "year"], how="left")
-    del quality_parts
-    rawroot.write_parquet(out, "truth/firm_year_latent.parquet", latent.sort_values(["year", "fid"], ignore_index=True))
-    # only what the self-checks of write_truth read is kept through validation and the truth
-    latent = latent[["fid", "year", "firm_id", "dvar_target", "markup", "markup_raised", "dvar_capped"]]
     return WrittenWorld(
         seed=seed, scale=scale, params=params, scale_spec=sc, cities=sorted(chosen["city_code"]), industries=ind_codes,
         sample_years=sample_years, designed_c=comp[["city_code", "industry_code", "year", "C"]], latent=latent,
