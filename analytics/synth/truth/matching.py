@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.synth.truth._frame import isin
 from analytics.synth.truth.names import (
@@ -41,28 +43,41 @@ def _nullify_blank(s: pd.Series) -> pd.Series:
     return o.where(~blank, None)
 
 
-def _value_counts(keys: np.ndarray, values: pd.Series) -> pd.Series:
+def _text(values: pd.Series) -> pa.Array:
+    """A column as Arrow text, missing kept missing, anything else as ``str`` writes it."""
+    arr = pa.array(values, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        return arr.cast(pa.large_string())
+    return pa.array([None if pd.isna(v) else str(v) for v in values], type=pa.large_string())
+
+
+def _value_counts(keys: pa.Array, values: pd.Series) -> pa.Table:
     """How often each key wrote each non-blank value (missing, or whitespace
-    only, is not a value): a Series of counts indexed by (key, value), the
-    value as text."""
-    present = values.notna().to_numpy()
-    text = values[present].astype(str)
-    kept = (text.str.strip() != "").to_numpy()
-    pairs = pd.DataFrame({"key": keys[present][kept], "value": text.to_numpy(dtype=object)[kept]})
-    return pairs.groupby(["key", "value"], sort=False).size()
+    only as ``str.strip`` sees it, is not a value): a table of ``key``,
+    ``value`` (text) and ``n``. Counted by Arrow; only the distinct values
+    are looked at in Python."""
+    text = _text(values)
+    distinct = pc.unique(text.drop_null())
+    blank = pa.array([v for v in distinct.to_pylist() if v.strip() == ""], type=pa.large_string())
+    kept = pc.and_(pc.is_valid(text), pc.invert(pc.is_in(text, value_set=blank)))
+    pairs = pa.table({"key": keys, "value": text}).filter(kept)
+    return pairs.group_by(["key", "value"]).aggregate([([], "count_all")]).rename_columns(["key", "value", "n"])
 
 
-def _mode_of_counts(parts: list[pd.Series]) -> dict:
+def _mode_of_counts(parts: list[pa.Table]) -> dict:
     """Most frequent value per key of (key, value) counts summed over
-    ``parts``, ties: the smallest value (code-point order); a key without
-    one is absent."""
-    parts = [p for p in parts if len(p)]
-    if not parts:
+    ``parts``, ties: the smallest value (code-point order: UTF-8 bytes sort
+    as code points); a key without one is absent."""
+    n = pa.concat_tables(parts).group_by(["key", "value"]).aggregate([("n", "sum")]) if parts else None
+    if n is None or n.num_rows == 0:
         return {}
-    n = pd.concat(parts).groupby(level=[0, 1], sort=False).sum().rename("n").reset_index()
-    n = n.sort_values(["key", "n", "value"], ascending=[True, False, True], kind="mergesort")
-    first = n.drop_duplicates("key")
-    return dict(zip(first["key"], first["value"]))
+    n = n.rename_columns(["key", "value", "n"])
+    n = n.take(pc.sort_indices(n, sort_keys=[("key", "ascending"), ("n", "descending"), ("value", "ascending")]))
+    key, value = n["key"].to_pylist(), n["value"].to_pylist()
+    first = [0] + [i for i in range(1, len(key)) if key[i] != key[i - 1]]
+    return {key[i]: value[i] for i in first}
 
 
 ATTRIBUTE_COLUMNS = ("firm_name", "phone", "zip_code")
@@ -76,14 +91,14 @@ class AttributeCounts:
 
     def __init__(self) -> None:
         self.ids: set = set()
-        self.counts: dict[str, list[pd.Series]] = {}
+        self.counts: dict[str, list[pa.Table]] = {}
 
     def add(self, customs: pd.DataFrame) -> "AttributeCounts":
-        keys = customs["customs_firm_id"].astype(str).to_numpy(dtype=object)
-        self.ids.update(keys)
+        keys = _text(customs["customs_firm_id"].astype(str))
+        self.ids.update(pc.unique(keys).to_pylist())
         for col in ATTRIBUTE_COLUMNS:
             if col in customs.columns:
-                self.counts.setdefault(col, []).append(_value_counts(keys, customs[col].astype(object)))
+                self.counts.setdefault(col, []).append(_value_counts(keys, customs[col]))
         return self
 
     def attributes(self, name_cache: dict | None = None) -> pd.DataFrame:

@@ -272,8 +272,9 @@ def prepare_customs(customs: pd.DataFrame) -> pd.DataFrame:
     """Customs lines with a firm id (not missing, not blank) and a value other than 0 (step 7)."""
     if customs.empty:
         return customs
-    ids = customs["customs_firm_id"].astype(object)
-    has_id = ids.notna() & (ids.where(ids.notna(), "").astype(str).str.strip() != "")
+    ids = customs["customs_firm_id"]
+    blank = [v for v in pd.unique(ids.dropna()) if str(v).strip() == ""]  # looked at once per distinct id
+    has_id = ids.notna() & ~ids.isin(blank)
     value = pd.to_numeric(customs["value_usd"], errors="coerce")
     return customs[has_id & (value != 0)].reset_index(drop=True)
 
