@@ -88,10 +88,10 @@ class SynthParams:
     firm_effect_sd: float = 0.14
     type_shift: dict = field(default_factory=lambda: {"processing": -0.14, "mixed": -0.05, "ordinary": 0.0})
     ordinary_headroom_shape: float = 2.0  # ordinary firms: a_i = mean - (Gamma(shape, scale) - shape*scale)
-    ordinary_headroom_scale: float = 0.07
+    ordinary_headroom_scale: float = 0.04  # 0.07 capped 2.3% of exporter-years at 0.99, taking ~5% off beta
     cell_effect_sd: float = 1.3  # lognormal dispersion of city x industry patenting
     year_effect_rise: float = 0.11  # d_2014 - d_2000, linear
-    dvar_noise_sd: float = 0.05
+    dvar_noise_sd: float = 0.035
     foreign_content_share: float = 0.05
     # --- trade mix ------------------------------------------------------------
     trade_type_shares: dict = field(
