@@ -47,21 +47,29 @@ def simulate_production(fy: pd.DataFrame, cells: pd.DataFrame, params: SynthPara
     ``ln_q_true`` (= ln_sales_true - ln_p_out), ``ln_m_real``, ``real_capital``
     (= exp(ln_k)), with the prices ``ln_p_out``, ``ln_p_in``, ``ln_p_inv``.
     """
-    fy = fy.merge(cells[["city_code", "industry_code", "year", "C", "u"]], on=["city_code", "industry_code", "year"], how="left")
-    fy["C"] = fy["C"].fillna(0.0)
-    fy["u"] = fy["u"].fillna(0.0)
-    fy = fy.sort_values(["fid", "year"], ignore_index=True)
+    # the rows stay as given (sorted by year, fid); the recursion and the draws run in (fid, year)
+    # order through ``order``, and what they give is put back in the rows' order: no copy of the frame
+    if not _sorted_by(fy, ["year", "fid"]):
+        fy = fy.sort_values(["year", "fid"], ignore_index=True)
+    fy = fy.reset_index(drop=True)
+    keys = ["city_code", "industry_code", "year"]
+    at = cells.set_index(keys).index.get_indexer(pd.MultiIndex.from_frame(fy[keys]))
+    cell_c = np.where(at >= 0, cells["C"].to_numpy(dtype=float)[at], np.nan)
+    cell_u = np.where(at >= 0, cells["u"].to_numpy(dtype=float)[at], np.nan)
+    cell_c, cell_u = np.nan_to_num(cell_c, nan=0.0), np.nan_to_num(cell_u, nan=0.0)
+    order = np.lexsort((fy["year"].to_numpy(), fy["fid"].to_numpy()))
     n_f = int(fy["fid"].max()) + 1
     l_i = rng.normal(4.85, 0.95, n_f) + np.where(rng.random(n_f) < 0.5, 0.3, 0.0)
     k_i = rng.normal(0.0, 1.35, n_f)
     mu_i = np.clip(rng.normal(params.markup_mean, params.markup_sd, n_f), 1.05, 1.8)
-    fid = fy["fid"].to_numpy()
-    year = fy["year"].to_numpy()
-    exporter = (fy["trade_type"] != "none").to_numpy()
-    C = fy["C"].to_numpy()
-    om0 = fy["omega0"].to_numpy()
-    omega_c = np.zeros(len(fy))
-    ln_k = np.zeros(len(fy))
+    fid = fy["fid"].to_numpy()[order]
+    year = fy["year"].to_numpy()[order]
+    exporter = (fy["trade_type"] != "none").to_numpy()[order]
+    C = cell_c[order]
+    om0 = fy["omega0"].to_numpy()[order]
+    n = len(fy)
+    omega_c = np.zeros(n)
+    ln_k = np.zeros(n)
     # state per firm, updated year by year (firms' survey years are contiguous)
     st_wc = np.full(n_f, np.nan)
     st_k = np.full(n_f, np.nan)
@@ -85,49 +93,57 @@ def simulate_production(fy: pd.DataFrame, cells: pd.DataFrame, params: SynthPara
         st_wc[f], st_k[f], st_w[f] = wc, k, om0[rows] + wc
     omega = om0 + omega_c
     exp_boost = np.where(exporter, 0.45, 0.0)
-    ln_l = l_i[fid] + exp_boost + 0.3 * omega + rng.normal(0, 0.1, len(fy))
+    ln_l = l_i[fid] + exp_boost + 0.3 * omega + rng.normal(0, 0.1, n)
     mu = mu_i[fid]
     bm = params.beta_m
     if prices is None:
-        lp = pd.DataFrame(0.0, index=fy.index, columns=["ln_p_out", "ln_p_in", "ln_p_inv"])
+        lp_out = lp_in = lp_inv = np.zeros(n)
     else:
         lp = prices.for_rows(fy["industry_code"], fy["year"])
-    lp_out, lp_in, lp_inv = (lp[c].to_numpy() for c in ("ln_p_out", "ln_p_in", "ln_p_inv"))
+        lp_out, lp_in, lp_inv = (lp[c].to_numpy()[order] for c in ("ln_p_out", "ln_p_in", "ln_p_inv"))
     # real output Q* and real M by the first-order condition P^in M = (beta_m / mu) P^out Q*
     ln_q_true = (SALES_SCALE + omega + params.beta_l * ln_l + params.beta_k * ln_k
                  + bm * (np.log(bm / mu) + lp_out - lp_in)) / (1 - bm)
     ln_s_true = ln_q_true + lp_out  # nominal S*
     ln_m = ln_s_true + np.log(bm / mu)  # nominal M
-    eps = rng.normal(0, 0.05, len(fy))
-    fy["omega"] = omega
-    fy["omega_c"] = omega_c
-    fy["markup"] = mu
-    fy["ln_sales_true"] = ln_s_true  # ln S*: nominal output before eps (ln_q_true + ln_p_out)
-    fy["ln_q_true"] = ln_q_true  # the production function's real output, before eps
-    fy["ln_p_out"], fy["ln_p_in"], fy["ln_p_inv"] = lp_out, lp_in, lp_inv
-    fy["sales_shock"] = eps
-    fy["ln_l"] = ln_l
-    fy["ln_k"] = ln_k
-    fy["investment"] = np.exp(ln_k) * np.exp(-2.0 + params.investment_omega * omega)
-    fy["employment"] = np.maximum(np.round(np.exp(ln_l)), 8).astype(np.int64)
-    fy["real_capital"] = np.exp(ln_k)
-    # the book value of the real investment at its prices (firms' years are consecutive here)
-    fy["fixed_assets"] = nominal_book_value(fid, np.exp(ln_k), lp_inv, params.depreciation)
+    eps = rng.normal(0, 0.05, n)
+    out = {"omega": omega, "omega_c": omega_c, "markup": mu,
+           "ln_sales_true": ln_s_true,  # ln S*: nominal output before eps (ln_q_true + ln_p_out)
+           "ln_q_true": ln_q_true,  # the production function's real output, before eps
+           "ln_p_out": lp_out, "ln_p_in": lp_in, "ln_p_inv": lp_inv, "sales_shock": eps, "ln_l": ln_l, "ln_k": ln_k,
+           "investment": np.exp(ln_k) * np.exp(-2.0 + params.investment_omega * omega),
+           "employment": np.maximum(np.round(np.exp(ln_l)), 8).astype(np.int64),
+           "real_capital": np.exp(ln_k),
+           # the book value of the real investment at its prices (each firm's years consecutive here)
+           "fixed_assets": nominal_book_value(fid, np.exp(ln_k), lp_inv, params.depreciation)}
     # written values (thousand RMB, one decimal) with the mess of real files:
     # a few missing intermediate inputs, a few zero sales among non-exporters
     sales = np.round(np.exp(ln_s_true + eps), 1)
-    zero = (~exporter) & (rng.random(len(fy)) < 0.004)
-    fy["sales"] = np.where(zero, 0.0, sales)
+    zero = (~exporter) & (rng.random(n) < 0.004)
+    out["sales"] = np.where(zero, 0.0, sales)
     m = np.round(np.exp(ln_m), 1)
-    fy["intermediate_inputs"] = np.where(rng.random(len(fy)) < 0.01, np.nan, m)
-    fy["output"] = fy["sales"] * np.exp(rng.normal(0.02, 0.03, len(fy)))
-    fy["total_assets"] = fy["fixed_assets"] * np.exp(rng.normal(1.45, 0.3, len(fy)))
-    return fy.sort_values(["year", "fid"], ignore_index=True)
+    out["intermediate_inputs"] = np.where(rng.random(n) < 0.01, np.nan, m)
+    out["output"] = out["sales"] * np.exp(rng.normal(0.02, 0.03, n))
+    out["total_assets"] = out["fixed_assets"] * np.exp(rng.normal(1.45, 0.3, n))
+    fy["C"], fy["u"] = cell_c, cell_u
+    for name, values in out.items():
+        placed = np.empty_like(values)
+        placed[order] = values
+        fy[name] = placed
+    return fy
+
+
+def _sorted_by(df: pd.DataFrame, cols: list[str]) -> bool:
+    """Rows in ``cols`` order, strictly (the keys unique)."""
+    if len(df) < 2:
+        return True
+    a, b = (df[c].to_numpy() for c in cols)
+    return bool(np.all((a[1:] > a[:-1]) | ((a[1:] == a[:-1]) & (b[1:] > b[:-1]))))
 
 
 def dvar_targets(fy: pd.DataFrame, params: SynthParams, rng: np.random.Generator) -> pd.DataFrame:
     """General-trade share, export ratio and the structural DVAR of exporters."""
-    fy = fy.copy()
+    fy = fy.copy(deep=False)  # new columns only: copy-on-write leaves the caller's frame as it was
     n_f = int(fy["fid"].max()) + 1
     # firm effects by trade type; ordinary exporters' are left-skewed so that
     # few of them run into the foreign-content ceiling near 1
@@ -199,7 +215,7 @@ def feasible_markups(fy: pd.DataFrame, params: SynthParams) -> pd.DataFrame:
     :func:`trade.firm_totals`.  Labour, capital and productivity are
     unchanged.
     """
-    fy = fy.copy()
+    fy = fy.copy(deep=False)  # copy-on-write: the caller's frame is left as it was
     fc = params.foreign_content_share
     bm = params.beta_m
     d = fy["dvar_target"].to_numpy(dtype=float)
