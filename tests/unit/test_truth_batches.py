@@ -42,6 +42,17 @@ def test_attribute_counts_over_batches_equal_the_whole_year():
     assert a.loc["C3", "firm_name"] is None  # a firm with no value keeps its row
 
 
+def test_attributes_of_codes_written_as_numbers_are_their_text():
+    # a zip code read as a number, or a column mixing numbers and text, counts as str writes it
+    tx = pd.DataFrame({"customs_firm_id": ["C1", "C1", "C1", "C2"],
+                       "firm_name": ["甲公司"] * 3 + ["乙公司"],
+                       "phone": pd.Series([None, 88881234, "88881234", "  "], dtype=object),
+                       "zip_code": [310000, 310000, 310001, 200000]})
+    a = customs_firm_attributes(tx).set_index("customs_firm_id")
+    assert a.loc["C1", "phone"] == "88881234" and a.loc["C1", "zip_code"] == "310000"
+    assert a.loc["C2", "phone"] is None and a.loc["C2", "zip_code"] == "200000"
+
+
 def test_iter_year_gives_read_year_in_order(tmp_path):
     df = pd.DataFrame({"year": [2005] * 10, "customs_firm_id": [f"C{i % 3}" for i in range(10)],
                        "value_usd": [float(i) for i in range(10)]})

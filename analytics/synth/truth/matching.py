@@ -45,10 +45,13 @@ def _nullify_blank(s: pd.Series) -> pd.Series:
 
 def _text(values: pd.Series) -> pa.Array:
     """A column as Arrow text, missing kept missing, anything else as ``str`` writes it."""
-    arr = pa.array(values, from_pandas=True)
+    try:
+        arr = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python objects: each as str writes it
+        arr = None
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return arr.cast(pa.large_string())
     return pa.array([None if pd.isna(v) else str(v) for v in values], type=pa.large_string())
 
