@@ -163,7 +163,11 @@ def read_year(root: Path | str, table: str, year: int, encoding: str = "utf-8") 
     files = sorted(p for p in folder.glob("*") if p.suffix in (".parquet", ".csv"))
     if not files:
         return pd.DataFrame()
-    df = pd.concat([_read_file(p, encoding) for p in files], ignore_index=True)
+    return with_year_column(pd.concat([_read_file(p, encoding) for p in files], ignore_index=True), table, year)
+
+
+def with_year_column(df: pd.DataFrame, table: str, year: int) -> pd.DataFrame:
+    """A yearly table's rows with its year column, from the folder's year where the file has none."""
     col = YEAR_COLUMN[table]
     if col not in df.columns:
         df[col] = year
@@ -180,7 +184,6 @@ def iter_year(root: Path | str, table: str, year: int, batch_rows: int = 1 << 20
     if batch_rows < 1:
         raise ValueError(f"batch_rows={batch_rows!r}: at least 1")
     folder = Path(root) / table / f"year={year}"
-    col = YEAR_COLUMN[table]
     for path in sorted(p for p in folder.glob("*") if p.suffix in (".parquet", ".csv")):
         if path.suffix == ".csv":
             batches: Iterator[pd.DataFrame] = iter([read_csv(path, encoding)])
@@ -188,9 +191,7 @@ def iter_year(root: Path | str, table: str, year: int, batch_rows: int = 1 << 20
             batches = (pa.Table.from_batches([b]).to_pandas()
                        for b in pq.ParquetFile(path).iter_batches(batch_size=batch_rows))
         for df in batches:
-            if col not in df.columns:
-                df[col] = year
-            yield df
+            yield with_year_column(df, table, year)
 
 
 def read_reference(root: Path | str, table: str, encoding: str = "utf-8") -> pd.DataFrame:

@@ -181,11 +181,7 @@ def read_year(root: RawRoot, table: str, year: int) -> pd.DataFrame:
     path = _year_file(table, year)
     if path not in root.tables:
         return pd.DataFrame()
-    df = pd.concat([root.read(path)], ignore_index=True)
-    col = rawio.YEAR_COLUMN[table]
-    if col not in df.columns:
-        df[col] = year
-    return df
+    return rawio.with_year_column(pd.concat([root.read(path)], ignore_index=True), table, year)
 
 
 def iter_year(root: RawRoot, table: str, year: int, batch_rows: int = 1 << 20) -> Iterator[pd.DataFrame]:
