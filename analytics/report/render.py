@@ -249,7 +249,8 @@ def _truth_table(df: pd.DataFrame) -> RenderedTable:
     header = [["Parameter", "Estimate", "95% CI", "True value", "Gap", "Gap, % of truth", "Covered", "Source"]]
     counted = df[df["counted"]] if "counted" in df else df
     note = (f"Note: {int(counted['covered'].sum())} of {len(counted)} 95% confidence intervals cover the generator's "
-            "value (truth.json). β is judged with standard errors clustered by city x industry, the level at which "
+            "value (truth.json). β is judged with standard errors clustered by city x industry (each firm in its "
+            "first year's cell, so the firm effects nest in the clusters), the level at which "
             "C and the world's productivity shock vary: firm clusters understate its sampling spread (Moulton), so "
             "the paper's firm-clustered interval is shown beside it and not counted. "
             "CIs are the estimation rows' ci_low/ci_high, else estimate ± 1.96 SE. Gap: estimate "

@@ -146,8 +146,9 @@ def table7(panel: pd.DataFrame, *, col4_controls: Sequence[str] = COL4_CONTROLS,
            col4b_extra: Sequence[str] = COL4B_EXTRA, run_id: str = "", asset: str = "") -> pd.DataFrame:
     """Table 7: (1) first stage ``C ~ IV + controls | firm + year`` with the
     ``kp_rk_wald_f`` row; (2) reduced form ``dvar ~ IV + controls``; (3) 2SLS;
-    (3b) the same 2SLS fit with CRV1 by city-industry (docs/synthetic_world.md: firm
-    clusters understate the spread); (4) 2SLS + ``col4_controls`` (placebo C
+    (3b) the same 2SLS fit with CRV1 by city-industry, each firm in its first
+    year's cell (docs/method.md §6; docs/synthetic_world.md: firm clusters
+    understate the spread); (4) 2SLS + ``col4_controls`` (placebo C
     and the Table 6 variables but import share, see COL4_CONTROLS) +
     province-year FE; (4b) as (4) plus ``col4b_extra`` (import share). Full
     controls, CRV1 by firm unless stated.

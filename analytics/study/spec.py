@@ -107,7 +107,8 @@ Model = Literal["ols", "iv", "first_stage", "reduced_form"]
 Cluster = Literal["firm", "city", "city_industry"]
 FixedEffect = Literal["firm", "year", "city", "industry", "province^year"]
 
-# Panel columns (marts.fct_firm_panel) behind each name; city_industry is derived.
+# Panel columns (marts.fct_firm_panel) behind each name; the city-industry
+# cluster is derived (:func:`prepare`): each firm's first cell.
 FE_COLUMNS: dict[str, str] = {
     "firm": "panel_firm_id",
     "year": "year",
@@ -118,7 +119,7 @@ FE_COLUMNS: dict[str, str] = {
 CLUSTER_COLUMNS: dict[str, str] = {
     "firm": "panel_firm_id",
     "city": "city_code",
-    "city_industry": "city_industry",
+    "city_industry": "home_city_industry",
 }
 
 # marts.fct_regression_results: CONTRACT columns, then the interface's extras.
@@ -253,11 +254,32 @@ def formula(spec: Spec) -> str:
     return fml
 
 
+def home_cells(panel: pd.DataFrame) -> pd.Series:
+    """Each row's firm's first city-industry cell: ``city_industry`` in the
+    firm's earliest year that has one (the row's own cell without a firm id).
+
+    The city-industry clusters are these cells, so every firm lies in one
+    cluster and its fixed effect is nested in it. A firm that moves to another
+    city or industry stays in its first cell's cluster; with the current cell
+    its effect would not be nested, and the small-sample factor
+    (pyfixest's default, ivreghdfe's convention) would count every firm's
+    effect among the regressors (docs/method.md §6)."""
+    if "panel_firm_id" not in panel.columns:
+        return panel["city_industry"]
+    known = panel.loc[panel["city_industry"].notna(), ["panel_firm_id", "year", "city_industry"]]
+    first = known.sort_values("year", kind="stable").groupby("panel_firm_id", sort=False)["city_industry"].first()
+    return panel["panel_firm_id"].map(first)
+
+
 def prepare(panel: pd.DataFrame) -> pd.DataFrame:
-    """Derived identifiers the specs use: city_industry (cluster), province_code if missing."""
+    """Derived identifiers the specs use: city_industry (the current cell),
+    home_city_industry (the firm's first cell, the city-industry cluster:
+    :func:`home_cells`), province_code if missing."""
     p = panel
     if "city_industry" not in p.columns and {"city_code", "industry_code"} <= set(p.columns):
         p = p.assign(city_industry=p["city_code"].astype(str) + "_" + p["industry_code"].astype(str))
+    if "home_city_industry" not in p.columns and "city_industry" in p.columns:
+        p = p.assign(home_city_industry=home_cells(p))
     if "province_code" not in p.columns and "city_code" in p.columns:
         p = p.assign(province_code=p["city_code"].astype(str).str[:2])
     return p

@@ -205,6 +205,32 @@ def test_recluster_rows_match_direct_pyfixest(panel):
     assert fit.model.tidy().loc["complementarity", "Std. Error"] == pytest.approx(firm_se, rel=1e-12)
 
 
+def test_city_industry_clusters_are_each_firms_first_cell(panel):
+    """A firm that moves keeps its first year's city-industry cell as its
+    cluster (its rows unsorted here), so firm effects nest in the clusters:
+    the SE equals pyfixest's by the hand-made first cells, where the firm
+    effects are not counted in the small-sample factor, and is below the SE
+    by the current cell, where movers make every firm's effect count."""
+    p = panel.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    firms = p["panel_firm_id"].drop_duplicates().to_numpy()[:150]
+    late = p["panel_firm_id"].isin(firms) & (p["year"] >= p.groupby("panel_firm_id")["year"].transform("min") + 1)
+    p.loc[late, "city_code"] = "990100"  # 150 firms move to a new city after their first year
+    p["city_industry"] = p["city_code"] + "_" + p["industry_code"]
+    first_year = p.groupby("panel_firm_id")["year"].transform("min")
+    hand = p.loc[p["year"] == first_year].set_index("panel_firm_id")["city_industry"]
+    home = p["panel_firm_id"].map(hand)
+    assert (home != p["city_industry"]).sum() > 100
+    spec = Spec("table7", "3", "iv", "dvar", controls=("w",), endog="complementarity", instrument="instrument")
+    fit = fit_spec(p, spec)
+    alt = to_frame(recluster_rows(fit, "city_industry", "3b")).set_index("term")
+    d = _direct(p.assign(home=home), "dvar ~ w | panel_firm_id + year | complementarity ~ instrument", cluster="home")
+    assert alt.loc["complementarity", "std_error"] == pytest.approx(d.tidy().loc["complementarity", "Std. Error"],
+                                                                    rel=1e-10)
+    assert alt.loc["n_clusters", "estimate"] == fit.used["panel_firm_id"].map(hand).nunique()
+    current = _direct(p, "dvar ~ w | panel_firm_id + year | complementarity ~ instrument", cluster="city_industry")
+    assert alt.loc["complementarity", "std_error"] < 0.95 * current.tidy().loc["complementarity", "Std. Error"]
+
+
 def test_firm_age_collinear_with_firm_and_year_fe_is_dropped(panel):
     p = panel.assign(firm_age=panel["year"] - 1990 + panel["panel_firm_id"].str[1:].astype(int) % 7)
     fit = fit_spec(p, Spec("t", "1", "ols", "dvar", regressors=("complementarity",), controls=("w", "firm_age")))
