@@ -482,21 +482,36 @@ class _KeyTracker:
         same = ordered[1:] == ordered[:-1]
         repeated = np.empty(len(h), dtype=bool)
         repeated[order] = np.r_[same, False] | np.r_[False, same]
-        earlier = np.zeros(len(h), dtype=bool)
-        first = ""
+        # the chunk's hashes looked up in order (each search starts where the last
+        # ended): after[i] is where ordered[i] goes after any equal hash held
+        after = np.searchsorted(self.hashes, ordered, side="right")
+        held = np.zeros(len(h), dtype=bool)
         if len(self.hashes):
-            pos = np.minimum(np.searchsorted(self.hashes, h), len(self.hashes) - 1)
-            earlier = self.hashes[pos] == h
-            if earlier.any():
-                first = self.sources[self.origin[pos[earlier][0]]]
-        new = ordered[np.r_[True, ~same]] if len(h) else ordered
+            held = (after > 0) & (self.hashes[np.maximum(after - 1, 0)] == ordered)
+        earlier = np.empty(len(h), dtype=bool)
+        earlier[order] = held
+        first = ""
+        if earlier.any():
+            pos = np.empty(len(h), dtype=np.intp)
+            pos[order] = after - 1
+            first = self.sources[self.origin[pos[earlier][0]]]
+        distinct = np.r_[True, ~same] if len(h) else np.zeros(0, dtype=bool)
         if not self.sources or self.sources[-1] != source:
             self.sources.append(source)
-        hashes = np.concatenate([self.hashes, new])
-        origin = np.concatenate([self.origin, np.full(len(new), len(self.sources) - 1, dtype=np.int32)])
-        merged = np.argsort(hashes, kind="stable")  # two sorted runs: near linear
-        self.hashes, self.origin = hashes[merged], origin[merged]
+        self.hashes, self.origin = self._merged(ordered[distinct], after[distinct], len(self.sources) - 1)
         return repeated | earlier, first
+
+    def _merged(self, new: np.ndarray, after: np.ndarray, origin: int) -> tuple[np.ndarray, np.ndarray]:
+        """The held hashes with ``new`` (sorted, distinct; ``after`` their places
+        among the held ones) merged in, in one pass: no sort."""
+        dest = after + np.arange(len(new))
+        own = np.ones(len(self.hashes) + len(new), dtype=bool)
+        own[dest] = False
+        hashes = np.empty(len(own), dtype=np.uint64)
+        hashes[dest], hashes[own] = new, self.hashes
+        origins = np.empty(len(own), dtype=np.int32)
+        origins[dest], origins[own] = origin, self.origin
+        return hashes, origins
 
 
 class _TableValidator:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -419,6 +420,32 @@ def test_chunks_keep_file_row_numbers_and_cross_chunk_keys(tmp_path, monkeypatch
     assert re.search(r"\n\s+6\s+trademark", block)
     dup = failure_block(message, "application_id", "unique key (application_id)")
     assert re.search(r"\n\s+9\s+CN200500000001", dup)
+
+
+def test_key_tracker_finds_repeats_within_and_across_chunks_and_files():
+    """The tracker against a plain dict of the hashes seen, over chunks from
+    three files with repeats in a chunk, across chunks and across files; the
+    hashes it holds stay sorted and name the file they were first seen in."""
+    rng = np.random.default_rng(4)
+    chunks = [rng.integers(0, 2**63, 5_000, dtype=np.uint64) for _ in range(6)]
+    chunks[0][7] = chunks[0][3]          # within a chunk
+    chunks[2][:4] = chunks[1][100:104]   # across chunks of one file
+    chunks[5][50] = chunks[0][9]         # across files
+    tracker, seen = v._KeyTracker(), {}
+    for i, h in enumerate(chunks):
+        source = f"part-{i // 2}.parquet"
+        mask, first = tracker.check(h, source)
+        counts = pd.Series(h).value_counts()
+        hand = np.array([x in seen or counts[x] > 1 for x in h])
+        assert (mask == hand).all()
+        earlier = [seen[x] for x in h if x in seen]
+        assert first == (earlier[0] if earlier else "")
+        for x in h:
+            seen.setdefault(x, source)
+        assert (tracker.hashes[1:] >= tracker.hashes[:-1]).all()
+        assert len(tracker.hashes) == sum(len(np.unique(c)) for c in chunks[: i + 1])  # each chunk's distinct ones
+        assert [tracker.sources[o] for o in tracker.origin[:50]] == [seen[x] for x in tracker.hashes[:50]]
+    assert [int(tracker.check(c, "again")[0].sum()) for c in chunks[:1]] == [len(chunks[0])]
 
 
 def test_unpartitioned_csv_directly_under_table_folder(tmp_path):
