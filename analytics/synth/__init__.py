@@ -26,5 +26,9 @@ exporters' firm effects reach at most 0.08 above the mean
 exporter-years are capped (2.3% before, which took about 0.01 off the 2SLS
 mean). Fifty fresh demo seeds (301-350): 2SLS mean 0.199, city x industry
 SE 0.039 and coverage 0.98, OLS below beta in all 50, the placebo rejected
-at 5% in 1.
+at 5% in 1. With the study's city x industry clusters putting each firm in
+its first year's cell (the firm effects nested, so not counted in the
+small-sample factor), seeds 401-450: 2SLS mean 0.198, SE 0.043 (0.0345
+without the one world whose first stage is near zero), coverage 0.98, OLS
+below beta in all 50, the placebo rejected in 4.
 """
