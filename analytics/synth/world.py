@@ -44,7 +44,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from analytics.settings import HS_VERSION_BY_YEAR, MethodSettings
 from analytics.synth import firms as firms_mod
@@ -377,16 +376,14 @@ def write_world(
                           "wage_bills_not_reported": int(fy["null_wage"].sum()),
                           "welfare_payables_not_reported": int(fy["null_welfare"].sum())}
     no_firms = fy.iloc[:0].copy()
-    # the years to come are held as Arrow tables (a year's text in a few buffers, not a Python
-    # object per value), made into frames at their turn: freed whole, their memory goes back
-    fy_by_year = {int(y): pa.Table.from_pandas(g, preserve_index=True) for y, g in fy.groupby("year", sort=False)}
+    fy_by_year = {int(y): g for y, g in fy.groupby("year", sort=False)}
     del fy, firms, own, own_parts, c_parts, index, name_industry
     quirks = {"survey_duplicate_rows": 0, "customs_lines_without_firm_id": 0, "customs_lines_zero_value": 0}
     rows_written["customs_transactions"] = 0
     rows_written["firm_survey"] = 0
     for t in years:
         rc = _rng(seed, "customs", t)
-        year_fy = fy_by_year.pop(t).to_pandas() if t in fy_by_year else no_firms
+        year_fy = fy_by_year.pop(t, no_firms)
         ex = year_fy[year_fy["trade_type"] != "none"].merge(
             exporters[["fid", "customs_firm_id", "match_kind", "alt_name", "customs_phone", "name0"]], on="fid")
         ex = trd.firm_totals(ex, fx[t], params.foreign_content_share, rc)
