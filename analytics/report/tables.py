@@ -150,10 +150,10 @@ TABLE_SPECS: dict[str, TableSpec] = {
         placebo_row=True, kp_row=True,
         note="All regressions control for the baseline control variables. Column (1) is the first stage "
              "(dependent variable: technical complementarity). (3b): column (3) with standard errors clustered "
-             "by city-industry (each firm in its first year's cell), where C's noise and the shock are shared. (4): the placebo variables (placebo C, "
-             "HHI, subsidy, labour productivity) and province-year fixed effects; (4b): (4) plus the import "
-             "share, which is mechanically tied to DVAR (one minus the import content of exports) and absorbs "
-             "the effect of C.",
+             "by city-industry (each firm in its first year's cell), where C's noise and the shock are shared. "
+             "(4): the placebo variables (placebo C, HHI, subsidy, labour productivity) and province-year fixed "
+             "effects; (4b): (4) plus the import share, which is mechanically tied to DVAR (one minus the import "
+             "content of exports) and absorbs the effect of C.",
     ),
     "table8": TableSpec(
         "IV estimation under relaxed assumptions",

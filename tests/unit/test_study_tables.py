@@ -48,11 +48,11 @@ def _direct(p, fml, cluster="panel_firm_id"):
         return pf.feols(fml, data=p, vcov={"CRV1": cluster}, fixef_rm="singleton", collin_tol=1e-6)
 
 
-def _first_cells(p: pd.DataFrame) -> pd.Series:
+def _first_cell_by_firm(p: pd.DataFrame) -> pd.Series:
     """The city-industry clusters by hand: each firm's cell in its first year."""
     cell = p["city_code"].astype(str) + "_" + p["industry_code"].astype(str)
     first = p["year"] == p.groupby("panel_firm_id")["year"].transform("min")
-    return p["panel_firm_id"].map(cell[first].set_axis(p.loc[first, "panel_firm_id"]))
+    return cell[first].set_axis(p.loc[first, "panel_firm_id"]).groupby(level=0).first()
 
 
 def test_every_table_validates_and_every_column_reports_singletons(results):
@@ -93,7 +93,7 @@ def test_table5_samples(panel, results):
     p5, p5b = t.loc[("5", "placebo_complementarity")], t.loc[("5b", "placebo_complementarity")]
     assert p5b["estimate"] == pytest.approx(p5["estimate"], rel=1e-12) and p5b["n_obs"] == p5["n_obs"]
     assert p5b["cluster"] == "city_industry" and p5["cluster"] == "firm"
-    ci = panel.assign(ci=_first_cells(panel))
+    ci = panel.assign(ci=panel["panel_firm_id"].map(_first_cell_by_firm(panel)))
     d = _direct(ci, "dvar ~ placebo_complementarity + " + " + ".join(FULL_CONTROLS) + " | panel_firm_id + year",
                 cluster="ci")
     assert p5b["std_error"] == pytest.approx(d.se()["placebo_complementarity"], rel=1e-8)
@@ -123,8 +123,7 @@ def test_table7_kp_f_and_city_industry_rows(panel, results):
     assert t.loc[("3b", "complementarity"), "cluster"] == "city_industry"
     # every 2SLS column states its first stage's F: (3) on (1)'s sample is (1)'s F; (3b) clusters it by cell
     iv = fit_spec(panel, iv_spec())
-    v = iv.used.assign(cell=iv.used["panel_firm_id"].map(_first_cells(panel).set_axis(panel["panel_firm_id"])
-                                                         .groupby(level=0).first()))
+    v = iv.used.assign(cell=iv.used["panel_firm_id"].map(_first_cell_by_firm(panel)))
     by_cell = kleibergen_paap_f(v["complementarity"], v["instrument"], v[iv.retained_controls],
                                 fe_df=v[["panel_firm_id", "year"]], cluster=v["cell"])
     assert t.loc[("3", "kp_rk_wald_f"), "estimate"] == pytest.approx(hand, rel=1e-10)
