@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.synth.truth._frame import isin
+from analytics.synth.truth._frame import blank_text, isin
 from analytics.synth.truth.names import (
     is_intermediary_series,
     normalise_name_series,
@@ -36,13 +36,6 @@ INDEX_COLUMNS = ["firm_id", "year", "name_norm", "legal_rep_norm", "city_code", 
 """Columns of the compact survey index held across years."""
 
 
-def _nullify_blank(s: pd.Series) -> pd.Series:
-    """Missing or whitespace-only strings become missing (object dtype)."""
-    o = s.astype(object)
-    blank = o.isna() | (o.astype(str).str.strip() == "")
-    return o.where(~blank, None)
-
-
 def _text(values: pd.Series) -> pa.Array:
     """A column as Arrow text, missing kept missing, anything else as ``str`` writes it."""
     try:
@@ -63,7 +56,7 @@ def _value_counts(keys: pa.Array, values: pd.Series) -> pa.Table:
     are looked at in Python."""
     text = _text(values)
     distinct = pc.unique(text.drop_null())
-    blank = pa.array([v for v in distinct.to_pylist() if v.strip() == ""], type=pa.large_string())
+    blank = pa.array(blank_text(distinct.to_pylist()), type=pa.large_string())
     kept = pc.and_(pc.is_valid(text), pc.invert(pc.is_in(text, value_set=blank)))
     pairs = pa.table({"key": keys, "value": text}).filter(kept)
     return pairs.group_by(["key", "value"]).aggregate([([], "count_all")]).rename_columns(["key", "value", "n"])

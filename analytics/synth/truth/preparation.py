@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analytics.synth.truth._frame import blank_text
 from analytics.synth.rawroot import MemoryRoot, RawRoot, memo, read_year, years_present
 from analytics.settings import MethodSettings
 
@@ -273,8 +274,7 @@ def prepare_customs(customs: pd.DataFrame) -> pd.DataFrame:
     if customs.empty:
         return customs
     ids = customs["customs_firm_id"]
-    blank = [v for v in pd.unique(ids.dropna()) if str(v).strip() == ""]  # looked at once per distinct id
-    has_id = ids.notna() & ~ids.isin(blank)
+    has_id = ids.notna() & ~ids.isin(blank_text(pd.unique(ids.dropna())))
     value = pd.to_numeric(customs["value_usd"], errors="coerce")
     return customs[has_id & (value != 0)].reset_index(drop=True)
 
