@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 YEARLY_TABLES = ("customs_transactions", "firm_survey", "patents")
@@ -240,17 +241,51 @@ def stage_utf8_csv(root: Path | str, encoding: str, dest: Path | str) -> Path | 
     return dest
 
 
+ROW_GROUP_ROWS = 1 << 20
+"""Rows per Parquet row group: pyarrow's default, which :func:`write_parquet` keeps."""
+
+
+def text_as_dictionary(table: pa.Table) -> pa.Table:
+    """``table`` with its text columns dictionary-encoded: each distinct text
+    held once, the rows as 4-byte indices.  For a large table whose texts
+    repeat (a customs year's ~8M lines carry ~50k firm ids, names and phones,
+    ~30k HS codes, a few flows, regimes and units), held at about a third of
+    its size until :func:`write_parquet` writes it with the plain text types."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            table = table.set_column(i, field.name, pc.dictionary_encode(table.column(i)))
+    return table
+
+
+def _plain_schema(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with each dictionary-encoded column as its values' type."""
+    return pa.schema([pa.field(f.name, f.type.value_type, f.nullable) if pa.types.is_dictionary(f.type) else f
+                      for f in schema])
+
+
 def arrow_table(df: pd.DataFrame | pa.Table, schema: pa.Schema | None = None) -> pa.Table:
-    """``df`` as the Arrow table :func:`write_parquet` writes: no pandas index, no schema metadata."""
+    """``df`` as the Arrow table :func:`write_parquet` writes: no pandas index, no schema metadata,
+    dictionary-encoded columns (:func:`text_as_dictionary`) decoded."""
     table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-    return table.replace_schema_metadata(None)
+    table = table.replace_schema_metadata(None)
+    plain = _plain_schema(table.schema)
+    return table if plain.equals(table.schema) else table.cast(plain)
 
 
 def write_parquet(df: pd.DataFrame | pa.Table, path: Path, schema: pa.Schema | None = None) -> None:
     """Deterministic Parquet write: no pandas index, fixed compression, no timestamps. ``df``: a
-    frame, or an Arrow table already in the layout to write."""
+    frame, or an Arrow table already in the layout to write.  A table with dictionary-encoded
+    columns is written with their plain types, decoded a row group at a time (never whole);
+    the file is the one its decoded table would give."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(arrow_table(df, schema), path, compression="zstd", compression_level=3)
+    if not isinstance(df, pa.Table) or _plain_schema(df.schema).equals(df.schema):
+        pq.write_table(arrow_table(df, schema), path, compression="zstd", compression_level=3)
+        return
+    table = df.replace_schema_metadata(None)
+    plain = _plain_schema(table.schema)
+    with pq.ParquetWriter(path, plain, compression="zstd", compression_level=3) as writer:
+        for start in range(0, table.num_rows, ROW_GROUP_ROWS):
+            writer.write_table(table.slice(start, ROW_GROUP_ROWS).cast(plain))
 
 
 def write_year(root: Path | str, table: str, year: int, df: pd.DataFrame | pa.Table,

@@ -45,6 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analytics.rawio import arrow_table
 from analytics.synth.config import SynthParams
 from analytics.synth.truth.preparation import FILTER_RULES
 from schemas.countries import ISO3_ASSIGNED
@@ -293,8 +294,10 @@ def customs_dropped_lines(rows: pd.DataFrame, params: SynthParams, rng: np.rando
 
 def customs_dropped_table(rows: pa.Table, params: SynthParams, rng: np.random.Generator) -> pa.Table:
     """:func:`customs_dropped_lines` of a year's lines held as an Arrow table
-    (the same draws, so the same copies)."""
+    (the same draws, so the same copies), its columns' types kept (text
+    dictionary-encoded or not)."""
     partners = {p for p in pc.unique(rows["partner_country"]).to_pylist() if p is not None}
-    blank, zero = _dropped_copies(rows.num_rows, partners, lambda at: rows.take(at).to_pandas(), params, rng)
-    added = [pa.Table.from_pandas(d, preserve_index=False).replace_schema_metadata(None) for d in (blank, zero)]
+    blank, zero = _dropped_copies(rows.num_rows, partners, lambda at: arrow_table(rows.take(at)).to_pandas(),
+                                  params, rng)
+    added = [arrow_table(d).cast(rows.schema) for d in (blank, zero)]
     return pa.concat_tables([rows, *added], promote_options="default")

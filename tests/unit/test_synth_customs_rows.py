@@ -7,7 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 
+from analytics.rawio import arrow_table
 from analytics.synth.trade import CUSTOMS_COLUMNS, CUSTOMS_GRAIN, customs_rows
 
 
@@ -30,7 +32,9 @@ def test_lines_are_unique_sorted_and_sum_back_to_the_flows():
     flows, ident = _flows(3_000)
     table = customs_rows(flows, ident, 2008, np.random.default_rng(5), max_months=12)
     assert isinstance(table, pa.Table) and table.column_names == CUSTOMS_COLUMNS
-    lines = table.to_pandas()
+    # held with its text dictionary-encoded, written plain: the lines are those of the file
+    assert pa.types.is_dictionary(table.schema.field("firm_name").type)
+    lines = arrow_table(table).to_pandas()
     assert not lines.duplicated(CUSTOMS_GRAIN).any()
     assert lines.equals(lines.sort_values(CUSTOMS_GRAIN, ignore_index=True))  # the months in order are the year's order
     assert set(lines["month"]) <= set(range(1, 13)) and (lines["year"] == 2008).all()
@@ -43,6 +47,19 @@ def test_lines_are_unique_sorted_and_sum_back_to_the_flows():
     # the name and zip code are the firm's; about 5% of the monthly parts lose the phone
     assert lines["firm_name"].notna().all() and (lines["zip_code"] == "310000").all()
     assert 0 < lines["phone"].isna().mean() < 0.15
+    firm = ident.set_index("customs_firm_id")
+    assert (lines["firm_name"] == lines["customs_firm_id"].map(firm["firm_name"])).all()
+    has_phone = lines["phone"].notna()
+    assert (lines.loc[has_phone, "phone"] == lines.loc[has_phone, "customs_firm_id"].map(firm["phone"])).all()
+    # the unit follows the HS chapter
+    assert (lines.loc[lines["hs_code"].str[:2] == "84", "unit"] == "台").all()
+    assert (lines.loc[lines["hs_code"].str[:2] == "62", "unit"] == "件").all()
+
+
+def test_a_firm_id_twice_in_ident_is_refused():
+    flows, ident = _flows(50)
+    with pytest.raises(ValueError, match="one row per customs_firm_id"):
+        customs_rows(flows, pd.concat([ident, ident.iloc[:1]]), 2008, np.random.default_rng(5), max_months=12)
 
 
 def test_the_same_draws_give_the_same_lines():
