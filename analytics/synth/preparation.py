@@ -134,17 +134,23 @@ def choose_missing_payments(fy: pd.DataFrame, params: SynthParams,
 
 class PaymentHistory:
     """The wage bills and welfare payables written so far, per firm_id (rows the
-    preparation keeps): the fill of a missing one is the firm's mean of them."""
+    preparation keeps): the fill of a missing one is the firm's mean of them.
+    ``firm_ids``: the only firms whose mean will be asked for (those with a
+    payment left unreported); None keeps every firm's."""
 
-    def __init__(self) -> None:
+    def __init__(self, firm_ids: set[str] | None = None) -> None:
         self.wage: dict[str, list[float]] = {}
         self.welfare: dict[str, list[float]] = {}
+        self.firm_ids = firm_ids
 
     def mean(self, kind: str, firm_id: str) -> float:
         values = getattr(self, kind).get(firm_id, [])
         return float(np.sum(values) / len(values)) if values else 0.0
 
     def add(self, firm_ids, wage, welfare) -> None:
+        if self.firm_ids is not None:
+            kept = np.fromiter((i in self.firm_ids for i in firm_ids), dtype=bool, count=len(firm_ids))
+            firm_ids, wage, welfare = np.asarray(firm_ids)[kept], np.asarray(wage)[kept], np.asarray(welfare)[kept]
         for fid, w, f in zip(firm_ids, wage, welfare):
             if not np.isnan(w):
                 self.wage.setdefault(fid, []).append(float(w))
@@ -185,8 +191,9 @@ def accounting_items(survey: pd.DataFrame, year_fy: pd.DataFrame, params: SynthP
     no_wage = f["null_wage"].fillna(False).to_numpy(dtype=bool)
     no_welfare = f["null_welfare"].fillna(False).to_numpy(dtype=bool)
     ids = s["firm_id"].to_numpy(dtype=object)
-    wage_used = np.where(no_wage, [history.mean("wage", i) for i in ids], wage10 / 10)
-    welfare_used = np.where(no_welfare, [history.mean("welfare", i) for i in ids], welfare10 / 10)
+    wage_used, welfare_used = wage10 / 10, welfare10 / 10  # the firm's mean where the payment is not reported
+    wage_used[no_wage] = [history.mean("wage", i) for i in ids[no_wage]]
+    welfare_used[no_welfare] = [history.mean("welfare", i) for i in ids[no_welfare]]
     # no negative cost of sales: a smaller inventory where the payments and M are small
     room10 = np.floor((np.nan_to_num(m_true) + wage_used + welfare_used) * 10).astype(np.int64)
     inventory10 = np.minimum(inventory10, np.minimum(room10, m10 + wage10 + welfare10) + finished10)

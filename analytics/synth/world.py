@@ -367,7 +367,7 @@ def write_world(
         checked_parts.append(rows[["fid", "year", "firm_id", "dvar_target", "markup", "markup_raised", "dvar_capped"]])
 
     n_lowered = 0
-    payments = wp.PaymentHistory()
+    payments = wp.PaymentHistory(set(fy.loc[fy["null_wage"] | fy["null_welfare"], "firm_id"]))
     m_identity_gap = 0.0
     # the registry is released year by year: each year's firm-years are taken out of
     # fy, used, and kept only as that year's latent rows (without canonical_name,
