@@ -133,6 +133,7 @@ _INTERMEDIARY_PATTERNS: tuple[tuple[str, float], ...] = (
 )
 
 _BRACKETS_ALL = "()[]{}【】〔〕「」『』《》〈〉"
+_NO_BRACKETS = {ord(ch): None for ch in _BRACKETS_ALL}
 _BRACKET_PAIRS: tuple[tuple[str, str], ...] = (
     ("（", "）"), ("(", ")"), ("【", "】"), ("〔", "〕"), ("［", "］"), ("「", "」"),
 )
@@ -174,7 +175,7 @@ def _norm_key(name: str) -> str:
     """METHOD §2 normalisation (kept private; the platform has its own)."""
     s = unicodedata.normalize("NFKC", name)
     s = _WHITE_SPACE.sub("", s)
-    s = s.translate({ord(ch): None for ch in _BRACKETS_ALL})
+    s = s.translate(_NO_BRACKETS)
     return s.replace("有限责任公司", "有限公司")
 
 
@@ -362,19 +363,22 @@ def with_unicode_variants(rng: Rng, values, share: float = 0.03) -> list:
     return [unicode_variant(rng, v) if h and isinstance(v, str) and v.strip() else v for v, h in zip(out, hit)]
 
 
+# the words a name's stem may end in, by length, longest first (two words of
+# one length cannot both end a stem)
+_NAME_WORDS = {w for ws in INDUSTRY_WORDS.values() for w in ws} | set(_GENERIC_WORDS) | {
+    "进出口", "国际贸易", "贸易", "经贸", "科贸", "对外经济合作"}
+_NAME_WORDS_BY_LENGTH: tuple[tuple[int, frozenset[str]], ...] = tuple(
+    (n, frozenset(w for w in _NAME_WORDS if len(w) == n)) for n in sorted({len(w) for w in _NAME_WORDS}, reverse=True))
+_INDUSTRY_WORDS_SORTED: list[str] = sorted({w for ws in INDUSTRY_WORDS.values() for w in ws})
+
+
 def _split_name(name: str) -> tuple[str, str, str]:
     """(stem before the word, industry word or '', organisation form)."""
     suffix = next((x for x in _SUFFIX_FORMS if name.endswith(x)), "")
     stem = name[: len(name) - len(suffix)]
-    words = sorted(
-        {w for ws in INDUSTRY_WORDS.values() for w in ws} | set(_GENERIC_WORDS)
-        | {"进出口", "国际贸易", "贸易", "经贸", "科贸", "对外经济合作"},
-        key=len,
-        reverse=True,
-    )
-    for w in words:
-        if stem.endswith(w) and len(stem) > len(w):
-            return stem[: -len(w)], w, suffix
+    for n, words in _NAME_WORDS_BY_LENGTH:
+        if len(stem) > n and stem[-n:] in words:
+            return stem[:-n], stem[-n:], suffix
     return stem, "", suffix
 
 
@@ -382,7 +386,7 @@ def rename(rng: Rng, name: str) -> str:
     """A genuinely different name for a firm that renames (new 字号 or word)."""
     head, word, suffix = _split_name(name)
     key = _norm_key(name)
-    all_words = sorted({w for ws in INDUSTRY_WORDS.values() for w in ws})
+    all_words = _INDUSTRY_WORDS_SORTED
     for _ in range(50):
         if word and word in all_words and _u(rng) < 0.4:
             alts = [ws for ws in INDUSTRY_WORDS.values() if word in ws]

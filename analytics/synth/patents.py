@@ -239,7 +239,10 @@ def patents_for_year(
         co = rng.random(n) < 0.12
         co_names = _other_applicants(rng, j, city_short)
         names = np.where(co, np.char.add(np.char.add(names.astype(str), ";"), co_names.astype(str)), names.astype(str))
-        county = np.array([counties[c][rng.integers(len(counties[c]))] for c in j]) if n else np.empty(0, str)
+        # one county of the city each (the bounds drawn in one call, as one call per patent would)
+        choices = [counties[c] for c in j]
+        picks = rng.integers(0, np.array([len(x) for x in choices], dtype=np.int64))
+        county = np.array([x[k] for x, k in zip(choices, picks)]) if n else np.empty(0, str)
         if ptype == "invention":
             odd = rng.random(n) < 0.003
             county = np.where(odd, rng.choice(PROVINCE_ADMINISTERED, n), county)
@@ -274,23 +277,38 @@ SYLLABLES = np.array(list("华盛达信恒泰鑫宏瑞博安康源通创新天�
 
 
 def _other_applicants(rng: np.random.Generator, city: np.ndarray, city_short: dict[str, str]) -> np.ndarray:
-    """Universities, institutes, individuals and non-survey companies."""
+    """Universities, institutes, individuals and non-survey companies.
+
+    Each name's integer draws (a university suffix; an institute; none for a
+    person; two syllables and a company tail) are made in one call with the
+    bounds in the names' order: a Generator draws an array of bounds as it
+    draws them one call at a time, so the names are those of a loop that
+    drew each name's in turn, without a call per draw."""
     n = len(city)
     kind = rng.random(n)
     short = np.array([city_short.get(c, "华夏") for c in city], dtype=object)
-    out = np.empty(n, dtype=object)
     from analytics.synth.firms import person_names
     persons = person_names(rng, n)
+    university, institute = kind < 0.3, (kind >= 0.3) & (kind < 0.45)
+    company = kind >= 0.6
+    n_draws = np.where(university | institute, 1, np.where(company, 3, 0))
+    first = np.cumsum(n_draws) - n_draws
+    bounds = np.empty(int(n_draws.sum()), dtype=np.int64)
+    bounds[first[university]] = len(UNIVERSITY_SUFFIX)
+    bounds[first[institute]] = len(INSTITUTE)
+    bounds[first[company]] = len(SYLLABLES)
+    bounds[first[company] + 1] = len(SYLLABLES)
+    bounds[first[company] + 2] = len(COMPANY_TAIL)
+    draws = rng.integers(0, bounds) if len(bounds) else bounds
+    out = np.empty(n, dtype=object)
     for i in range(n):
-        c = short[i]
-        if kind[i] < 0.3:
-            out[i] = c + UNIVERSITY_SUFFIX[rng.integers(len(UNIVERSITY_SUFFIX))]
-        elif kind[i] < 0.45:
-            out[i] = INSTITUTE[rng.integers(len(INSTITUTE))].format(c=c)
-        elif kind[i] < 0.6:
-            out[i] = persons[i]
+        c, d = short[i], first[i]
+        if university[i]:
+            out[i] = c + UNIVERSITY_SUFFIX[draws[d]]
+        elif institute[i]:
+            out[i] = INSTITUTE[draws[d]].format(c=c)
+        elif company[i]:
+            out[i] = c + SYLLABLES[draws[d]] + SYLLABLES[draws[d + 1]] + COMPANY_TAIL[draws[d + 2]]
         else:
-            # rng.choice(SYLLABLES, 2)'s draw, without choice's checks for each name
-            syl = "".join(SYLLABLES[rng.integers(0, len(SYLLABLES), size=2, dtype=np.int64)])
-            out[i] = c + syl + COMPANY_TAIL[rng.integers(len(COMPANY_TAIL))]
+            out[i] = persons[i]
     return out
