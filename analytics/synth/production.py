@@ -126,7 +126,8 @@ def simulate_production(fy: pd.DataFrame, cells: pd.DataFrame, params: SynthPara
     out["output"] = out["sales"] * np.exp(rng.normal(0.02, 0.03, n))
     out["total_assets"] = out["fixed_assets"] * np.exp(rng.normal(1.45, 0.3, n))
     fy["C"], fy["u"] = cell_c, cell_u
-    for name, values in out.items():
+    for name in list(out):  # each column leaves ``out`` as it is placed: the new columns are not held twice
+        values = out.pop(name)
         placed = np.empty_like(values)
         placed[order] = values
         fy[name] = placed
