@@ -197,13 +197,8 @@ def _links(l_ids: np.ndarray, l_keys: np.ndarray, r_ids: np.ndarray, r_keys: np.
 def _id_key_pairs(ids: np.ndarray, keys: np.ndarray) -> list[int]:
     """The rows that carry an (id, key) pair first, both present."""
     present = np.flatnonzero(~(pd.isna(ids) | pd.isna(keys)))
-    rows, seen = [], set()
-    for i in present:
-        pair = (ids[i], keys[i])
-        if pair not in seen:
-            seen.add(pair)
-            rows.append(int(i))
-    return rows
+    repeated = pd.DataFrame({"id": ids[present], "key": keys[present]}).duplicated(keep="first").to_numpy()
+    return present[~repeated].tolist()
 
 
 def match_customs_to_survey(
