@@ -177,21 +177,18 @@ def unique_key_links(
 def _links(l_ids: np.ndarray, l_keys: np.ndarray, r_ids: np.ndarray, r_keys: np.ndarray) -> list[tuple[int, int]]:
     """:func:`unique_key_links` on id and key arrays (Python objects): the
     (left row, right row) of each link, in left row order."""
-    l_rows, r_rows = _id_key_pairs(l_ids, l_keys), _id_key_pairs(r_ids, r_keys)
-    l_carriers = Counter(l_keys[i] for i in l_rows)
-    r_carriers = Counter(r_keys[j] for j in r_rows)
-    partner = {r_keys[j]: j for j in r_rows if r_carriers[r_keys[j]] == 1}
-    pairs, seen = [], set()
-    for i in l_rows:
-        k = l_keys[i]
-        if l_carriers[k] == 1 and k in partner:
-            j = partner[k]
-            if (l_ids[i], r_ids[j]) not in seen:
-                seen.add((l_ids[i], r_ids[j]))
-                pairs.append((i, j))
-    n_left = Counter(l_ids[i] for i, _ in pairs)
-    n_right = Counter(r_ids[j] for _, j in pairs)
-    return [(i, j) for i, j in pairs if n_left[l_ids[i]] == 1 and n_right[r_ids[j]] == 1]
+    def carried_once(ids: np.ndarray, keys: np.ndarray) -> pd.DataFrame:
+        rows = np.asarray(_id_key_pairs(ids, keys), dtype=np.int64)
+        pairs = pd.DataFrame({"row": rows, "id": ids[rows], "key": keys[rows]})
+        return pairs[~pairs["key"].duplicated(keep=False)]  # keys one firm carries
+
+    left, right = carried_once(l_ids, l_keys), carried_once(r_ids, r_keys)
+    linked = left.merge(right, on="key", how="inner", suffixes=("_l", "_r"), sort=False)
+    linked = linked.sort_values("row_l", kind="stable")
+    linked = linked[~linked.duplicated(["id_l", "id_r"], keep="first")]  # one pair through several keys
+    one_to_one = ~linked["id_l"].duplicated(keep=False) & ~linked["id_r"].duplicated(keep=False)
+    linked = linked[one_to_one]
+    return list(zip(linked["row_l"].tolist(), linked["row_r"].tolist()))
 
 
 def _id_key_pairs(ids: np.ndarray, keys: np.ndarray) -> list[int]:
@@ -301,28 +298,28 @@ def survey_panel_ids(index: pd.DataFrame) -> pd.DataFrame:
     rep = index["legal_rep_norm"].to_numpy(dtype=object)
     city = index["city_code"].to_numpy(dtype=object)
     industry = index["industry_code"].to_numpy(dtype=object)
-    first: dict = {}
-    last: dict = {}
-    rows_of_year: dict = {}
-    for i, (f, y) in enumerate(zip(firm, year)):
-        first[f] = min(first.get(f, y), y)
-        last[f] = max(last.get(f, y), y)
-        rows_of_year.setdefault(y, []).append(i)
-    rep_missing = pd.isna(rep) | pd.isna(city) | pd.isna(industry)
-    rep_key = np.array([None if m else f"{r}|{c}|{k}" for r, c, k, m in zip(rep, city, industry, rep_missing)],
-                       dtype=object)
+    # each row's firm_id's first and last survey year
+    spell = pd.Series(year).groupby(pd.Series(firm, dtype=object), sort=False)
+    first_year, last_year = spell.transform("min").to_numpy(), spell.transform("max").to_numpy()
+
+    def rep_key(rows: np.ndarray) -> np.ndarray:
+        r, c, k = rep[rows], city[rows], industry[rows]
+        missing = pd.isna(r) | pd.isna(c) | pd.isna(k)
+        return np.array([None if m else f"{a}|{b}|{d}" for a, b, d, m in zip(r, c, k, missing)], dtype=object)
+
     pred: dict = {}  # firm_id -> the firm_id whose spell it continues
-    years = sorted(rows_of_year)
+    years = sorted(np.unique(year).tolist())
     for p, t in zip(years[:-1], years[1:]):
-        left = np.array([i for i in rows_of_year[p] if last[firm[i]] == p], dtype=np.intp)
-        right = np.array([i for i in rows_of_year[t] if first[firm[i]] == t], dtype=np.intp)
+        left = np.flatnonzero((year == p) & (last_year == p))
+        right = np.flatnonzero((year == t) & (first_year == t))
         if len(left) == 0 or len(right) == 0:
             continue
         by_name = [(firm[left[i]], firm[right[j]]) for i, j in _links(firm[left], name[left], firm[right], name[right])]
         linked_l, linked_r = {a for a, _ in by_name}, {b for _, b in by_name}
         left = left[np.array([firm[i] not in linked_l for i in left], dtype=bool)]
         right = right[np.array([firm[j] not in linked_r for j in right], dtype=bool)]
-        by_rep = [(firm[left[i]], firm[right[j]]) for i, j in _links(firm[left], rep_key[left], firm[right], rep_key[right])]
+        by_rep = [(firm[left[i]], firm[right[j]])
+                  for i, j in _links(firm[left], rep_key(left), firm[right], rep_key(right))]
         pred.update((b, a) for a, b in by_name + by_rep)
 
     def chain_start(f):
@@ -330,6 +327,6 @@ def survey_panel_ids(index: pd.DataFrame) -> pd.DataFrame:
             f = pred[f]
         return f
 
-    firms = sorted(first)
+    firms = sorted(pd.unique(firm).tolist())
     return pd.DataFrame({"firm_id": np.array(firms, dtype=object),
                          "panel_firm_id": np.array([chain_start(f) for f in firms], dtype=object)})
