@@ -176,21 +176,26 @@ def with_year_column(df: pd.DataFrame, table: str, year: int) -> pd.DataFrame:
 
 
 def iter_year(root: Path | str, table: str, year: int, batch_rows: int = 1 << 20,
-              encoding: str = "utf-8") -> Iterator[pd.DataFrame]:
+              encoding: str = "utf-8", columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """One year of a yearly table in consecutive batches of at most
     ``batch_rows`` rows: together, in order, the rows of :func:`read_year`
     with its dtypes. A Parquet file is read a row batch at a time, so a
     year of 8 million customs lines never sits in memory whole; a CSV file
-    comes in one batch. Nothing when the year is absent."""
+    comes in one batch. Nothing when the year is absent. ``columns``: only
+    those of them a file has (and the year column), in the file's order."""
     if batch_rows < 1:
         raise ValueError(f"batch_rows={batch_rows!r}: at least 1")
     folder = Path(root) / table / f"year={year}"
     for path in sorted(p for p in folder.glob("*") if p.suffix in (".parquet", ".csv")):
         if path.suffix == ".csv":
-            batches: Iterator[pd.DataFrame] = iter([read_csv(path, encoding)])
+            df = read_csv(path, encoding)
+            batches: Iterator[pd.DataFrame] = iter([df if columns is None else df[[c for c in df.columns
+                                                                                    if c in columns]]])
         else:
+            pf = pq.ParquetFile(path)
+            wanted = None if columns is None else [c for c in pf.schema_arrow.names if c in columns]
             batches = (pa.Table.from_batches([b]).to_pandas()
-                       for b in pq.ParquetFile(path).iter_batches(batch_size=batch_rows))
+                       for b in pf.iter_batches(batch_size=batch_rows, columns=wanted))
         for df in batches:
             yield with_year_column(df, table, year)
 

@@ -184,14 +184,18 @@ def read_year(root: RawRoot, table: str, year: int) -> pd.DataFrame:
     return rawio.with_year_column(pd.concat([root.read(path)], ignore_index=True), table, year)
 
 
-def iter_year(root: RawRoot, table: str, year: int, batch_rows: int = 1 << 20) -> Iterator[pd.DataFrame]:
+def iter_year(root: RawRoot, table: str, year: int, batch_rows: int = 1 << 20,
+              columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """One year of a yearly table in batches of at most ``batch_rows`` rows,
-    as :func:`analytics.rawio.iter_year` reads a folder's; a memory root,
-    which holds the year anyway, gives it in one batch."""
+    as :func:`analytics.rawio.iter_year` reads a folder's (``columns``: only
+    those, and the year column); a memory root, which holds the year anyway,
+    gives it in one batch."""
     if not isinstance(root, MemoryRoot):
-        yield from rawio.iter_year(root, table, year, batch_rows)
+        yield from rawio.iter_year(root, table, year, batch_rows, columns=columns)
         return
     df = read_year(root, table, year)
+    if columns is not None:
+        df = df[[c for c in df.columns if c in columns or c == rawio.YEAR_COLUMN[table]]]
     if len(df):
         yield df
 

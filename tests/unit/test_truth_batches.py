@@ -62,6 +62,11 @@ def test_iter_year_gives_read_year_in_order(tmp_path):
     pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True),
                                   rawio.read_year(tmp_path, "customs_transactions", 2005))
     assert list(rawio.iter_year(tmp_path, "customs_transactions", 2006)) == []
+    # only the columns asked for (those the file has), and the year
+    some = pd.concat(rawio.iter_year(tmp_path, "customs_transactions", 2005, batch_rows=4,
+                                     columns=["value_usd", "phone"]), ignore_index=True)
+    assert sorted(some.columns) == ["value_usd", "year"]
+    assert some["value_usd"].tolist() == df["value_usd"].tolist() and (some["year"] == 2005).all()
     with pytest.raises(ValueError, match="batch_rows"):
         next(rawio.iter_year(tmp_path, "customs_transactions", 2005, batch_rows=0))
 
@@ -72,6 +77,10 @@ def test_a_memory_root_gives_its_year_in_one_batch():
     write_year(root, "customs_transactions", 2005, df)
     parts = list(iter_year(root, "customs_transactions", 2005, batch_rows=1))
     assert len(parts) == 1 and parts[0].equals(df)
+    (some,) = iter_year(root, "customs_transactions", 2005, columns=["value_usd"])
+    assert some.equals(df)  # the year column comes along
+    (only,) = iter_year(root, "customs_transactions", 2005, columns=["phone"])
+    assert list(only.columns) == ["year"]
     assert list(iter_year(root, "customs_transactions", 2006)) == []
 
 

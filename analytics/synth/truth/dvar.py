@@ -13,6 +13,7 @@ from analytics.synth.rawroot import RawRoot, iter_year, read_reference
 from analytics.settings import MethodSettings
 from analytics.synth.truth._frame import isin
 from analytics.synth.truth.matching import (
+    ATTRIBUTE_COLUMNS,
     AttributeCounts,
     flag_intermediaries,
     match_customs_to_survey,
@@ -241,7 +242,7 @@ def firm_year_dvar(
     # the year's lines a batch at a time: their names, phones and zip codes are
     # counted per customs firm, and only the columns the trade totals sum are kept
     counts, lines = AttributeCounts(), []
-    for batch in iter_year(root, "customs_transactions", year, batch_rows):
+    for batch in iter_year(root, "customs_transactions", year, batch_rows, columns=list(FLOW_KEYS + ATTRIBUTE_COLUMNS)):
         batch = prepare_customs(batch)
         counts.add(batch)
         lines.append(batch[list(FLOW_KEYS)].assign(value_usd=pd.to_numeric(batch["value_usd"]).astype(float)))
