@@ -320,8 +320,12 @@ def write_world(
     own = pd.concat(own_parts, ignore_index=True)
 
     # --- 5. production and DVAR targets ----------------------------------------------------------
-    fy = fy.merge(own, on=["fid", "year"], how="left")
-    fy["own_inventions"] = fy["own_inventions"].fillna(0).astype(np.int64)
+    # each firm-year's own invention patents (0 without), looked up by (fid, year): a merge would copy the registry
+    own_at = pd.Index(own["fid"].to_numpy(np.int64) * 10_000 + own["year"].to_numpy(np.int64))
+    if not own_at.is_unique:
+        raise ValueError("own invention counts: a (fid, year) twice")
+    at = own_at.get_indexer(fy["fid"].to_numpy(np.int64) * 10_000 + fy["year"].to_numpy(np.int64))
+    fy["own_inventions"] = np.append(own["own_inventions"].to_numpy(np.int64), 0)[at]  # at -1: the 0 appended
     rp = _rng(seed, "production")
     # METHOD §0 step 5: the survey reports current prices, deflated by the tables written below
     prices = px.world_prices(cat.industries["industry_code"], years, _rng(seed, "prices"))
