@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -106,20 +107,17 @@ def _map_unique(series: pd.Series, fn, cache: dict | None = None) -> pd.Series:
 
     ``cache`` (value -> ``fn(value)``, filled here) lets calls on several
     tables, e.g. one a year, share the work on the values they have in common."""
-    values = series.to_numpy(dtype=object)
-    missing = pd.isna(values)
-    mapping: dict = {}
-    for v in values[~missing]:
-        if v in mapping:
-            continue
+    codes, distinct = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)  # missing: -1
+    results = []
+    for v in distinct.tolist():
         r = _NOT_SEEN if cache is None else cache.get(v, _NOT_SEEN)
         if r is _NOT_SEEN:
             r = fn(v)
             if cache is not None:
                 cache[v] = r
-        mapping[v] = r
-    out = pd.Series([None if m else mapping[v] for v, m in zip(values, missing)], index=series.index,
-                    name=series.name, dtype=object)
+        results.append(r)
+    mapped = np.array(results + [None], dtype=object)[codes]  # code -1: the None appended
+    out = pd.Series(mapped, index=series.index, name=series.name, dtype=object)
     return out.where(out.notna(), None)
 
 
