@@ -22,7 +22,8 @@ Order of generation (each step needs the one before):
 
 Every random stream is seeded by (seed, component, year), so the same seed
 gives byte-identical files and one year's draws do not depend on another's
-table sizes.  Only one year of one raw table is held at a time.
+table sizes.  A raw table is held a year at a time; a customs year is
+written in a thread while the next year's survey is built.
 
 :func:`generate` writes a folder: steps 1-7 but the truth
 (:func:`write_world`), the contract's validation of the raw root, then the
@@ -35,18 +36,17 @@ what a Monte Carlo over worlds estimates on.
 from __future__ import annotations
 
 import copy
-import ctypes
 import dataclasses
 import functools
-import gc
 import json
-import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics.settings import HS_VERSION_BY_YEAR, MethodSettings
 from analytics.synth import firms as firms_mod
@@ -59,6 +59,7 @@ from analytics.synth import production as prod
 from analytics.synth import trade as trd
 from analytics.synth import rawroot
 from analytics.synth.catalogue import Catalogue, build_catalogue
+from analytics.synth.memory import release_freed_memory
 from analytics.synth.config import SCALES, SynthParams
 from analytics.synth.rawroot import MemoryRoot, RawRoot
 from analytics.synth.truth import compute_truth
@@ -87,28 +88,40 @@ FIRM_WEIGHT = {"17": 2.0, "18": 1.6, "40": 1.8, "39": 1.5, "35": 1.5, "26": 1.4,
                "36": 1.1, "31": 1.1, "37": 1.0, "16": 0.1, "25": 0.3, "43": 0.2, "28": 0.4}
 
 
-def _release_freed_memory() -> None:
-    """Collect Python's cycles and hand the C heap's free pages back to the
-    system (glibc's ``malloc_trim``; elsewhere only the collection).  Between
-    paper-scale years, glibc keeps 0.3-0.8 GB freed by the year before, and
-    the next year's peak would start from there."""
-    gc.collect()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+class _WriteBehind:
+    """One write at a time in a thread of its own, while the caller goes on:
+    :meth:`submit` first waits for the write before (raising its error), so
+    at most one table waits to be written; :meth:`wait` waits for it, and
+    :meth:`close` for the last.  Parquet writing releases the GIL: a paper
+    customs year's 2.5-3 s of compression run beside the next year's survey
+    (the caller waits before the next year's customs lines, whose peak would
+    otherwise add to the table still being written)."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synth-writer")
+        self._pending: Future | None = None
+
+    def submit(self, fn: Callable, *args) -> None:
+        self.wait()
+        self._pending = self._pool.submit(fn, *args)
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
-def _glibc() -> ctypes.CDLL | None:
-    if sys.platform != "linux":
-        return None
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim  # noqa: B018 (musl and others have no malloc_trim)
-    except (OSError, AttributeError):
-        return None
-    return libc
-
-
-_LIBC = _glibc()
+def _write_and_release(out: RawRoot, table: str, year: int, holder: list[pa.Table]) -> None:
+    """Write the table in ``holder`` (taken out of it, so that nothing keeps
+    it once written) and hand the memory it held back to the system."""
+    rawroot.write_year(out, table, year, holder.pop())
+    release_freed_memory(collect=False)
 
 
 def _rng(seed: int, component: str, year: int = 0) -> np.random.Generator:
@@ -158,6 +171,7 @@ def generate(
     checked = validate_raw_root(out)
     validate_price_tables(out)  # (METHOD §0 step 5's optional tables: the world writes both)
     say(f"valid: {sum(checked.values()):,} rows in {len(checked)} tables")
+    release_freed_memory()  # what the world and its validation freed, before the truth's peak
     summary = write_truth(out, world, say)
     summary["seconds"] = round(time.perf_counter() - t0, 1)  # not in truth.json: files stay byte-identical
     return summary
@@ -312,7 +326,7 @@ def write_world(
         say(f"patents {t}: {len(pats):,} applications ({int((pats['patent_type'] == 'invention').sum()):,} invention), "
             f"mean C {c_t['complementarity'].mean():.3f}")
         del pats
-    _release_freed_memory()  # the patent years' garbage, before production's peak
+    release_freed_memory()  # the patent years' garbage, before production's peak
     comp = pd.concat(c_parts, ignore_index=True).rename(columns={"complementarity": "C"})
     cells = cells.merge(comp[["city_code", "industry_code", "year", "C", "placebo_complementarity", "invention_patents"]],
                         on=["city_code", "industry_code", "year"], how="left")
@@ -332,7 +346,7 @@ def write_world(
     fy = prod.simulate_production(fy, cells, params, rp, prices)
     fy = prod.dvar_targets(fy, params, rp)
     fy = prod.feasible_markups(fy, params)  # infeasible DVAR targets: a higher markup, not a lower M
-    _release_freed_memory()
+    release_freed_memory()
     say(f"production: {len(fy):,} firm-years, {int((fy['trade_type'] != 'none').sum()):,} exporter-years")
 
     # --- customs identities --------------------------------------------------------------------------
@@ -412,6 +426,7 @@ def write_world(
     fy_by_year = {int(y): g for y, g in fy.groupby("year", sort=False)}
     del fy, firms, own, own_parts, c_parts, index, name_industry
     quirks = {"survey_duplicate_rows": 0, "customs_lines_without_firm_id": 0, "customs_lines_zero_value": 0}
+    writer = _WriteBehind()  # a customs year is written while the next year's survey is built
     rows_written["customs_transactions"] = 0
     rows_written["firm_survey"] = 0
     for t in years:
@@ -451,6 +466,7 @@ def write_world(
                                  rs.beta(2, 2 / params.intermediary_share_mean - 2, len(book.products)), 0.0),
                         index=book.products["hs6_1996"].to_numpy())
         s_h = s_h[~s_h.index.duplicated()]
+        writer.wait()  # the year before is written (beside this year's survey) before its lines are built
         flows, q = trd.exporter_flows(ex, book, s_h, cat.countries, t, params.kqs_sigma, params.quality_sd,
                                       sc.lines_per_exporter_year, rc)
         if len(year_latent):
@@ -470,13 +486,14 @@ def write_world(
         added = rows.slice(n_true).select(["customs_firm_id", "value_usd"]).to_pandas()
         quirks["customs_lines_without_firm_id"] += int(added["customs_firm_id"].isna().sum())
         quirks["customs_lines_zero_value"] += int((added["value_usd"] == 0).sum())
-        rawroot.write_year(out, "customs_transactions", t, rows)
+        writer.submit(_write_and_release, out, "customs_transactions", t, [rows])
         rows_written["customs_transactions"] += rows.num_rows
         say(f"customs {t}: {rows.num_rows:,} rows, {len(ex):,} survey exporters, {len(co):,} customs-only, "
             f"{len(inter)} intermediaries; survey {t}: {len(survey):,} firms")
         del rows, flows, loose, inter_flows
-        _release_freed_memory()
+        release_freed_memory()
     del year_fy, ex, survey, exporters, others, payments, cells_by_year
+    writer.close()
     latent_file.close()
     latent = pd.concat(checked_parts, ignore_index=True)
     del checked_parts

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.rawio import write_parquet
+from analytics.synth.memory import release_freed_memory
 from analytics.synth.rawroot import RawRoot, read_reference, read_year, years_present
 from analytics.settings import DEFAULT_SETTINGS, MethodSettings
 from analytics.synth.truth.complementarity import (
@@ -105,6 +106,7 @@ def dvar_truth(
         )
         if len(part):
             parts.append(part)
+        release_freed_memory()  # a paper customs year frees about 1 GB; the next starts from there
     if not parts:
         return _empty_dvar()
     out = pd.concat(parts, ignore_index=True)

@@ -1,0 +1,42 @@
+"""Handing freed memory back to the system between the synth's big steps.
+
+At paper scale a customs year, a production pass or a truth year frees
+0.3-0.8 GB that the process keeps (glibc's heap, Arrow's memory pool); the
+next step's peak would start from there.  :func:`release_freed_memory`
+returns it.  Nothing here changes a value.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import sys
+
+import pyarrow as pa
+
+__all__ = ["release_freed_memory"]
+
+
+def _glibc() -> ctypes.CDLL | None:
+    if sys.platform != "linux":
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018 (musl and others have no malloc_trim)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _glibc()
+
+
+def release_freed_memory(collect: bool = True) -> None:
+    """Collect Python's cycles (``collect``) and hand the free pages of the
+    C heap (``malloc_trim``, on glibc only) and of Arrow's memory pool back
+    to the system."""
+    if collect:
+        gc.collect()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+    pa.default_memory_pool().release_unused()
