@@ -283,7 +283,7 @@ def write_parquet(df: pd.DataFrame | pa.Table, path: Path, schema: pa.Schema | N
     columns is written with their plain types, decoded a row group at a time (never whole);
     the file is the one its decoded table would give."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not isinstance(df, pa.Table) or _plain_schema(df.schema).equals(df.schema):
+    if not isinstance(df, pa.Table) or df.num_rows == 0 or _plain_schema(df.schema).equals(df.schema):
         pq.write_table(arrow_table(df, schema), path, compression="zstd", compression_level=3)
         return
     table = df.replace_schema_metadata(None)
