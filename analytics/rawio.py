@@ -34,7 +34,6 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 YEARLY_TABLES = ("customs_transactions", "firm_survey", "patents")
@@ -250,18 +249,6 @@ ROW_GROUP_ROWS = 1 << 20
 """Rows per Parquet row group: pyarrow's default, which :func:`write_parquet` keeps."""
 
 
-def text_as_dictionary(table: pa.Table) -> pa.Table:
-    """``table`` with its text columns dictionary-encoded: each distinct text
-    held once, the rows as 4-byte indices.  For a large table whose texts
-    repeat (a customs year's ~8M lines carry ~50k firm ids, names and phones,
-    ~30k HS codes, a few flows, regimes and units), held at about a third of
-    its size until :func:`write_parquet` writes it with the plain text types."""
-    for i, field in enumerate(table.schema):
-        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-            table = table.set_column(i, field.name, pc.dictionary_encode(table.column(i)))
-    return table
-
-
 def _plain_schema(schema: pa.Schema) -> pa.Schema:
     """``schema`` with each dictionary-encoded column as its values' type."""
     return pa.schema([pa.field(f.name, f.type.value_type, f.nullable) if pa.types.is_dictionary(f.type) else f
@@ -270,7 +257,7 @@ def _plain_schema(schema: pa.Schema) -> pa.Schema:
 
 def arrow_table(df: pd.DataFrame | pa.Table, schema: pa.Schema | None = None) -> pa.Table:
     """``df`` as the Arrow table :func:`write_parquet` writes: no pandas index, no schema metadata,
-    dictionary-encoded columns (:func:`text_as_dictionary`) decoded."""
+    dictionary-encoded columns decoded."""
     table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, schema=schema, preserve_index=False)
     table = table.replace_schema_metadata(None)
     plain = _plain_schema(table.schema)

@@ -25,7 +25,6 @@ import pandas as pd
 import pyarrow as pa
 from scipy.special import ndtri
 
-from analytics.rawio import text_as_dictionary
 from analytics.settings import HS_VERSION_BY_YEAR
 
 OTHER_EXPORT_REGIMES = ["16", "19", "33", "39", "30"]
@@ -332,6 +331,19 @@ CUSTOMS_COLUMNS = ["year", "month", "customs_firm_id", "firm_name", "phone", "zi
 CUSTOMS_GRAIN = ["year", "month", "customs_firm_id", "flow", "trade_regime", "hs_code", "partner_country"]
 
 
+_SUFFIXES = np.array(["00", "10", "20", "90", "99"])
+"""The two digits a customs line adds to its HS6 code, in text order."""
+
+
+def _sorted_codes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, text)``: each value's position in ``text``, its distinct
+    values in code-point order (the order a sort of the text gives)."""
+    codes, text = pd.factorize(values, sort=True)
+    if (codes < 0).any():
+        raise ValueError(f"customs_rows: a flow without {column}")
+    return codes.astype(np.int64), np.asarray(text, dtype=object)
+
+
 def customs_rows(flows: pd.DataFrame, ident: pd.DataFrame, year: int, rng: np.random.Generator,
                  max_months: int) -> pa.Table:
     """Monthly rows in the CONTRACT layout, one per grain key, sorted by it,
@@ -345,10 +357,12 @@ def customs_rows(flows: pd.DataFrame, ident: pd.DataFrame, year: int, rng: np.ra
 
     ``ident`` holds one row per customs_firm_id: the name, phone and zip code
     on its lines (a line's phone is missing when every monthly part summed
-    into it lost it).  The text columns are held dictionary-encoded: the
-    firm's from ``ident`` by position, the others by
-    :func:`analytics.rawio.text_as_dictionary` (a paper year in about 0.6 GB
-    instead of 1.7); the file is written with the plain types."""
+    into it lost it).  The months are summed on integer codes of the grain's
+    text keys, ordered as the text sorts, and every text column is held
+    dictionary-encoded: the keys' and units' distinct values once a year,
+    the firm's from ``ident`` by position (a paper year in about 0.6 GB
+    instead of 1.7); :func:`analytics.rawio.write_parquet` writes the plain
+    text."""
     flows = flows[flows["value_usd"] > 0].reset_index(drop=True)
     annual_value = flows["value_usd"].to_numpy()
     owner, month, value = _month_split(rng, annual_value, max_months)
@@ -356,43 +370,64 @@ def customs_rows(flows: pd.DataFrame, ident: pd.DataFrame, year: int, rng: np.ra
     suffix = np.where(rng.random(n) < 0.8, "00", rng.choice(["10", "90", "20", "99"], n))
     # a few rows carry a variant of the name or no phone, as in real files
     null_phone = rng.random(n) < 0.05
-    has_quantity = "quantity" in flows
     firm_at = pd.Index(ident["customs_firm_id"])
     if not firm_at.is_unique:
         raise ValueError("customs_rows: ident must hold one row per customs_firm_id")
+    # the grain's text keys as integer codes in the text's order, found once for the year:
+    # the months sum on the codes and take the text back by position
+    keys = {c: _sorted_codes(flows[c], c) for c in ("customs_firm_id", "flow", "trade_regime", "partner_country")}
+    hs6_code, hs6_text = _sorted_codes(flows["hs6"].astype(str), "hs6")
+    pair = hs6_code[owner] * len(_SUFFIXES) + np.searchsorted(_SUFFIXES, suffix)
+    pairs = np.unique(pair)
+    pair_text = np.array([hs6_text[p // len(_SUFFIXES)] + _SUFFIXES[p % len(_SUFFIXES)] for p in pairs], dtype=object)
+    order = np.argsort(pair_text, kind="stable")
+    hs_code, hs_text = np.empty(len(pairs), dtype=np.int64), pair_text[order]
+    hs_code[order] = np.arange(len(pairs))
+    hs_code = hs_code[np.searchsorted(pairs, pair)]  # each monthly part's HS code, in the codes' text order
+    keys["hs_code"] = (hs_code, hs_text)
+    units = np.array(sorted(set(UNIT_BY_CHAPTER.values()) | {"千克"}), dtype=object)
+    unit_of_hs = np.searchsorted(units, [UNIT_BY_CHAPTER.get(h[:2], "千克") for h in hs_text])
+    dictionary = {c: pa.array(text, type=pa.large_string()) for c, (_, text) in keys.items()}
+    dictionary["unit"] = pa.array(units, type=pa.large_string())
+    firm_pos = firm_at.get_indexer(keys["customs_firm_id"][1])  # -1: a firm ident does not name
     firm_text = {c: pa.array(ident[c].to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
                  for c in ("firm_name", "phone", "zip_code")}
+    annual_quantity = flows["quantity"].to_numpy()
+    grain = ["customs_firm_id", "flow", "trade_regime", "hs_code", "partner_country"]  # after year and month
     tables = []
     for m in range(1, 13):
         at = np.flatnonzero(month == m)
         if not len(at):
             continue
-        part = flows.iloc[owner[at]].reset_index(drop=True)
-        part["month"] = month[at]
-        if has_quantity:
-            annual = part["value_usd"].to_numpy()
-            part["quantity"] = part["quantity"].to_numpy() * value[at] / np.where(annual > 0, annual, 1)
+        flow_at = owner[at]
+        part = pd.DataFrame({c: (keys[c][0][flow_at] if c != "hs_code" else keys[c][0][at]) for c in grain})
         part["value_usd"] = value[at]
-        part["hs_code"] = part["hs6"].astype(str) + suffix[at]
-        part["year"] = np.int64(year)
+        annual = annual_value[flow_at]
+        part["quantity"] = annual_quantity[flow_at] * value[at] / np.where(annual > 0, annual, 1)
         part["has_phone"] = ~null_phone[at]
-        out = part.groupby(CUSTOMS_GRAIN, sort=True, as_index=False).agg(
+        out = part.groupby(grain, sort=True, as_index=False).agg(
             value_usd=("value_usd", "sum"), quantity=("quantity", "sum"), has_phone=("has_phone", "max"))
-        out["value_usd"] = np.round(out["value_usd"], 2)
-        out["quantity"] = np.round(out["quantity"], 3)
-        out["unit"] = out["hs_code"].str[:2].map(UNIT_BY_CHAPTER).fillna("千克")
-        pos = firm_at.get_indexer(out["customs_firm_id"])
-        unknown = pos < 0  # a firm ident does not name: no name, phone or zip code
-        firm = {c: pa.DictionaryArray.from_arrays(
-                    pa.array(np.maximum(pos, 0).astype(np.int32),
-                             mask=unknown | (~out["has_phone"].to_numpy(dtype=bool) if c == "phone" else False)),
-                    values)
-                for c, values in firm_text.items()}
-        rest = text_as_dictionary(pa.Table.from_pandas(
-            out[[c for c in CUSTOMS_COLUMNS if c not in firm]], preserve_index=False))
-        tables.append(pa.Table.from_arrays([firm[c] if c in firm else rest[c] for c in CUSTOMS_COLUMNS],
-                                           names=CUSTOMS_COLUMNS))
-        del part, out, rest
+
+        def coded(indices: np.ndarray, values: pa.Array, missing: np.ndarray | None = None) -> pa.Array:
+            return pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32), mask=missing), values)
+
+        pos = firm_pos[out["customs_firm_id"].to_numpy()]
+        unknown = pos < 0  # no name, phone or zip code
+        no_phone = unknown | ~out["has_phone"].to_numpy(dtype=bool)
+        hs = out["hs_code"].to_numpy()
+        columns = {
+            "year": pa.array(np.full(len(out), year, dtype=np.int64)),
+            "month": pa.array(np.full(len(out), m, dtype=np.int64)),
+            **{c: coded(out[c].to_numpy(), dictionary[c]) for c in grain},
+            "firm_name": coded(np.maximum(pos, 0), firm_text["firm_name"], unknown),
+            "phone": coded(np.maximum(pos, 0), firm_text["phone"], no_phone),
+            "zip_code": coded(np.maximum(pos, 0), firm_text["zip_code"], unknown),
+            "value_usd": pa.array(np.round(out["value_usd"].to_numpy(), 2)),
+            "quantity": pa.array(np.round(out["quantity"].to_numpy(), 3)),
+            "unit": coded(unit_of_hs[hs], dictionary["unit"]),
+        }
+        tables.append(pa.Table.from_arrays([columns[c] for c in CUSTOMS_COLUMNS], names=CUSTOMS_COLUMNS))
+        del part, out
     if not tables:
         return pa.Table.from_pandas(pd.DataFrame(columns=CUSTOMS_COLUMNS), preserve_index=False)
     return pa.concat_tables(tables, promote_options="default").replace_schema_metadata(None)
