@@ -121,7 +121,7 @@ def _write_and_release(out: RawRoot, table: str, year: int, holder: list[pa.Tabl
     """Write the table in ``holder`` (taken out of it, so that nothing keeps
     it once written) and hand the memory it held back to the system."""
     rawroot.write_year(out, table, year, holder.pop())
-    release_freed_memory(collect=False)
+    release_freed_memory()
 
 
 def _rng(seed: int, component: str, year: int = 0) -> np.random.Generator:
