@@ -13,6 +13,8 @@ import sys
 
 import pyarrow as pa
 
+from analytics.synth.rawroot import MemoryRoot, RawRoot
+
 __all__ = ["release_freed_memory"]
 
 
@@ -30,11 +32,14 @@ def _glibc() -> ctypes.CDLL | None:
 _LIBC = _glibc()
 
 
-def release_freed_memory() -> None:
+def release_freed_memory(root: RawRoot | None = None) -> None:
     """Hand the free pages of the C heap (``malloc_trim``, on glibc only) and
-    of Arrow's memory pool back to the system.  No garbage collection: a
-    collection costs about 0.8 s a tiny world, which a Monte Carlo over
-    worlds pays for every world, and the paper world's peaks do not need it."""
+    of Arrow's memory pool back to the system; nothing for a world kept in a
+    memory ``root`` (it holds the whole world anyway, and a Monte Carlo makes
+    many).  No garbage collection: one costs about 0.8 s a tiny world, and
+    the paper world's peaks do not need it."""
+    if isinstance(root, MemoryRoot):
+        return
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
     pa.default_memory_pool().release_unused()

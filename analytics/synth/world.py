@@ -121,7 +121,7 @@ def _write_and_release(out: RawRoot, table: str, year: int, holder: list[pa.Tabl
     """Write the table in ``holder`` (taken out of it, so that nothing keeps
     it once written) and hand the memory it held back to the system."""
     rawroot.write_year(out, table, year, holder.pop())
-    release_freed_memory()
+    release_freed_memory(out)
 
 
 def _rng(seed: int, component: str, year: int = 0) -> np.random.Generator:
@@ -171,7 +171,7 @@ def generate(
     checked = validate_raw_root(out)
     validate_price_tables(out)  # (METHOD §0 step 5's optional tables: the world writes both)
     say(f"valid: {sum(checked.values()):,} rows in {len(checked)} tables")
-    release_freed_memory()  # what the world and its validation freed, before the truth's peak
+    release_freed_memory(out)  # what the world and its validation freed, before the truth's peak
     summary = write_truth(out, world, say)
     summary["seconds"] = round(time.perf_counter() - t0, 1)  # not in truth.json: files stay byte-identical
     return summary
@@ -326,7 +326,7 @@ def write_world(
         say(f"patents {t}: {len(pats):,} applications ({int((pats['patent_type'] == 'invention').sum()):,} invention), "
             f"mean C {c_t['complementarity'].mean():.3f}")
         del pats
-    release_freed_memory()  # the patent years' garbage, before production's peak
+    release_freed_memory(out)  # the patent years' garbage, before production's peak
     comp = pd.concat(c_parts, ignore_index=True).rename(columns={"complementarity": "C"})
     cells = cells.merge(comp[["city_code", "industry_code", "year", "C", "placebo_complementarity", "invention_patents"]],
                         on=["city_code", "industry_code", "year"], how="left")
@@ -346,7 +346,7 @@ def write_world(
     fy = prod.simulate_production(fy, cells, params, rp, prices)
     fy = prod.dvar_targets(fy, params, rp)
     fy = prod.feasible_markups(fy, params)  # infeasible DVAR targets: a higher markup, not a lower M
-    release_freed_memory()
+    release_freed_memory(out)
     say(f"production: {len(fy):,} firm-years, {int((fy['trade_type'] != 'none').sum()):,} exporter-years")
 
     # --- customs identities --------------------------------------------------------------------------
@@ -491,7 +491,7 @@ def write_world(
         say(f"customs {t}: {rows.num_rows:,} rows, {len(ex):,} survey exporters, {len(co):,} customs-only, "
             f"{len(inter)} intermediaries; survey {t}: {len(survey):,} firms")
         del rows, flows, loose, inter_flows
-        release_freed_memory()
+        release_freed_memory(out)
     del year_fy, ex, survey, exporters, others, payments, cells_by_year
     writer.close()
     latent_file.close()

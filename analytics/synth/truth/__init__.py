@@ -106,7 +106,7 @@ def dvar_truth(
         )
         if len(part):
             parts.append(part)
-        release_freed_memory()  # a paper customs year frees about 1 GB; the next starts from there
+        release_freed_memory(root)  # a paper customs year frees about 1 GB; the next starts from there
     if not parts:
         return _empty_dvar()
     out = pd.concat(parts, ignore_index=True)
