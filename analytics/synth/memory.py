@@ -9,7 +9,6 @@ returns it.  Nothing here changes a value.
 from __future__ import annotations
 
 import ctypes
-import gc
 import sys
 
 import pyarrow as pa
@@ -34,14 +33,13 @@ _LIBC = _glibc()
 
 
 def release_freed_memory(root: RawRoot | None = None) -> None:
-    """Collect Python's cycles and hand the free pages of the C heap
-    (``malloc_trim``, on glibc only) and of Arrow's memory pool back to the
-    system; nothing for a world kept in a memory ``root``: it holds the whole
-    world anyway, and a Monte Carlo makes many (a collection costs about
-    0.8 s a tiny world)."""
+    """Hand the free pages of the C heap (``malloc_trim``, on glibc only) and
+    of Arrow's memory pool back to the system; nothing for a world kept in a
+    memory ``root`` (it holds the whole world anyway).  No garbage
+    collection: in a process holding many objects (a test session) each one
+    took a good part of a second, about 45 a world."""
     if isinstance(root, MemoryRoot):
         return
-    gc.collect()
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
     pa.default_memory_pool().release_unused()
