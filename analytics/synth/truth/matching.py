@@ -3,7 +3,6 @@ one-to-one customs -> survey match, survey panel ids, intermediaries."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
@@ -11,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.synth.truth._frame import blank_text, isin
+from analytics.synth.truth._frame import blank_text
 from analytics.synth.truth.names import (
     is_intermediary_series,
     normalise_name_series,
