@@ -34,7 +34,8 @@ from packaging import version
 
 from analytics.settings import MethodSettings, load_settings
 from orchestration.dbt_cli import (AFTER_PYTHON_SELECT, PARSE_STATE, dbt_env, dbt_vars, dbt_warehouse,
-                                   dbt_warehouse_path, place_parse_state, publish_parse_state)
+                                   dbt_warehouse_path, hash_profile_without_path, place_parse_state,
+                                   publish_parse_state)
 from orchestration.dbt_invocation import InProcessDbtInvocation, dbt_location_args
 from orchestration.partitions import year_partitions
 from orchestration.metadata import with_table_metadata
@@ -47,43 +48,56 @@ INGEST_SEEDS = "tag:ingest"  # code tables gvc ingest reads from the seed files;
 project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 
 
-def ensure_manifest(settings: MethodSettings | None = None) -> Path:
-    """Parse the project when its manifest is missing or older than a model.
-
-    A fresh clone has no target/ (it is not committed); `dbt parse` needs no
-    warehouse and no raw root (every var has a default). The parse takes the
-    vars and the profile path the dbt calls of a run will have (``settings``,
-    default gvc.toml's; the warehouse of GVC_WAREHOUSE), starts from their
-    saved parse (so an edited model is parsed alone) and leaves its own for
-    them; it runs in a folder of its own and renames its manifest into
-    target/, so a process reading the manifest never sees half of one.
-    """
-    manifest = project.manifest_path
+def _manifest_is_current(manifest: Path) -> bool:
+    """Whether ``manifest`` exists and is newer than every model, test, yml and seed of the project."""
     # not a walk of the whole project: target/ and logs/ change under it while other dbt calls run
     # (a folder removed mid-walk raised FileNotFoundError)
     sources = [p for top in DBT_DIR.iterdir() if top.name not in ("target", "logs")
                for p in ([top] if top.is_file() else top.rglob("*")) if p.suffix in (".sql", ".yml", ".csv")]
     newest = max((p.stat().st_mtime for p in sources), default=0)
-    if manifest.exists() and manifest.stat().st_mtime >= newest:
+    return manifest.exists() and manifest.stat().st_mtime >= newest
+
+
+def ensure_manifest(settings: MethodSettings | None = None) -> Path:
+    """Parse the project when its manifest is missing or older than a model.
+
+    A fresh clone has no target/ (it is not committed); `dbt parse` needs no
+    warehouse and no raw root (every var has a default). The parse takes the
+    vars and the profile the dbt calls of a run will have (``settings``,
+    default gvc.toml's; the warehouse of GVC_WAREHOUSE, which the parse never
+    opens), starts from their saved parse (so an edited model
+    is parsed alone) and leaves its own for them. One process parses at a
+    time (a lock in target/): processes that start together (test workers,
+    the UI's) wait for the first one's manifest instead of each parsing the
+    project. The parse runs in a folder of its own and renames its manifest
+    into target/, so a process reading the manifest never sees half of one.
+    """
+    manifest = project.manifest_path
+    if _manifest_is_current(manifest):
         return manifest
     from dbt.cli.main import dbtRunner
+    from filelock import FileLock
 
-    vars_ = dbt_vars(settings if settings is not None else load_settings())
-    path = dbt_warehouse_path(warehouse_path())
     manifest.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="parse-", dir=manifest.parent))
-    try:
-        placed = place_parse_state(work, vars_, path)
-        with scoped_environ(**dbt_env(raw_root(), path)):
-            res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-                                      "--target-path", str(work), "--vars", json.dumps(vars_), "--quiet"])
-        if not res.success:
-            raise RuntimeError(f"dbt parse failed: {res.exception}")
-        publish_parse_state(work, vars_, path, placed)
-        os.replace(work / PARSE_STATE, manifest.parent / PARSE_STATE)
-        os.replace(work / "manifest.json", manifest)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with FileLock(str(manifest.parent / "parse.lock")):
+        if _manifest_is_current(manifest):  # another process parsed meanwhile
+            return manifest
+        vars_ = dbt_vars(settings if settings is not None else load_settings())
+        path = dbt_warehouse_path(warehouse_path())
+        work = Path(tempfile.mkdtemp(prefix="parse-", dir=manifest.parent))
+        try:
+            placed = place_parse_state(work, vars_, path)
+            hash_profile_without_path()
+            with scoped_environ(**dbt_env(raw_root(), path)):
+                res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+                                          "--target-path", str(work), "--vars", json.dumps(vars_), "--quiet"])
+            if not res.success:
+                raise RuntimeError(f"dbt parse failed: {res.exception}")
+            publish_parse_state(work, vars_, path, placed)
+            os.replace(work / PARSE_STATE, manifest.parent / PARSE_STATE)
+            os.replace(work / "manifest.json", manifest)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return manifest
 
 

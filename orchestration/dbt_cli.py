@@ -18,14 +18,20 @@ dbt version; env vars read while parsing are tracked per file. So:
   when dbt records nothing for partial parsing;
 - dbt reaches the warehouse, or a build's copy of it
   (``<warehouse>.building-<pid>``), by a name that does not change from build
-  to build nor from warehouse to warehouse (:func:`dbt_warehouse`: a symlink
+  to build (:func:`dbt_warehouse`: a symlink
   ``target/warehouse_slots/<k>/<name>`` in a slot folder no other call uses
   meanwhile; DuckDB follows it, its WAL stays beside the file), so the
-  profile renders the same ``path`` every time;
-- every call starts from the last parse made with the same vars and path
+  profile renders the same database (DuckDB's catalog, named after the
+  file) every time;
+- the profile's hash leaves out the DuckDB path
+  (:func:`hash_profile_without_path`): the slot changes from call to call
+  when calls run side by side (test workers, a build beside a rebuild, the
+  UI), no model reads the path while dbt parses, and the database named
+  after it still counts;
+- every call starts from the last parse made with the same vars and database
   (:func:`place_parse_state` / :func:`publish_parse_state`: one saved state
-  per (vars, path) in ``target/partial_parse/``), also when dagster-dbt gives
-  each call a fresh target folder.
+  per (vars, database) in ``target/partial_parse/``), also when dagster-dbt
+  gives each call a fresh target folder.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pprint
 import re
 import shutil
 from collections.abc import Iterator
@@ -161,9 +168,10 @@ def dbt_warehouse(warehouse: Path | str) -> Iterator[Path]:
     for a build's copy, else the file's name), so a second warehouse of the
     same name reuses the first one's parse. DuckDB resolves the link: its
     WAL and lock are the warehouse's, and its catalog is named after
-    ``<name>``, as the file's own name would name it. Without a free slot or
-    where no link can be made, dbt gets the warehouse itself and merely
-    parses once more."""
+    ``<name>``, as the file's own name would name it. The slot's folder is
+    left out of the parse's state check (:func:`hash_profile_without_path`).
+    Without a free slot or where no link can be made, dbt gets the warehouse
+    itself and merely parses once more."""
     real = Path(warehouse).absolute()
     name = dbt_warehouse_path(real).name
     with _warehouse_slot() as folder:
@@ -186,10 +194,58 @@ def dbt_warehouse(warehouse: Path | str) -> Iterator[Path]:
                 alias.unlink()
 
 
+def catalog_name(path: Path | str) -> str:
+    """The catalog DuckDB names a database file by, and so the database of
+    dbt-duckdb's profile: the first non-empty dot-separated part of the file's
+    name (``w.duckdb.building`` -> ``w``)."""
+    return Path(path).name.lstrip(".").split(".")[0]
+
+
 def _parse_state_of(vars_: dict, warehouse: Path | str) -> Path:
-    """Where the saved parse of dbt calls with ``vars_`` and profile path ``warehouse`` is kept."""
-    key = json.dumps([vars_, str(warehouse)], sort_keys=True, default=str)
+    """Where the saved parse of dbt calls with ``vars_`` on a warehouse whose
+    catalog is ``warehouse``'s is kept (the path does not count otherwise:
+    :func:`hash_profile_without_path`)."""
+    key = json.dumps([vars_, catalog_name(warehouse)], sort_keys=True, default=str)
     return PARSE_STATES_DIR / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.msgpack"
+
+
+def profile_hash_without_path(connection_info) -> object:
+    """dbt's hash of the profile (``ManifestLoader.build_manifest_state_check``:
+    the pretty-printed, sorted (key, value) pairs of the connection's info)
+    without the DuckDB ``path``. ``connection_info``: the credentials'
+    ``connection_info()`` pairs."""
+    from dbt.contracts.files import FileHash
+
+    pairs = sorted(((k, v) for k, v in connection_info if k != "path"), key=lambda kv: kv[0])
+    return FileHash.from_contents(pprint.pformat(pairs))
+
+
+def hash_profile_without_path() -> None:
+    """Make dbt's parse state check, in this process, hash the profile
+    without the DuckDB path (:func:`profile_hash_without_path`).
+
+    dbt saves a parse with a hash of the rendered profile and parses the whole
+    project again when the hash differs. The project's profile renders the
+    path dbt opens the warehouse by, ``<slot folder>/<name>``
+    (:func:`dbt_warehouse`); which slot a call gets depends on the calls that
+    run meanwhile, and no model, macro or test reads the path while dbt
+    parses. Every other key of the profile still counts: the database (the
+    catalog named after the file, which the parse writes into every node),
+    the DuckDB settings, the plugins. Idempotent: called before each dbt call
+    made in-process."""
+    from dbt.parser.manifest import ManifestLoader
+
+    check = ManifestLoader.build_manifest_state_check
+    if getattr(check, "without_path", False):
+        return
+
+    def build_manifest_state_check(self):
+        state = check(self)
+        state.profile_hash = profile_hash_without_path(self.root_project.credentials.connection_info())
+        return state
+
+    build_manifest_state_check.without_path = True
+    ManifestLoader.build_manifest_state_check = build_manifest_state_check
 
 
 def _stat(path: Path) -> tuple | None:
@@ -202,7 +258,7 @@ def _stat(path: Path) -> tuple | None:
 
 def place_parse_state(target: Path | str, vars_: dict, warehouse: Path | str) -> tuple | None:
     """Put in dbt target folder ``target`` the saved parse of the last call
-    with the same vars and profile path (else the project's
+    with the same vars and database (else the project's
     ``target/partial_parse.msgpack``), so that dbt reuses it; returns what
     :func:`publish_parse_state` compares with after the call."""
     dest = Path(target) / PARSE_STATE
@@ -218,7 +274,7 @@ def place_parse_state(target: Path | str, vars_: dict, warehouse: Path | str) ->
 
 def publish_parse_state(target: Path | str, vars_: dict, warehouse: Path | str, placed: tuple | None) -> bool:
     """After a dbt call in ``target``: when dbt parsed (it rewrote its saved
-    parse), keep that parse for the next call with the same vars and path.
+    parse), keep that parse for the next call with the same vars and database.
     Written to a temporary name and renamed, so a concurrent reader sees the
     old file or the new one. Returns whether it did."""
     state = Path(target) / PARSE_STATE
@@ -291,6 +347,7 @@ def _run_dbt(command: list[str], raw_root: Path | str, warehouse: Path, settings
     if target_path is not None:
         args += ["--target-path", str(target_path)]
         placed = place_parse_state(target_path, vars_, env[WAREHOUSE_ENV])
+    hash_profile_without_path()
     try:
         res = dbtRunner().invoke(args)
     finally:

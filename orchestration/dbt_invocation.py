@@ -33,7 +33,7 @@ from typing import Any
 from dagster import DagsterExecutionInterruptedError
 from dagster_dbt import DbtCliInvocation
 
-from orchestration.dbt_cli import _release_duckdb
+from orchestration.dbt_cli import _release_duckdb, hash_profile_without_path
 from orchestration.resources import scoped_environ
 
 # what dagster-dbt sets for its dbt process, kept for the in-process run
@@ -67,6 +67,7 @@ class DbtRun:
             if msg.info.level != "debug":
                 self.events.append(msg_to_dict(msg))
 
+        hash_profile_without_path()
         try:
             with scoped_environ(**self._environ):
                 res = dbtRunner(callbacks=[keep]).invoke(self._dbt_args)

@@ -1,14 +1,16 @@
 """dbt parses the project once, not on every call.
 
 dbt reuses its saved parse (``partial_parse.msgpack``) only while its state
-check holds: the same ``--vars``, the same rendered profile (the DuckDB path),
-the same ``dbt_project.yml``. A build makes several dbt calls (per range of
-years: the staging views, then the per-year models; then the cross-year
-models and the panel), each in a fresh target folder, on a copy of the
-warehouse named for the building process. Two consecutive per-year runs, the
-second on a copy with another name (as the next build's), made through the
-assets `gvc build` materialises, must parse at most once between them, and
-the later calls must say that they reused the saved parse.
+check holds: the same ``--vars``, the same rendered profile (the DuckDB path:
+the project hashes it without its folder), the same ``dbt_project.yml``. A
+build makes several dbt calls (per range of years: the staging views, then
+the per-year models; then the cross-year models and the panel), each in a
+fresh target folder, on a copy of the warehouse named for the building
+process, each through the first free slot folder. Two consecutive per-year
+runs, the second on a copy with another name (as the next build's) and
+through another slot (as when another call holds the first), made through
+the assets `gvc build` materialises, must parse at most once between them,
+and the later calls must say that they reused the saved parse.
 
 How dbt 1.11 logs it (dbt.log of each call, JSON lines, ``info.name``): a full
 parse follows ``UnableToPartialParse`` ("Unable to do partial parsing because
@@ -20,17 +22,23 @@ parsing enabled: N files deleted, ...") and, when nothing changed,
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pprint
+import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import duckdb
 
 from analytics.settings import MethodSettings
 from orchestration.changes import year_selections
-from orchestration.dbt import DBT_DIR
-from orchestration.dbt_cli import WAREHOUSE_SLOTS_DIR, dbt_warehouse, dbt_warehouse_path
+from orchestration.dbt import DBT_DIR, ensure_manifest
+from orchestration.dbt_cli import (WAREHOUSE_SLOTS_DIR, catalog_name, dbt_warehouse, dbt_warehouse_path,
+                                   profile_hash_without_path)
 from orchestration.recovery import building_name
 from orchestration.resources import scoped_environ
 from tests.worlds import keep_years
@@ -107,13 +115,15 @@ def test_the_log_reading_tells_a_full_parse_from_a_reused_one(tmp_path):
 
 def test_a_warehouse_is_reached_by_a_name_of_its_slot(tmp_path, monkeypatch):
     """dbt opens a warehouse, or a build's copy of it, through a symlink
-    ``target/warehouse_slots/<k>/<name>`` made for the call: the same path for
-    every build of that warehouse and for any warehouse of the same name, so the
-    profile renders the same path and dbt's saved parse holds."""
+    ``target/warehouse_slots/<k>/<name>`` made for the call: the same name for
+    every build of that warehouse and for any warehouse of the same name, and
+    the same catalog as the file's own name gives, so the profile renders the
+    same database and dbt's saved parse holds."""
     wh = tmp_path / "w.duckdb"
     first, second = building_name(wh, pid=111), building_name(wh, pid=222)
     assert dbt_warehouse_path(first) == dbt_warehouse_path(second) == tmp_path / "w.duckdb.building"
     assert dbt_warehouse_path(wh) == wh
+    assert catalog_name(first) == catalog_name(dbt_warehouse_path(first)) == catalog_name(wh) == "w"
     duckdb.connect(str(first)).execute("create table t as select 1 as a").close()
     with dbt_warehouse(first) as path:
         assert path.parent.parent == WAREHOUSE_SLOTS_DIR and path.name == "w.duckdb.building"
@@ -132,20 +142,66 @@ def test_a_warehouse_is_reached_by_a_name_of_its_slot(tmp_path, monkeypatch):
     con = duckdb.connect(str(first), read_only=True)
     assert con.execute("select sum(a) from t").fetchone()[0] == 3
     con.close()
-    # another folder, the same name: the same path for dbt (slot 0 is free again unless
-    # another worker holds it, so compare names only)
-    with dbt_warehouse(building_name(tmp_path / "elsewhere" / "w.duckdb", pid=333)) as path3:
-        assert path3.name == "w.duckdb.building" and path3.parent.parent == WAREHOUSE_SLOTS_DIR
     # no slot free: dbt gets the file itself
     monkeypatch.setattr("orchestration.dbt_cli.WAREHOUSE_SLOTS", 0)
     with dbt_warehouse(second) as path:
         assert path == second.absolute()
 
 
+def test_the_profile_hash_leaves_out_the_path_only():
+    """dbt's profile hash (the pretty-printed, sorted connection info) without
+    the DuckDB path: slots 0 and 5 hash alike, so do a warehouse and a build's
+    copy of it; another database or another setting tell apart; with no path
+    it is the hash as dbt computes it."""
+    def info(path, database="warehouse", memory="8GB"):
+        return [("path", path), ("database", database), ("schema", "main"), ("settings", {"memory_limit": memory})]
+
+    slot0 = profile_hash_without_path(info("/p/target/warehouse_slots/0/warehouse.duckdb"))
+    assert slot0 == profile_hash_without_path(info("/p/target/warehouse_slots/5/warehouse.duckdb.building"))
+    assert slot0 != profile_hash_without_path(info("/p/target/warehouse_slots/0/w.duckdb", database="w"))
+    assert slot0 != profile_hash_without_path(info("/p/target/warehouse_slots/0/warehouse.duckdb", memory="4GB"))
+    from dbt.contracts.files import FileHash
+
+    assert slot0 == FileHash.from_contents(pprint.pformat(sorted(info(None)[1:])))
+
+
+def test_processes_that_start_together_parse_the_project_once(tmp_path, monkeypatch):
+    """A missing manifest (a fresh clone) asked for by several processes at
+    once (test workers, the UI's processes): the first parses, the others wait
+    for its manifest. Here three threads stand for them, each with its own
+    lock handle, and a stand-in for dbt counts the parses."""
+    import dbt.cli.main
+
+    manifest = tmp_path / "target" / "manifest.json"
+    monkeypatch.setattr("orchestration.dbt.project", SimpleNamespace(manifest_path=manifest))
+    monkeypatch.setattr("orchestration.dbt_cli.PARSE_STATES_DIR", tmp_path / "states")
+    parses = []
+
+    class CountingDbt:
+        def invoke(self, args):
+            parses.append(args)
+            time.sleep(0.5)  # long enough for the others to find the manifest missing
+            target = Path(args[args.index("--target-path") + 1])
+            (target / "partial_parse.msgpack").write_bytes(b"state")
+            (target / "manifest.json").write_text("{}")
+            return SimpleNamespace(success=True, exception=None)
+
+    monkeypatch.setattr(dbt.cli.main, "dbtRunner", CountingDbt)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(ensure_manifest(MethodSettings()))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == [manifest] * 3 and manifest.read_text() == "{}"
+    assert len(parses) == 1 and parses[0][0] == "parse"
+    assert ensure_manifest(MethodSettings()) == manifest and len(parses) == 1  # current: no parse
+
+
 def test_two_per_year_runs_parse_the_project_at_most_once(tiny_world, tmp_path, monkeypatch):
-    # slots of this test's own: another test worker's dbt call holding slot 0 meanwhile would
-    # send a call to slot 1, a path dbt has not parsed for yet (one parse per slot and name)
-    monkeypatch.setattr("orchestration.dbt_cli.WAREHOUSE_SLOTS_DIR", tmp_path / "slots")
+    # slots of this test's own, so that the second run goes through another slot than the first
+    slots = tmp_path / "slots"
+    monkeypatch.setattr("orchestration.dbt_cli.WAREHOUSE_SLOTS_DIR", slots)
     raw = keep_years(tiny_world[0], tmp_path / "raw", [2003, 2004])
     first = building_name(tmp_path / "w.duckdb", pid=111)
 
@@ -156,8 +212,11 @@ def test_two_per_year_runs_parse_the_project_at_most_once(tiny_world, tmp_path, 
     second = building_name(tmp_path / "elsewhere" / "w.duckdb", pid=222)
     second.parent.mkdir()
     os.replace(first, second)
-    res2 = _per_year_run(raw, second, 2004)
-    assert res2.success
+    assert not (slots / "1").exists()
+    with open(slots / "0.lock", "a") as held:  # another call holds the first run's slot
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        res2 = _per_year_run(raw, second, 2004)
+    assert res2.success and (slots / "1").is_dir()
     assert _years(second) == [2003, 2004]
     # the names dbt used are gone with the calls
     assert not [p for p in (tmp_path / "slots").glob("*/*") if p.is_symlink()]
