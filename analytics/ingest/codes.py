@@ -11,8 +11,10 @@ data, never code: a new trade-mode name or a missing country is a CSV row.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -20,6 +22,7 @@ from analytics.ingest import restore
 from analytics.rawio import read_reference, table_files
 from schemas.raw import NON_MANUFACTURING_DIVISIONS
 
+T = TypeVar("T")
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 TABLES = ("trade_mode_names", "customs_countries", "industry_concordance", "admin_codes")
 AGGREGATED_PROCESSING = "加工贸易"  # one vendor's 2007-2011 label for every processing mode
@@ -57,6 +60,16 @@ class Codes:
     concordance: pd.DataFrame | None
     admin: pd.DataFrame | None
     sources: dict[str, str]
+    # tables derived from the ones above, each built once (memo): never part of equality or repr
+    _derived: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: Any, build: Callable[[], T]) -> T:
+        """``build()``, a pure function of these code tables, once per ``key``
+        (e.g. the concordance's targets of one vintage). Treat the result as
+        read-only: later calls return the same object."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     @classmethod
     def load(cls, raw: Path | str | None = None) -> Codes:
@@ -136,12 +149,7 @@ class Codes:
             return d, none, none, none
         if self.concordance is None:
             return d, none, none, pd.Series(True, index=codes.index)
-        conc = self.concordance[self.concordance["from_vintage"] == v]
-        best = (conc.sort_values(["from_code", "weight", "code_2002"], ascending=[True, False, True])
-                .drop_duplicates("from_code").set_index("from_code")["code_2002"])
-        groups = (conc.assign(group=conc["from_code"].str[:3]).groupby(["group", "code_2002"], as_index=False)["weight"]
-                  .sum().sort_values(["group", "weight", "code_2002"], ascending=[True, False, True])
-                  .drop_duplicates("group").set_index("group")["code_2002"])
+        best, groups = self.memo(("industry_2002", v), lambda: self._vintage_targets(v))
         out = d.map(best)
         by_group = (d.notna() & out.isna() & d.str[:3].isin(list(groups.index))).fillna(False).astype(bool)
         out = out.where(~by_group, d.str[:3].map(groups))
@@ -152,6 +160,18 @@ class Codes:
         missing = (d.notna() & out.isna()) | d.isna()
         converted = (out.notna() & (out != d) & ~by_group).astype(bool)
         return out.where(out.notna(), None), converted, by_group, missing.astype(bool)
+
+    def _vintage_targets(self, v: str) -> tuple[pd.Series, pd.Series]:
+        """(each code of vintage ``v`` -> its largest-weight 2002 target, each
+        3-digit group -> the largest-weight target summed over its codes; ties:
+        the smallest code)."""
+        conc = self.concordance[self.concordance["from_vintage"] == v]
+        best = (conc.sort_values(["from_code", "weight", "code_2002"], ascending=[True, False, True])
+                .drop_duplicates("from_code").set_index("from_code")["code_2002"])
+        groups = (conc.assign(group=conc["from_code"].str[:3]).groupby(["group", "code_2002"], as_index=False)["weight"]
+                  .sum().sort_values(["group", "weight", "code_2002"], ascending=[True, False, True])
+                  .drop_duplicates("group").set_index("group")["code_2002"])
+        return best, groups
 
     def prefecture_unit(self, codes: pd.Series, year: int) -> tuple[pd.Series, pd.Series]:
         """(region codes, codes moved to the prefecture holding them in the base year).

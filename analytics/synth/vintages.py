@@ -44,8 +44,13 @@ def industry_sources(codes: Codes, year: int) -> dict[str, str]:
     """GB/T 4754-2002 code -> the code of the year's vintage that ingest converts into it (empty: the year
     reports in 2002 codes). Preference: a code the concordance lists, then a code converted through its
     3-digit group; in each the code itself first; ties: the smallest."""
-    if vintage(year) is None:
+    v = vintage(year)
+    if v is None:
         return {}
+    return codes.memo(("industry_sources", v), lambda: _industry_sources(codes, year))
+
+
+def _industry_sources(codes: Codes, year: int) -> dict[str, str]:
     target, _, by_group, _ = codes.industry_2002(ALL_CODES4, year)
     frame = pd.DataFrame({"source": ALL_CODES4, "target": target, "by_group": by_group})
     frame = frame[frame["target"].notna()]
@@ -66,11 +71,16 @@ def split_sources(codes: Codes, year: int) -> dict[str, str]:
     """GB/T 4754-2002 code -> the code of the year's vintage that lists it among the targets it splits
     into (the largest weight; ties: the smallest code), for the codes ``industry_sources`` lacks: a firm
     of that 2002 industry reports this code, which ingest gives to its largest-weight target."""
-    if vintage(year) is None or codes.concordance is None:
+    v = vintage(year)
+    if v is None or codes.concordance is None:
         return {}
-    conc = codes.concordance[codes.concordance["from_vintage"] == vintage(year)]
-    best = conc.sort_values(["code_2002", "weight", "from_code"], ascending=[True, False, True])
-    return dict(best.drop_duplicates("code_2002")[["code_2002", "from_code"]].itertuples(index=False))
+
+    def build() -> dict[str, str]:
+        conc = codes.concordance[codes.concordance["from_vintage"] == v]
+        best = conc.sort_values(["code_2002", "weight", "from_code"], ascending=[True, False, True])
+        return dict(best.drop_duplicates("code_2002")[["code_2002", "from_code"]].itertuples(index=False))
+
+    return codes.memo(("split_sources", v), build)
 
 
 def deliver_industry(code2002: pd.Series, year: int, codes: Codes) -> tuple[pd.Series, pd.Series]:

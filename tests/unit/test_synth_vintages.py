@@ -52,6 +52,28 @@ def test_industry_codes_go_to_the_years_vintage_and_back():
     assert delivered.tolist() == ["1713"] and not lossy.any()
 
 
+def test_a_vintages_tables_are_built_once():
+    """The concordance's targets and the delivery's sources of a vintage are
+    derived once per code tables (``Codes.memo``): another year of the same
+    vintage gets the same objects, another vintage its own; the memo is no
+    part of the tables' equality."""
+    codes = Codes(trade_modes={}, countries_by_code={}, countries_by_name={}, concordance=CONCORDANCE, admin=ADMIN,
+                  sources={})
+    first = vintages.industry_sources(codes, 1999)
+    listed = {"1310": "1311", "2750": "2740", "2760": "2750", "1721": "1713"}
+    assert {t: first[t] for t in listed} == listed
+    assert vintages.industry_sources(codes, 2001) is first  # the same vintage (GB/T 4754-1994)
+    later = vintages.industry_sources(codes, 2013)
+    assert later is not first and later["4011"] == "3921" and "1310" not in later
+    assert vintages.industry_sources(codes, 2005) == {}  # 2002 codes: nothing to derive
+    built = []
+    assert codes.memo("k", lambda: built.append(1) or "v") == codes.memo("k", lambda: built.append(1) or "w") == "v"
+    assert built == [1]
+    assert codes == CODES and repr(codes) == repr(CODES)  # filled memo against an empty one
+    assert CODES.industry_2002(s("1311", "1399", "3921"), 2000)[0].tolist() == \
+        codes.industry_2002(s("1311", "1399", "3921"), 2000)[0].tolist()
+
+
 def test_an_industry_is_what_its_delivery_converts_into():
     codes = s("1310", "2760", "1713", "2770", "4320")
     assert vintages.industry_given_back(codes, 2000, CODES).tolist() == ["1310", "2760", "1721", "2760", "2760"]
