@@ -42,7 +42,8 @@ def test_changed_year_rebuilds_only_that_year(tiny_warehouse, tmp_path, capsys):
     root, wh = tiny_warehouse
     raw = tmp_path / "raw"
     shutil.copytree(root, raw)
-    wh2 = tmp_path / "w.duckdb"
+    wh2 = tmp_path / "rebuilt" / "warehouse.duckdb"  # the shared build's name: dbt reuses its parse
+    wh2.parent.mkdir()
     shutil.copy2(wh, wh2)
     rec = read_build_inputs(wh2)
     # every sample year, and (-1) what the cross-year work alone read
@@ -64,7 +65,8 @@ def test_changed_year_rebuilds_only_that_year(tiny_warehouse, tmp_path, capsys):
 
     # a fresh build of the corrected root, in a process of its own (its own run history) while this
     # one rebuilds the year: the narrowed rebuild must end equal to it
-    fresh = tmp_path / "fresh.duckdb"
+    fresh = tmp_path / "fresh" / "warehouse.duckdb"  # likewise
+    fresh.parent.mkdir()
     fresh_build = subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", "build", "--raw", str(raw), "--warehouse", str(fresh),
          "--reports", str(tmp_path / "fresh_reports")], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
