@@ -28,10 +28,11 @@ dbt version; env vars read while parsing are tracked per file. So:
   when calls run side by side (test workers, a build beside a rebuild, the
   UI), no model reads the path while dbt parses, and the database named
   after it still counts;
-- every call starts from the last parse made with the same vars and database
-  (:func:`place_parse_state` / :func:`publish_parse_state`: one saved state
-  per (vars, database) in ``target/partial_parse/``), also when dagster-dbt
-  gives each call a fresh target folder.
+- every call starts from the last parse made with the same vars, database
+  and DuckDB memory limit (:func:`place_parse_state` /
+  :func:`publish_parse_state`: one saved state per (vars, database, memory
+  limit) in ``target/partial_parse/``), also when dagster-dbt gives each
+  call a fresh target folder.
 """
 
 from __future__ import annotations
@@ -203,9 +204,10 @@ def catalog_name(path: Path | str) -> str:
 
 def _parse_state_of(vars_: dict, warehouse: Path | str) -> Path:
     """Where the saved parse of dbt calls with ``vars_`` on a warehouse whose
-    catalog is ``warehouse``'s is kept (the path does not count otherwise:
-    :func:`hash_profile_without_path`)."""
-    key = json.dumps([vars_, catalog_name(warehouse)], sort_keys=True, default=str)
+    catalog is ``warehouse``'s, with this process's DuckDB memory limit (the
+    profile's settings; the specification curve's reruns have their own), is
+    kept (the path does not count otherwise: :func:`hash_profile_without_path`)."""
+    key = json.dumps([vars_, catalog_name(warehouse), duckdb_memory_limit()], sort_keys=True, default=str)
     return PARSE_STATES_DIR / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.msgpack"
 
 

@@ -165,6 +165,19 @@ def test_the_profile_hash_leaves_out_the_path_only():
     assert slot0 == FileHash.from_contents(pprint.pformat(sorted(info(None)[1:])))
 
 
+def test_saved_parses_are_kept_per_vars_database_and_memory_limit(monkeypatch):
+    from orchestration.dbt_cli import MEMORY_LIMIT_ENV, _parse_state_of
+
+    vars_ = MethodSettings().dbt_vars()
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "8GB")
+    here = _parse_state_of(vars_, "/a/slots/0/warehouse.duckdb.building")
+    assert here == _parse_state_of(vars_, "/b/slots/3/warehouse.duckdb")  # another slot, the same catalog
+    assert here != _parse_state_of(vars_, "/a/slots/0/w.duckdb")
+    assert here != _parse_state_of({**vars_, "dvar_out_of_range": "clip"}, "/a/slots/0/warehouse.duckdb")
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "2GB")  # the specification curve's reruns
+    assert here != _parse_state_of(vars_, "/a/slots/0/warehouse.duckdb")
+
+
 def test_processes_that_start_together_parse_the_project_once(tmp_path, monkeypatch):
     """A missing manifest (a fresh clone) asked for by several processes at
     once (test workers, the UI's processes): the first parses, the others wait
