@@ -260,7 +260,7 @@ def _stat(path: Path) -> tuple | None:
 
 def place_parse_state(target: Path | str, vars_: dict, warehouse: Path | str) -> tuple | None:
     """Put in dbt target folder ``target`` the saved parse of the last call
-    with the same vars and database (else the project's
+    with the same vars, database and memory limit (:func:`_parse_state_of`; else the project's
     ``target/partial_parse.msgpack``), so that dbt reuses it; returns what
     :func:`publish_parse_state` compares with after the call."""
     dest = Path(target) / PARSE_STATE
@@ -276,7 +276,8 @@ def place_parse_state(target: Path | str, vars_: dict, warehouse: Path | str) ->
 
 def publish_parse_state(target: Path | str, vars_: dict, warehouse: Path | str, placed: tuple | None) -> bool:
     """After a dbt call in ``target``: when dbt parsed (it rewrote its saved
-    parse), keep that parse for the next call with the same vars and database.
+    parse), keep that parse for the next call with the same vars, database
+    and memory limit.
     Written to a temporary name and renamed, so a concurrent reader sees the
     old file or the new one. Returns whether it did."""
     state = Path(target) / PARSE_STATE
