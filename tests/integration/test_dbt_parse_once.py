@@ -1,8 +1,9 @@
 """dbt parses the project once, not on every call.
 
 dbt reuses its saved parse (``partial_parse.msgpack``) only while its state
-check holds: the same ``--vars``, the same rendered profile (the DuckDB path:
-the project hashes it without its folder), the same ``dbt_project.yml``. A
+check holds: the same ``--vars``, the same rendered profile (the project
+hashes it without the DuckDB path; the database named after the file still
+counts), the same ``dbt_project.yml``. A
 build makes several dbt calls (per range of years: the staging views, then
 the per-year models; then the cross-year models and the panel), each in a
 fresh target folder, on a copy of the warehouse named for the building
